@@ -1,0 +1,200 @@
+//! The one table of configuration settings: names, types, defaults, environment variables,
+//! the `temporal.toml` keys they map to, and which ones are secret.
+//!
+//! Everything else (loading, validation, the Python class, the docs table) reads this table,
+//! so a setting is added here once.
+
+/// How a setting's text is parsed and what it may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Text that must not be empty.
+    Text,
+    /// Optional text; empty means unset.
+    OptionalText,
+    /// A filesystem path.
+    Path,
+    /// An optional filesystem path; empty means unset.
+    OptionalPath,
+    /// A whole number of at least `min`.
+    Count { min: u64 },
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    Flag,
+    /// An optional flag; unset means "decide from the other settings".
+    OptionalFlag,
+    /// One of a fixed list of words, case-insensitive.
+    Choice(&'static [&'static str]),
+}
+
+/// One configuration setting.
+#[derive(Debug)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    /// The default as it would be written in the environment; `None` for unset.
+    pub default: Option<&'static str>,
+    /// The environment variable (also read from `.env.temporal`).
+    pub env: &'static str,
+    /// Other environment variables with the same meaning (the official Temporal names).
+    pub aliases: &'static [&'static str],
+    /// The key in a `temporal.toml` profile, `tls.` prefixed for the `[profile.X.tls]` table.
+    pub profile_key: Option<&'static str>,
+    /// Never shown in repr, logs or errors.
+    pub secret: bool,
+    /// For settings that come as a `_path` / `_data` pair: the other half.
+    pub exclusive_with: Option<&'static str>,
+    pub doc: &'static str,
+}
+
+pub const LOG_LEVELS: &[&str] = &["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+
+const fn field(name: &'static str, kind: FieldKind, env: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        kind,
+        default: None,
+        env,
+        aliases: &[],
+        profile_key: None,
+        secret: false,
+        exclusive_with: None,
+        doc: "",
+    }
+}
+
+macro_rules! spec {
+    ($name:literal, $kind:expr, $env:literal $(, $key:ident = $value:expr)* ; $doc:literal) => {
+        FieldSpec { $($key: $value,)* doc: $doc, ..field($name, $kind, $env) }
+    };
+}
+
+const fn count(min: u64) -> FieldKind {
+    FieldKind::Count { min }
+}
+
+pub const FIELDS: &[FieldSpec] = &[
+    spec!("host", FieldKind::Text, "TEMPORAL_HOST", default = Some("localhost:7233"),
+        aliases = &["TEMPORAL_ADDRESS"], profile_key = Some("address");
+        "Temporal frontend address as host:port."),
+    spec!("namespace", FieldKind::Text, "TEMPORAL_NAMESPACE", default = Some("default"),
+        profile_key = Some("namespace");
+        "Temporal namespace."),
+    spec!("task_queue", FieldKind::Text, "TEMPORAL_TASK_QUEUE", default = Some("project-ai-tasks");
+        "Task queue the worker polls and workflows are started on."),
+    spec!("cloud_namespace", FieldKind::OptionalText, "TEMPORAL_CLOUD_NAMESPACE";
+        "Temporal Cloud namespace (for example my-namespace.a2b3c); set means Temporal Cloud."),
+    spec!("cloud_cert_path", FieldKind::OptionalPath, "TEMPORAL_CLOUD_CERT_PATH",
+        aliases = &["TEMPORAL_TLS_CLIENT_CERT_PATH"], profile_key = Some("tls.client_cert_path"),
+        exclusive_with = Some("tls_client_cert_data");
+        "Client certificate (PEM file) for mTLS."),
+    spec!("cloud_key_path", FieldKind::OptionalPath, "TEMPORAL_CLOUD_KEY_PATH",
+        aliases = &["TEMPORAL_TLS_CLIENT_KEY_PATH"], profile_key = Some("tls.client_key_path"),
+        exclusive_with = Some("tls_client_key_data");
+        "Client private key (PEM file) for mTLS."),
+    spec!("cloud_api_key", FieldKind::OptionalText, "TEMPORAL_CLOUD_API_KEY",
+        aliases = &["TEMPORAL_API_KEY"], profile_key = Some("api_key"), secret = true;
+        "API key, sent as a bearer token; implies TLS unless tls is false."),
+    spec!("max_concurrent_activities", count(1), "TEMPORAL_MAX_CONCURRENT_ACTIVITIES", default = Some("50");
+        "Activities one worker runs at once."),
+    spec!("max_concurrent_workflows", count(1), "TEMPORAL_MAX_CONCURRENT_WORKFLOWS", default = Some("50");
+        "Workflow tasks one worker runs at once."),
+    spec!("worker_identity", FieldKind::Text, "TEMPORAL_WORKER_IDENTITY", default = Some("project-ai-worker");
+        "Worker identity shown in Temporal's UI and histories."),
+    spec!("workflow_execution_timeout", count(1), "TEMPORAL_WORKFLOW_EXECUTION_TIMEOUT", default = Some("3600");
+        "Seconds a workflow may take in all, retries and continue-as-new included."),
+    spec!("workflow_run_timeout", count(1), "TEMPORAL_WORKFLOW_RUN_TIMEOUT", default = Some("1800");
+        "Seconds one workflow run may take."),
+    spec!("activity_start_to_close_timeout", count(1), "TEMPORAL_ACTIVITY_START_TO_CLOSE_TIMEOUT", default = Some("300");
+        "Seconds one activity attempt may take, where a workflow sets no timeout of its own."),
+    spec!("max_retry_attempts", count(1), "TEMPORAL_MAX_RETRY_ATTEMPTS", default = Some("3");
+        "Attempts per activity, the first included, where a workflow sets no policy of its own."),
+    spec!("initial_retry_interval", count(1), "TEMPORAL_INITIAL_RETRY_INTERVAL", default = Some("1");
+        "Seconds before the first retry."),
+    spec!("max_retry_interval", count(1), "TEMPORAL_MAX_RETRY_INTERVAL", default = Some("30");
+        "Longest wait between retries, in seconds; at least initial_retry_interval."),
+    spec!("tls", FieldKind::OptionalFlag, "TEMPORAL_TLS", profile_key = Some("tls.disabled");
+        "Use TLS; unset means on when certificates, an API key or a cloud namespace are set."),
+    spec!("tls_client_cert_data", FieldKind::OptionalText, "TEMPORAL_TLS_CLIENT_CERT_DATA",
+        profile_key = Some("tls.client_cert_data"), exclusive_with = Some("cloud_cert_path");
+        "Client certificate as PEM text, instead of cloud_cert_path."),
+    spec!("tls_client_key_data", FieldKind::OptionalText, "TEMPORAL_TLS_CLIENT_KEY_DATA",
+        profile_key = Some("tls.client_key_data"), secret = true, exclusive_with = Some("cloud_key_path");
+        "Client private key as PEM text, instead of cloud_key_path."),
+    spec!("tls_server_ca_cert_path", FieldKind::OptionalPath, "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+        profile_key = Some("tls.server_ca_cert_path"), exclusive_with = Some("tls_server_ca_cert_data");
+        "CA certificate (PEM file) that signed the server's certificate; unset means the system roots."),
+    spec!("tls_server_ca_cert_data", FieldKind::OptionalText, "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
+        profile_key = Some("tls.server_ca_cert_data"), exclusive_with = Some("tls_server_ca_cert_path");
+        "CA certificate as PEM text, instead of tls_server_ca_cert_path."),
+    spec!("tls_server_name", FieldKind::OptionalText, "TEMPORAL_TLS_SERVER_NAME",
+        profile_key = Some("tls.server_name");
+        "Name expected in the server's certificate, when it differs from the host."),
+    spec!("tls_disable_host_verification", FieldKind::Flag, "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
+        default = Some("false"), profile_key = Some("tls.disable_host_verification");
+        "Skip the server host name check (testing only)."),
+    spec!("data_dir", FieldKind::Path, "PROJECT_AI_DATA_DIR", default = Some("data");
+        "Folder for the embedded stores, generated images, analysis output and the dev server state."),
+    spec!("connect_timeout", count(1), "TEMPORAL_CONNECT_TIMEOUT", default = Some("10");
+        "Seconds a connection attempt may take before it fails."),
+    spec!("graceful_shutdown_timeout", count(0), "TEMPORAL_GRACEFUL_SHUTDOWN_TIMEOUT", default = Some("30");
+        "Seconds a stopping worker lets running activities finish; 0 cancels them at once."),
+    spec!("log_level", FieldKind::Choice(LOG_LEVELS), "TEMPORAL_LOG_LEVEL", default = Some("INFO");
+        "Level of the app.temporal logger."),
+];
+
+/// Environment variables that belong to Temporal tooling but are not settings of ours;
+/// they may stand in `.env.temporal` without being reported as unknown.
+pub const OTHER_KNOWN_VARIABLES: &[&str] = &[
+    "TEMPORAL_CONFIG_FILE",
+    "TEMPORAL_PROFILE",
+    "TEMPORAL_CLI_PATH",
+];
+
+/// The setting of that name.
+pub fn spec(name: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|f| f.name == name)
+}
+
+/// The setting an environment variable sets, by its own name or an alias (case-insensitive).
+pub fn spec_for_variable(variable: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|f| {
+        f.env.eq_ignore_ascii_case(variable)
+            || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(variable))
+    })
+}
+
+/// The setting a `temporal.toml` profile key sets.
+pub fn spec_for_profile_key(key: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|f| f.profile_key == Some(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_variables_and_keys_are_unique() {
+        let (mut names, mut variables, mut keys) = (Vec::new(), Vec::new(), Vec::new());
+        for f in FIELDS {
+            assert!(!names.contains(&f.name), "duplicate name {}", f.name);
+            names.push(f.name);
+            for v in std::iter::once(&f.env).chain(f.aliases) {
+                assert!(!variables.contains(v), "duplicate variable {v}");
+                variables.push(v);
+            }
+            if let Some(k) = f.profile_key {
+                assert!(!keys.contains(&k), "duplicate profile key {k}");
+                keys.push(k);
+            }
+            assert!(!f.doc.is_empty(), "{} has no doc", f.name);
+        }
+    }
+
+    #[test]
+    fn exclusive_pairs_point_at_each_other() {
+        for f in FIELDS {
+            if let Some(other) = f.exclusive_with {
+                assert_eq!(spec(other).and_then(|o| o.exclusive_with), Some(f.name));
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Checks across settings and against the filesystem, after each value parsed on its own.
+
+use std::path::Path;
+
+use super::TemporalConfig;
+use super::address::parse_address;
+use super::error::ConfigProblem;
+
+pub fn validate(config: &TemporalConfig) -> Vec<ConfigProblem> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, message: String| {
+        problems.push(ConfigProblem::new(
+            Some(field),
+            config.origin(field),
+            message,
+        ));
+    };
+
+    if let Err(why) = parse_address(&config.host) {
+        problem("host", format!("host {:?} {why}", config.host));
+    }
+    if config.max_retry_interval < config.initial_retry_interval {
+        problem(
+            "max_retry_interval",
+            format!(
+                "max_retry_interval ({} s) must be at least initial_retry_interval ({} s)",
+                config.max_retry_interval, config.initial_retry_interval
+            ),
+        );
+    }
+    match (config.has_client_cert(), config.has_client_key()) {
+        (true, false) => problem(
+            "cloud_cert_path",
+            "a client certificate is set without its private key; set cloud_key_path (TEMPORAL_TLS_CLIENT_KEY_PATH) or tls_client_key_data too".into(),
+        ),
+        (false, true) => problem(
+            "cloud_key_path",
+            "a client private key is set without its certificate; set cloud_cert_path (TEMPORAL_TLS_CLIENT_CERT_PATH) or tls_client_cert_data too".into(),
+        ),
+        _ => {}
+    }
+    if config.tls == Some(false)
+        && (config.has_client_cert()
+            || config.tls_server_ca_cert_path.is_some()
+            || config.tls_server_ca_cert_data.is_some())
+    {
+        problem(
+            "tls",
+            "tls is false but TLS certificates are set; remove them or set tls to true".into(),
+        );
+    }
+    for (field, path) in [
+        ("cloud_cert_path", &config.cloud_cert_path),
+        ("cloud_key_path", &config.cloud_key_path),
+        ("tls_server_ca_cert_path", &config.tls_server_ca_cert_path),
+    ] {
+        if let Some(path) = path
+            && let Err(why) = readable(path)
+        {
+            problem(field, format!("{field} {}: {why}", path.display()));
+        }
+    }
+    problems
+}
+
+fn readable(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e})"))?;
+    if !meta.is_file() {
+        return Err("is not a file".into());
+    }
+    std::fs::File::open(path)
+        .map(drop)
+        .map_err(|e| format!("cannot be read ({e})"))
+}

@@ -1,0 +1,10 @@
+//! project-ai-temporal: durable Temporal workflows for Project-AI.
+//!
+//! The Rust core (everything but `python`) is plain Rust; `python` holds the PyO3 bindings
+//! and builds only with the `python` feature, which maturin turns on.
+
+pub mod config;
+pub mod devserver;
+
+#[cfg(feature = "python")]
+mod python;
