@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command (README, CI): lint, Rust tests, then Python tests against a real
+# Temporal dev server that the tests start themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/dev_env.sh
+
+step() { printf '\n== %s\n' "$*"; }
+step "cargo fmt --check";   cargo fmt --check
+step "cargo clippy";        cargo clippy --quiet --all-targets -- -D warnings
+step "cargo clippy (python bindings)"
+cargo clippy --quiet --all-targets --features python -- -D warnings
+step "ruff";                ruff check python tests
+ruff format --check python tests
+step "mypy --strict";       mypy --strict python/app/temporal
+step "stubtest _core";      (cd python && python -m mypy.stubtest app.temporal._core)
+step "cargo test";          cargo test --quiet
+step "pytest";              python -m pytest -q -p no:cacheprovider "$@"
