@@ -3,6 +3,7 @@
 //! The Rust core (everything but `python`) is plain Rust; `python` holds the PyO3 bindings
 //! and builds only with the `python` feature, which maturin turns on.
 
+pub mod client;
 pub mod config;
 pub mod devserver;
 

@@ -1,0 +1,119 @@
+//! Opening a connection: TLS, API key, identity and the connect timeout, with failures
+//! classified (refused, name lookup, TLS, timeout) and always naming the address.
+
+use std::error::Error as _;
+
+use temporalio_client::errors::ClientConnectError;
+use temporalio_client::{
+    Client, ClientOptions, ClientTlsOptions, Connection, ConnectionOptions, TlsOptions, Url,
+};
+
+use super::error::{ClientError, ConnectCause};
+use super::settings::{ConnectSettings, TlsMaterial};
+use crate::config::address::parse_address;
+
+/// Connects and checks the server answers (GetSystemInfo), within the connect timeout.
+pub async fn connect(settings: &ConnectSettings) -> Result<Client, ClientError> {
+    let address = &settings.address;
+    parse_address(address)
+        .map_err(|why| ClientError::Settings(format!("address {address:?} {why}")))?;
+    let tls = settings
+        .tls
+        .as_ref()
+        .map(|t| t.read())
+        .transpose()
+        .map_err(ClientError::Settings)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = Url::parse(&format!("{scheme}://{address}"))
+        .map_err(|e| ClientError::Settings(format!("address {address:?} is not usable: {e}")))?;
+    let options = ConnectionOptions::new(url)
+        .identity(settings.identity.clone())
+        .maybe_tls_options(tls.map(tls_options))
+        .maybe_api_key(settings.api_key.clone())
+        .connect_timeout(settings.connect_timeout)
+        .build();
+    let failed = |cause: ConnectCause, detail: String| ClientError::Connect {
+        address: address.clone(),
+        cause,
+        detail,
+    };
+    let connection =
+        match tokio::time::timeout(settings.connect_timeout, Connection::connect(options)).await {
+            Err(_) => {
+                return Err(failed(
+                    ConnectCause::Timeout,
+                    format!("no answer within {:?}", settings.connect_timeout),
+                ));
+            }
+            Ok(Err(e)) => {
+                let (cause, detail) = classify(&e);
+                return Err(failed(cause, detail));
+            }
+            Ok(Ok(connection)) => connection,
+        };
+    Client::new(
+        connection,
+        ClientOptions::new(settings.namespace.clone()).build(),
+    )
+    .map_err(|e| ClientError::Settings(e.to_string()))
+}
+
+fn tls_options(material: TlsMaterial) -> TlsOptions {
+    let client = match (material.client_cert, material.client_private_key) {
+        (Some(cert), Some(key)) => Some(
+            ClientTlsOptions::builder()
+                .client_cert(cert)
+                .client_private_key(key)
+                .build(),
+        ),
+        _ => None,
+    };
+    let mut options = TlsOptions::default();
+    options.server_root_ca_cert = material.server_root_ca_cert;
+    options.domain = material.domain;
+    options.client_tls_options = client;
+    options
+}
+
+/// The cause of a failed connect, from the whole chain of error sources.
+fn classify(error: &ClientConnectError) -> (ConnectCause, String) {
+    let mut chain = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    if let ClientConnectError::DnsResolutionError { host, source } = error {
+        return (ConnectCause::NameLookup, format!("{host}: {source}"));
+    }
+    let text = chain.join(": ").to_lowercase();
+    let cause = if text.contains("connection refused") {
+        ConnectCause::Refused
+    } else if text.contains("dns")
+        || text.contains("lookup")
+        || text.contains("name or service not known")
+    {
+        ConnectCause::NameLookup
+    } else if [
+        "certificate",
+        "tls",
+        "handshake",
+        "alert",
+        "corrupt message",
+        "invalidcontenttype",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+    {
+        ConnectCause::Tls
+    } else if text.contains("timed out") || text.contains("deadline") {
+        ConnectCause::Timeout
+    } else if matches!(error, ClientConnectError::SystemInfoCallError(_)) {
+        ConnectCause::Rejected
+    } else {
+        ConnectCause::Other
+    };
+    // The deepest message is usually the most telling one.
+    let detail = chain.last().cloned().unwrap_or_default();
+    (cause, detail)
+}
