@@ -63,6 +63,10 @@ fn value_to_py<'py>(py: Python<'py>, value: Value) -> PyResult<Bound<'py, PyAny>
 }
 
 impl TemporalConfig {
+    pub fn core(&self) -> &core::TemporalConfig {
+        &self.inner
+    }
+
     fn load(
         py: Python<'_>,
         env_file: Option<PathBuf>,

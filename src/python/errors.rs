@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+use crate::client::{ClientError, WorkflowEnd};
 use crate::config::ConfigError;
 use crate::devserver::DevServerError;
 
@@ -63,4 +64,56 @@ pub fn internal_error(py: Python<'_>, payload: &(dyn std::any::Any + Send)) -> P
             "internal error in project-ai-temporal (please report it): {what}"
         ),),
     )
+}
+
+pub fn client_error(py: Python<'_>, error: &ClientError) -> PyErr {
+    let message = error.to_string();
+    match error {
+        ClientError::Connect { address, cause, .. } => python_error(
+            py,
+            "TemporalConnectionError",
+            (message, address.clone(), cause.to_string()),
+        ),
+        ClientError::Settings(_) => python_error(py, "ConfigError", (message,)),
+        ClientError::AlreadyStarted {
+            workflow_id,
+            run_id,
+        } => python_error(
+            py,
+            "WorkflowAlreadyStartedError",
+            (message, workflow_id.clone(), run_id.clone()),
+        ),
+        ClientError::WorkflowEnded {
+            workflow_id,
+            run_id,
+            end,
+            chain,
+        } => {
+            let status = match end {
+                WorkflowEnd::Failed => "failed",
+                WorkflowEnd::Cancelled => "cancelled",
+                WorkflowEnd::Terminated => "terminated",
+                WorkflowEnd::TimedOut => "timed_out",
+            };
+            let causes: Vec<(String, String)> = chain
+                .iter()
+                .map(|l| (l.kind.clone(), l.message.clone()))
+                .collect();
+            python_error(
+                py,
+                "WorkflowFailureError",
+                (message, workflow_id.clone(), run_id.clone(), status, causes),
+            )
+        }
+        ClientError::QueryRejected { workflow_id, .. } => python_error(
+            py,
+            "WorkflowQueryRejectedError",
+            (message, workflow_id.clone()),
+        ),
+        ClientError::Rpc {
+            code, code_name, ..
+        } => python_error(py, "RPCError", (message, *code, code_name.clone())),
+        ClientError::Payload(_) => python_error(py, "PayloadError", (message,)),
+        ClientError::ResultTimeout(_) => python_error(py, "WorkflowResultTimeoutError", (message,)),
+    }
 }

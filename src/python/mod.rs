@@ -2,6 +2,7 @@
 //! turns Rust errors into the `app.temporal.errors` hierarchy, releases the GIL while it
 //! waits, and keeps Rust panics from crossing into Python.
 
+mod client;
 mod config;
 mod devserver;
 mod errors;
@@ -14,6 +15,9 @@ use pyo3::prelude::*;
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<config::TemporalConfig>()?;
+    m.add_class::<client::ClientCore>()?;
+    m.add_class::<runtime::Pending>()?;
+    m.add_function(wrap_pyfunction!(client::cloud_address, m)?)?;
     m.add_function(wrap_pyfunction!(config::config_fields, m)?)?;
     m.add_class::<devserver::DevServerProcess>()?;
     m.add_function(wrap_pyfunction!(devserver::locate_temporal_cli, m)?)?;

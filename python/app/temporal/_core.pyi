@@ -1,14 +1,18 @@
 # Type stubs of the Rust extension module; checked against it by stubtest.
 import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any, final
 
 _StrPath = str | os.PathLike[str]
 
 __all__ = [
+    "ClientCore",
     "DevServerProcess",
+    "Pending",
     "TemporalConfig",
     "__version__",
+    "cloud_address",
     "config_fields",
     "locate_temporal_cli",
 ]
@@ -143,3 +147,73 @@ class DevServerProcess:
     def log_file(self) -> Path: ...
     def is_running(self) -> bool: ...
     def stop(self, grace: float = 5.0) -> None: ...
+
+@final
+class Pending:
+    """One call into the Rust core: ``await`` it, or ``wait()`` for it from any thread."""
+
+    def __await__(self) -> Generator[Any, None, Any]: ...
+    def wait(self) -> Any: ...
+
+_Pem = bytes | Path
+
+@final
+class ClientCore:
+    @staticmethod
+    def connect(
+        config: TemporalConfig,
+        *,
+        target_host: str | None = None,
+        namespace: str | None = None,
+        api_key: str | None = None,
+        identity: str | None = None,
+        tls: tuple[_Pem | None, _Pem | None, _Pem | None, str | None] | None = None,
+    ) -> Pending: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    def close(self) -> None: ...
+    def health_check(self) -> Pending: ...
+    def start_workflow(
+        self,
+        workflow_type: str,
+        workflow_id: str,
+        task_queue: str,
+        args: list[bytes],
+        *,
+        execution_timeout: float | None = None,
+        run_timeout: float | None = None,
+        task_timeout: float | None = None,
+        id_reuse_policy: str = "allow_duplicate",
+        id_conflict_policy: str = "fail",
+        retry_policy: tuple[float | None, float | None, float | None, int, list[str]] | None = None,
+        memo: list[tuple[str, bytes]] = ...,
+        search_attributes: list[tuple[str, bytes]] = ...,
+    ) -> Pending: ...
+    def result(
+        self,
+        workflow_id: str,
+        run_id: str | None = None,
+        *,
+        follow_runs: bool = True,
+        timeout: float | None = None,
+    ) -> Pending: ...
+    def query(
+        self, workflow_id: str, run_id: str | None, query: str, args: list[bytes]
+    ) -> Pending: ...
+    def signal(
+        self, workflow_id: str, run_id: str | None, signal: str, args: list[bytes]
+    ) -> Pending: ...
+    def cancel(
+        self, workflow_id: str, run_id: str | None = None, reason: str | None = None
+    ) -> Pending: ...
+    def terminate(
+        self, workflow_id: str, run_id: str | None = None, reason: str | None = None
+    ) -> Pending: ...
+    def describe(self, workflow_id: str, run_id: str | None = None) -> Pending: ...
+    def history(self, workflow_id: str, run_id: str | None = None) -> Pending: ...
+    def list_page(self, query: str, page_size: int, token: bytes) -> Pending: ...
+    def count(self, query: str) -> Pending: ...
+
+def cloud_address(namespace: str) -> str: ...

@@ -42,6 +42,92 @@ class ConfigError(TemporalError, ValueError):
 class TemporalConnectionError(TemporalError, ConnectionError):
     """The Temporal server could not be reached; the message names the address and cause."""
 
+    address: str | None
+    cause: str | None
+
+    def __init__(self, message: str, address: str | None = None, cause: str | None = None) -> None:
+        # One argument only: OSError would read three as (errno, strerror, filename).
+        super().__init__(message)
+        self.address = address
+        self.cause = cause
+
+
+class FailureCause(NamedTuple):
+    """One link of a workflow failure's cause chain, outermost first."""
+
+    kind: str
+    """The failure type (an application error type, ActivityError, TimeoutError, ...)."""
+    message: str
+
+
+class WorkflowFailureError(TemporalError):
+    """The workflow did not complete: it failed, was cancelled, terminated or timed out."""
+
+    workflow_id: str
+    run_id: str
+    status: str
+    """One of failed, cancelled, terminated, timed_out."""
+    causes: tuple[FailureCause, ...]
+
+    def __init__(
+        self,
+        message: str,
+        workflow_id: str = "",
+        run_id: str = "",
+        status: str = "failed",
+        causes: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        self.status = status
+        self.causes = tuple(FailureCause(*c) for c in causes)
+
+
+class WorkflowAlreadyStartedError(TemporalError):
+    """A workflow with this id is already running (or the id policy forbids reuse)."""
+
+    workflow_id: str
+    run_id: str | None
+
+    def __init__(self, message: str, workflow_id: str = "", run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+
+
+class WorkflowQueryRejectedError(TemporalError):
+    """The workflow refused the query (for example because it is closed)."""
+
+    workflow_id: str
+
+    def __init__(self, message: str, workflow_id: str = "") -> None:
+        super().__init__(message)
+        self.workflow_id = workflow_id
+
+
+class RPCError(TemporalError):
+    """The server answered a call with an error; :attr:`status` is the gRPC status code."""
+
+    status: int
+    status_name: str
+
+    def __init__(self, message: str, status: int = 2, status_name: str = "Unknown") -> None:
+        super().__init__(message)
+        self.status = status
+        self.status_name = status_name
+
+
+class PayloadError(TemporalError, ValueError):
+    """A value could not be encoded or decoded (not JSON, over the size limit, ...)."""
+
+
+class WorkflowResultTimeoutError(TemporalError, TimeoutError):
+    """``result(timeout=...)`` ran out before the workflow closed; the workflow goes on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
 
 class DevServerError(TemporalError):
     """The embedded Temporal dev server could not start or stopped unexpectedly."""
@@ -55,7 +141,14 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "DevServerError",
+    "FailureCause",
+    "PayloadError",
+    "RPCError",
     "TemporalCLINotFoundError",
     "TemporalConnectionError",
     "TemporalError",
+    "WorkflowAlreadyStartedError",
+    "WorkflowFailureError",
+    "WorkflowQueryRejectedError",
+    "WorkflowResultTimeoutError",
 ]

@@ -1,0 +1,96 @@
+"""JSON conversion of request and result values: dataclasses, enums, paths and the plain
+JSON types, in the snake_case field names other Temporal SDKs send and receive."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import json
+import os
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, Union
+
+from app.temporal.errors import PayloadError
+
+T = TypeVar("T")
+
+
+def plain(value: object) -> Any:
+    """The JSON-ready form of a value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    return value
+
+
+def to_json(value: object) -> bytes:
+    """One JSON document for a value; a clear error when it is not JSON-able."""
+    try:
+        return json.dumps(plain(value), ensure_ascii=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError) as e:
+        raise PayloadError(f"cannot send a {type(value).__name__} as JSON: {e}") from e
+
+
+def from_json(data: bytes, type_: Any = None) -> Any:
+    """The value a JSON document holds, as `type_` when one is given (a dict when not)."""
+    try:
+        value = json.loads(data)
+    except ValueError as e:
+        raise PayloadError(f"the server sent a value that is not JSON: {e}") from e
+    return decode(value, type_)
+
+
+def decode(value: Any, type_: Any) -> Any:
+    """`value` (plain JSON) as `type_`. Unknown fields are ignored, so results with newer
+    fields still decode; a missing required field is an error naming it."""
+    if type_ is None or type_ is Any or type_ is object:
+        return value
+    origin = typing.get_origin(type_)
+    args = typing.get_args(type_)
+    if origin is Union or (hasattr(types, "UnionType") and isinstance(type_, types.UnionType)):
+        if value is None and type(None) in args:
+            return None
+        others = [a for a in args if a is not type(None)]
+        return decode(value, others[0]) if len(others) == 1 else value
+    if dataclasses.is_dataclass(type_) and isinstance(type_, type):
+        return _decode_dataclass(value, type_)
+    if isinstance(type_, type) and issubclass(type_, enum.Enum):
+        return type_(value)
+    if origin in (list, Sequence) and args and isinstance(value, list):
+        return [decode(v, args[0]) for v in value]
+    if origin is tuple and args and isinstance(value, list):
+        return tuple(decode(v, args[0]) for v in value)
+    if origin in (dict, Mapping) and len(args) == 2 and isinstance(value, dict):
+        return {k: decode(v, args[1]) for k, v in value.items()}
+    if type_ is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def _decode_dataclass(value: Any, type_: type[T]) -> T:
+    if not isinstance(value, dict):
+        raise PayloadError(
+            f"expected a JSON object for {type_.__name__}, got {type(value).__name__}"
+        )
+    hints = typing.get_type_hints(type_)
+    kwargs = {}
+    for field in dataclasses.fields(type_):  # type: ignore[arg-type]
+        if field.name in value:
+            kwargs[field.name] = decode(value[field.name], hints.get(field.name))
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise PayloadError(
+                f"{type_.__name__} needs field {field.name!r}, which the value lacks"
+            )
+    return type_(**kwargs)
