@@ -3,13 +3,15 @@ environment, and a fresh task queue per test."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from app.temporal import DevServer
+
+from app.temporal import Client, DevServer, TemporalClientManager, TemporalConfig
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +37,32 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+async def echo_worker(dev_server: DevServer) -> AsyncIterator[str]:
+    """The official Python SDK's worker with EchoWorkflow; yields its task queue."""
+    from tests.interop_worker import ECHO_QUEUE, run_echo_worker
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_echo_worker(dev_server.address, stop))
+    await asyncio.sleep(0.5)
+    if task.done():
+        task.result()
+    yield ECHO_QUEUE
+    stop.set()
+    await task
+
+
+@pytest.fixture
+def test_config(dev_server: DevServer) -> TemporalConfig:
+    """Settings pointing at the session's dev server, nothing read from files."""
+    return TemporalConfig(env_file=None, host=dev_server.address, connect_timeout=5)
+
+
+@pytest.fixture
+async def client(test_config: TemporalConfig, task_queue: str) -> AsyncIterator[Client]:
+    """A connected client whose default task queue is the test's own."""
+    manager = TemporalClientManager(config=test_config, task_queue=task_queue)
+    yield await manager.connect()
+    await manager.disconnect()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from app.temporal import TemporalConfig, get_temporal_config, reload_temporal_config
 from app.temporal.config import config_fields
 

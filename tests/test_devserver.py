@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from app.temporal import DevServer, DevServerError, TemporalCLINotFoundError
 from app.temporal import devserver as devserver_module
 from app.temporal.devserver import find_temporal_cli
