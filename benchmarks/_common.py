@@ -1,0 +1,79 @@
+"""Shared benchmark helpers: statistics, machine facts, and the results section of
+docs/BENCHMARKS.md that each benchmark rewrites with its latest run."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "BENCHMARKS.md"
+
+
+def spread(values: Sequence[float], digits: int = 1) -> str:
+    """median (min-max), the way the report shows a measurement."""
+    m, lo, hi = statistics.median(values), min(values), max(values)
+    return f"{m:,.{digits}f} ({lo:,.{digits}f}-{hi:,.{digits}f})"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    temporal = "temporal CLI not found"
+    try:
+        from app.temporal.devserver import find_temporal_cli
+
+        command = [str(find_temporal_cli()), "--version"]
+        temporal = subprocess.run(command, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        pass
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB; "
+        f"Python {platform.python_version()}; project-ai-temporal {version('project-ai-temporal')} "
+        f"(build: {os.environ.get('BENCH_BUILD', 'unknown')}); temporalio {version('temporalio')}; "
+        f"{temporal}"
+    )
+
+
+def write_section(name: str, body: str) -> None:
+    """Replaces the section `name` of docs/BENCHMARKS.md (or appends it)."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    section = (
+        f"<!-- {name}:start -->\n## {name}\n\nRun {stamp} on {machine()}.\n\n{body.strip()}\n"
+        f"<!-- {name}:end -->"
+    )
+    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
+    marker = re.escape(name)
+    pattern = re.compile(rf"<!-- {marker}:start -->.*?<!-- {marker}:end -->", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section, text)
+    else:
+        text = f"{text.rstrip()}\n\n{section}\n"
+    REPORT.write_text(text)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the benchmarks against a release build in their own virtualenv, with the official
+# Temporal Python SDK as the peer, and writes docs/BENCHMARKS.md.
+#   bash benchmarks/run.sh            all benchmarks, full size
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache="${PROJECT_AI_CACHE:-$HOME/.cache/project-ai-temporal}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
+venv="$cache/bench-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check '.[server]' 'temporalio>=1.9'
+export BENCH_BUILD=release
+cd benchmarks
+"$venv/bin/python" import_time.py --runs 15 --report
+"$venv/bin/python" client_starts.py --count 1000 --in-flight 100 --runs 5 --report

@@ -1,0 +1,88 @@
+"""TLS, mTLS, server-name override and API key with TLS, end to end through a
+TLS-terminating proxy in front of the real dev server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.temporal import (
+    DevServer,
+    TemporalClientManager,
+    TemporalConfig,
+    TemporalConnectionError,
+    TLSConfig,
+)
+from tests.tls_proxy import CertificateAuthority, Issued, tls_proxy
+
+
+@dataclass
+class Pki:
+    ca: Path
+    server: Issued
+    named: Issued
+    client: Issued
+    foreign: Issued
+    expired: Issued
+
+    def mtls(self, who: Issued) -> TLSConfig:
+        return TLSConfig(
+            server_root_ca_cert=self.ca, client_cert=who.cert, client_private_key=who.key
+        )
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    folder = tmp_path_factory.mktemp("pki")
+    ca, other = CertificateAuthority(folder, "test-ca"), CertificateAuthority(folder, "other-ca")
+    return Pki(
+        ca=ca.files.cert,
+        server=ca.issue("server", ["127.0.0.1"]),
+        named=ca.issue("named", ["temporal.test"]),
+        client=ca.issue("client", ["worker-1"], client=True),
+        foreign=other.issue("foreign", ["worker-2"], client=True),
+        expired=ca.issue("expired", ["worker-3"], client=True, expired=True),
+    )
+
+
+async def count_through(address: str, tls: TLSConfig, api_key: str | None = None) -> int:
+    config = TemporalConfig(env_file=None, host=address, connect_timeout=5)
+    async with TemporalClientManager(config=config, tls_config=tls, api_key=api_key) as manager:
+        return await manager.client.count_workflows()
+
+
+async def test_tls_with_a_private_ca(dev_server: DevServer, pki: Pki) -> None:
+    ca = pki.ca
+    async with tls_proxy(dev_server.address, pki.server) as address:
+        assert await count_through(address, TLSConfig(server_root_ca_cert=ca)) >= 0
+        # PEM bytes work as well as paths.
+        assert await count_through(address, TLSConfig(server_root_ca_cert=ca.read_bytes())) >= 0
+        with pytest.raises(TemporalConnectionError) as info:
+            await count_through(address, TLSConfig())  # the system roots do not know the CA
+        assert info.value.cause == "TLS handshake failed"
+
+
+async def test_server_name_override(dev_server: DevServer, pki: Pki) -> None:
+    ca = pki.ca
+    async with tls_proxy(dev_server.address, pki.named) as address:
+        tls = TLSConfig(server_root_ca_cert=ca, domain="temporal.test")
+        assert await count_through(address, tls) >= 0
+        with pytest.raises(TemporalConnectionError, match="TLS handshake failed"):
+            await count_through(address, TLSConfig(server_root_ca_cert=ca))
+
+
+async def test_mutual_tls(dev_server: DevServer, pki: Pki) -> None:
+    ca = pki.ca
+    async with tls_proxy(dev_server.address, pki.server, client_ca=ca) as address:
+        right = pki.mtls(pki.client)
+        assert await count_through(address, right) >= 0
+        # with an API key too: both travel together
+        assert await count_through(address, right, api_key="sk-both") >= 0
+        for wrong in (pki.foreign, pki.expired):
+            with pytest.raises(TemporalConnectionError) as info:
+                await count_through(address, pki.mtls(wrong))
+            assert address in str(info.value)
+        with pytest.raises(TemporalConnectionError):
+            await count_through(address, TLSConfig(server_root_ca_cert=ca))
