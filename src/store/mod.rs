@@ -1,0 +1,119 @@
+//! The embedded store: one SQLite file per data dir (WAL, bundled SQLite with FTS5) that
+//! several workers on one machine share, plus Project-AI's own files where they exist.
+//! Every write is keyed by a content hash or a workflow id, so a retry, a replay or a second
+//! worker never stores a record twice.
+
+pub mod black_vault;
+mod json_file;
+pub mod knowledge;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use json_file::update_json_file;
+
+/// The store file, relative to the data dir.
+pub const STORE_FILE: &str = "project_ai_temporal.sqlite3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    pub fn sqlite(path: &Path, source: rusqlite::Error) -> Self {
+        StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        }
+    }
+
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// A handle on the data dir's store. Cheap to clone; writes are serialised in-process and
+/// by SQLite's lock across processes.
+#[derive(Clone)]
+pub struct Store {
+    data_dir: PathBuf,
+    path: PathBuf,
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating when needed) the store under `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::io(data_dir, e))?;
+        let path = data_dir.join(STORE_FILE);
+        let connection = open_connection(&path)?;
+        schema::migrate(&connection).map_err(|e| StoreError::sqlite(&path, e))?;
+        Ok(Store {
+            data_dir: data_dir.to_owned(),
+            path,
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for one short piece of work. A poisoned lock only means another
+    /// thread panicked mid-call; SQLite's transactions keep the data whole, so go on.
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::sqlite(&self.path, e)
+    }
+}
+
+/// A connection with the settings every user of a store file needs.
+pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path).map_err(|e| StoreError::sqlite(path, e))?;
+    // Several workers share the file: wait for each other's locks instead of failing.
+    connection
+        .busy_timeout(Duration::from_secs(30))
+        .map_err(|e| StoreError::sqlite(path, e))?;
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(|e| StoreError::sqlite(path, e))?;
+    Ok(connection)
+}
+
+/// Seconds since the epoch, for timestamps in rows.
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}

@@ -1,0 +1,79 @@
+//! The store's tables, in one place, with numbered migrations (SQLite's user_version).
+
+use rusqlite::Connection;
+
+/// Each entry brings the schema from version i to i + 1. Append only.
+const MIGRATIONS: &[&str] = &[
+    // 1: knowledge learned by AILearningWorkflow, with a full-text index.
+    "CREATE TABLE knowledge (
+        id           TEXT PRIMARY KEY,
+        category     TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        summary      TEXT NOT NULL,
+        content      TEXT NOT NULL,
+        keywords     TEXT NOT NULL,          -- JSON array of strings
+        word_count   INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        user_id      TEXT,
+        workflow_id  TEXT,
+        created_at   REAL NOT NULL,
+        updated_at   REAL NOT NULL
+    );
+    CREATE INDEX knowledge_category ON knowledge(category);
+    CREATE VIRTUAL TABLE knowledge_fts USING fts5(
+        title, summary, content, keywords, content='knowledge', content_rowid='rowid',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER knowledge_ai AFTER INSERT ON knowledge BEGIN
+        INSERT INTO knowledge_fts(rowid, title, summary, content, keywords)
+        VALUES (new.rowid, new.title, new.summary, new.content, new.keywords);
+    END;
+    CREATE TRIGGER knowledge_ad AFTER DELETE ON knowledge BEGIN
+        INSERT INTO knowledge_fts(knowledge_fts, rowid, title, summary, content, keywords)
+        VALUES ('delete', old.rowid, old.title, old.summary, old.content, old.keywords);
+    END;
+    CREATE TRIGGER knowledge_au AFTER UPDATE ON knowledge BEGIN
+        INSERT INTO knowledge_fts(knowledge_fts, rowid, title, summary, content, keywords)
+        VALUES ('delete', old.rowid, old.title, old.summary, old.content, old.keywords);
+        INSERT INTO knowledge_fts(rowid, title, summary, content, keywords)
+        VALUES (new.rowid, new.title, new.summary, new.content, new.keywords);
+    END;",
+];
+
+/// Applies the migrations this file has not seen, each in its own transaction, so two
+/// workers opening a new store at once do not both apply one.
+pub fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    loop {
+        let tx = rusqlite::Transaction::new_unchecked(
+            connection,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let Some(step) = usize::try_from(version)
+            .ok()
+            .and_then(|v| MIGRATIONS.get(v))
+        else {
+            return tx.commit();
+        };
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let c = Connection::open_in_memory().unwrap();
+        migrate(&c).unwrap();
+        migrate(&c).unwrap();
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+}
