@@ -3,9 +3,13 @@
 //! The Rust core (everything but `python`) is plain Rust; `python` holds the PyO3 bindings
 //! and builds only with the `python` feature, which maturin turns on.
 
+pub mod activities;
 pub mod client;
 pub mod config;
 pub mod devserver;
+pub mod store;
+pub mod worker;
+pub mod workflows;
 
 #[cfg(feature = "python")]
 mod python;

@@ -139,6 +139,8 @@ pub const FIELDS: &[FieldSpec] = &[
         "Seconds a stopping worker lets running activities finish; 0 cancels them at once."),
     spec!("log_level", FieldKind::Choice(LOG_LEVELS), "TEMPORAL_LOG_LEVEL", default = Some("INFO");
         "Level of the app.temporal logger."),
+    spec!("metrics_address", FieldKind::OptionalText, "TEMPORAL_METRICS_ADDRESS";
+        "host:port where a worker serves the Temporal SDK's metrics for Prometheus (/metrics); unset serves none."),
 ];
 
 /// Environment variables that belong to Temporal tooling but are not settings of ours;

@@ -54,6 +54,7 @@ pub struct TemporalConfig {
     pub connect_timeout: u64,
     pub graceful_shutdown_timeout: u64,
     pub log_level: String,
+    pub metrics_address: Option<String>,
     origins: BTreeMap<&'static str, Origin>,
 }
 
@@ -167,6 +168,7 @@ by_name!(
     connect_timeout,
     graceful_shutdown_timeout,
     log_level,
+    metrics_address,
 );
 
 impl TemporalConfig {

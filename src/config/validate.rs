@@ -19,6 +19,14 @@ pub fn validate(config: &TemporalConfig) -> Vec<ConfigProblem> {
     if let Err(why) = parse_address(&config.host) {
         problem("host", format!("host {:?} {why}", config.host));
     }
+    if let Some(metrics) = &config.metrics_address
+        && let Err(why) = parse_address(metrics)
+    {
+        problem(
+            "metrics_address",
+            format!("metrics_address {metrics:?} {why}"),
+        );
+    }
     if config.max_retry_interval < config.initial_retry_interval {
         problem(
             "max_retry_interval",

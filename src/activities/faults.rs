@@ -1,0 +1,103 @@
+//! A test-only fault switch, off unless `PROJECT_AI_TEMPORAL_FAULTS` is set when a worker
+//! starts. It makes chosen activities misbehave so tests can watch retries and timeouts:
+//!
+//! `PROJECT_AI_TEMPORAL_FAULTS="process_learning_request=fail:2,store_knowledge=sleep:40"`
+//!
+//! - `fail:N`: attempts 1..=N fail with a retryable error;
+//! - `sleep:S`: every attempt first sleeps S seconds (to exceed a timeout);
+//! - `panic:N`: attempts 1..=N panic (the worker must survive).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use super::errors::retryable;
+
+pub const FAULTS_ENV: &str = "PROJECT_AI_TEMPORAL_FAULTS";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Fail(u32),
+    Sleep(Duration),
+    Panic(u32),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Faults(HashMap<String, Fault>);
+
+impl Faults {
+    /// The faults the environment asks for; a malformed entry is an error naming it.
+    pub fn from_env() -> Result<Self, String> {
+        std::env::var(FAULTS_ENV).map_or(Ok(Faults::default()), |spec| Self::parse(&spec))
+    }
+
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut faults = HashMap::new();
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let bad = || {
+                format!(
+                    "{FAULTS_ENV}: {entry:?} is not activity=fail:N, activity=sleep:SECONDS or activity=panic:N"
+                )
+            };
+            let (activity, fault) = entry.split_once('=').ok_or_else(bad)?;
+            let (kind, amount) = fault.split_once(':').ok_or_else(bad)?;
+            let fault = match kind {
+                "fail" => Fault::Fail(amount.parse().map_err(|_| bad())?),
+                "panic" => Fault::Panic(amount.parse().map_err(|_| bad())?),
+                "sleep" => Fault::Sleep(Duration::from_secs_f64(
+                    amount.parse::<f64>().map_err(|_| bad())?.max(0.0),
+                )),
+                _ => return Err(bad()),
+            };
+            faults.insert(activity.trim().to_owned(), fault);
+        }
+        Ok(Faults(faults))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Starts an attempt of `activity`: applies its fault, if any, and returns the attempt
+    /// number (1 for the first).
+    pub async fn enter(&self, activity: &str, ctx: &ActivityContext) -> Result<u32, ActivityError> {
+        let attempt = ctx.info().attempt;
+        self.inject(activity, attempt).await.map_err(retryable)?;
+        Ok(attempt)
+    }
+
+    async fn inject(&self, activity: &str, attempt: u32) -> Result<(), String> {
+        match self.0.get(activity) {
+            Some(Fault::Fail(n)) if attempt <= *n => Err(format!(
+                "injected fault: attempt {attempt} of the first {n} fails"
+            )),
+            Some(Fault::Panic(n)) if attempt <= *n => {
+                panic!("injected panic in {activity}, attempt {attempt}")
+            }
+            Some(Fault::Sleep(d)) => {
+                tokio::time::sleep(*d).await;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing() {
+        let f = Faults::parse("a=fail:2, b=sleep:1.5,c=panic:1").unwrap();
+        assert_eq!(f.0["a"], Fault::Fail(2));
+        assert_eq!(f.0["b"], Fault::Sleep(Duration::from_millis(1500)));
+        assert!(
+            Faults::parse("a=explode:1")
+                .unwrap_err()
+                .contains("a=explode:1")
+        );
+        assert!(Faults::parse("").unwrap().is_empty());
+    }
+}

@@ -1,0 +1,212 @@
+//! AILearningWorkflow's activities: validate the content, check Project-AI's Black Vault,
+//! turn the content into a knowledge entry, and store it (SQLite and knowledge.json).
+
+pub mod text;
+pub mod validate;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use super::errors::{blocking, non_retryable, retryable};
+use super::faults::Faults;
+use crate::store::black_vault::{BlackVault, content_hash};
+use crate::store::knowledge::KnowledgeEntry;
+use crate::store::{Store, now};
+use crate::workflows::steps::Attempted;
+use crate::workflows::types::LearningRequest;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validation {
+    pub valid: bool,
+    pub reason: Option<String>,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultCheck {
+    pub blocked: bool,
+    pub content_hash: String,
+    pub attempt: u32,
+}
+
+/// A knowledge entry ready to store, derived only from the request, so every attempt and
+/// every re-run derives the same one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessedKnowledge {
+    pub knowledge_id: String,
+    pub category: String,
+    pub source: String,
+    pub user_id: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub keywords: Vec<String>,
+    pub word_count: u64,
+    pub content_hash: String,
+    pub content: String,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredKnowledge {
+    pub knowledge_id: String,
+    /// False when the entry was already there (a retry or the same request again).
+    pub created: bool,
+    pub attempt: u32,
+}
+
+macro_rules! attempted {
+    ($($t:ty),*) => {$(
+        impl Attempted for $t {
+            fn attempt(&self) -> u32 {
+                self.attempt
+            }
+        }
+    )*};
+}
+
+attempted!(Validation, VaultCheck, ProcessedKnowledge, StoredKnowledge);
+
+/// The id of what a request teaches: the same content in the same category is the same
+/// knowledge, whoever sends it and however often.
+pub fn knowledge_id(category: &str, normalized_content: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(category.as_bytes())
+        .chain_update([0u8])
+        .chain_update(normalized_content.as_bytes())
+        .finalize();
+    format!("kn-{}", &hex::encode(digest)[..24])
+}
+
+pub struct LearningActivities {
+    pub store: Store,
+    pub vault: BlackVault,
+    pub faults: Faults,
+}
+
+#[activities]
+impl LearningActivities {
+    #[activity(name = "validate_learning_content")]
+    pub async fn validate_learning_content(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        request: LearningRequest,
+    ) -> Result<Validation, ActivityError> {
+        let attempt = self.faults.enter("validate_learning_content", &ctx).await?;
+        let reason = validate::rejection(&request);
+        Ok(Validation {
+            valid: reason.is_none(),
+            reason,
+            attempt,
+        })
+    }
+
+    #[activity(name = "check_black_vault")]
+    pub async fn check_black_vault(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        content: String,
+    ) -> Result<VaultCheck, ActivityError> {
+        let attempt = self.faults.enter("check_black_vault", &ctx).await?;
+        let vault = self.vault.clone();
+        blocking(move || {
+            let hash = content_hash(&content);
+            // Fail closed: a vault that cannot be read never lets content through.
+            let blocked = vault
+                .contains_hash(&hash)
+                .map_err(|e| retryable(format!("cannot read the Black Vault: {e}")))?;
+            Ok(VaultCheck {
+                blocked,
+                content_hash: hash,
+                attempt,
+            })
+        })
+        .await
+    }
+
+    #[activity(name = "process_learning_request")]
+    pub async fn process_learning_request(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        request: LearningRequest,
+    ) -> Result<ProcessedKnowledge, ActivityError> {
+        let attempt = self.faults.enter("process_learning_request", &ctx).await?;
+        if let Some(reason) = validate::rejection(&request) {
+            return Err(non_retryable("InvalidLearningContent", reason));
+        }
+        blocking(move || {
+            let insight = text::analyse(&request.content);
+            Ok(ProcessedKnowledge {
+                knowledge_id: knowledge_id(&request.category, &insight.normalized),
+                content_hash: content_hash(&request.content),
+                category: request.category,
+                source: request.source,
+                user_id: request.user_id,
+                title: insight.title,
+                summary: insight.summary,
+                keywords: insight.keywords,
+                word_count: insight.word_count as u64,
+                content: insight.normalized,
+                attempt,
+            })
+        })
+        .await
+    }
+
+    #[activity(name = "store_knowledge")]
+    pub async fn store_knowledge(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        knowledge: ProcessedKnowledge,
+    ) -> Result<StoredKnowledge, ActivityError> {
+        let attempt = self.faults.enter("store_knowledge", &ctx).await?;
+        let workflow_id = ctx.info().workflow_id.clone();
+        let store = self.store.clone();
+        blocking(move || {
+            let entry = KnowledgeEntry {
+                id: knowledge.knowledge_id.clone(),
+                category: knowledge.category,
+                title: knowledge.title,
+                summary: knowledge.summary,
+                content: knowledge.content,
+                keywords: knowledge.keywords,
+                word_count: knowledge.word_count,
+                content_hash: knowledge.content_hash,
+                source: knowledge.source,
+                user_id: knowledge.user_id,
+                workflow_id,
+                created_at: now(),
+            };
+            let created = store
+                .insert_knowledge(&entry)
+                .map_err(|e| retryable(format!("cannot store the knowledge: {e}")))?;
+            // Both writes are idempotent, so a retry after a failure between them completes the pair.
+            store
+                .mirror_to_knowledge_json(&entry)
+                .map_err(|e| retryable(format!("cannot update knowledge.json: {e}")))?;
+            Ok(StoredKnowledge {
+                knowledge_id: entry.id,
+                created,
+                attempt,
+            })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knowledge_ids_depend_on_content_and_category_only() {
+        let a = knowledge_id("tips", "text");
+        assert_eq!(a, knowledge_id("tips", "text"));
+        assert_ne!(a, knowledge_id("facts", "text"));
+        assert_ne!(a, knowledge_id("tips", "other"));
+        assert!(a.starts_with("kn-") && a.len() == 27);
+    }
+}

@@ -1,0 +1,6 @@
+//! The activities of the four workflows: the real work, idempotent, with business failures
+//! as results and infrastructure failures as retryable errors.
+
+pub mod errors;
+pub mod faults;
+pub mod learning;

@@ -1,0 +1,207 @@
+//! The worker: all workflows and activities on the configured task queue with the
+//! configured limits and identity, on an OS thread of its own (the SDK's `Worker::run` is not
+//! `Send`), stopped gracefully: polling stops, running activities get the graceful shutdown
+//! timeout to finish.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+
+use crate::activities::faults::Faults;
+use crate::activities::learning::LearningActivities;
+use crate::client::TemporalClient;
+use crate::config::TemporalConfig;
+use crate::store::Store;
+use crate::store::black_vault::BlackVault;
+use crate::workflows::AILearningWorkflow;
+use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
+
+mod metrics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("cannot start the worker: {0}")]
+    Start(String),
+    #[error("the worker stopped with an error: {0}")]
+    Run(String),
+}
+
+/// What a worker needs beyond its client.
+#[derive(Debug, Clone)]
+pub struct WorkerSpec {
+    pub task_queue: String,
+    pub identity: String,
+    pub max_concurrent_activities: usize,
+    pub max_concurrent_workflows: usize,
+    pub graceful_shutdown: Duration,
+    pub data_dir: PathBuf,
+    pub retry_defaults: RetryDefaults,
+    /// Where to serve Prometheus metrics, if anywhere.
+    pub metrics_address: Option<String>,
+}
+
+impl WorkerSpec {
+    pub fn from_config(config: &TemporalConfig) -> Self {
+        WorkerSpec {
+            task_queue: config.task_queue.clone(),
+            identity: config.worker_identity.clone(),
+            max_concurrent_activities: usize::try_from(config.max_concurrent_activities)
+                .unwrap_or(usize::MAX),
+            max_concurrent_workflows: usize::try_from(config.max_concurrent_workflows)
+                .unwrap_or(usize::MAX),
+            graceful_shutdown: Duration::from_secs(config.graceful_shutdown_timeout),
+            data_dir: config.data_dir.clone(),
+            retry_defaults: RetryDefaults::from_config(config),
+            metrics_address: config.metrics_address.clone(),
+        }
+    }
+}
+
+type Shutdown = Box<dyn Fn() + Send + Sync>;
+
+/// A running worker. `shutdown()` starts a graceful stop; `wait()` returns when it is over.
+pub struct RunningWorker {
+    shutdown: Shutdown,
+    handle: Handle,
+    finished: watch::Receiver<Option<Result<(), String>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    pub task_queue: String,
+}
+
+fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
+    let store = Store::open(&spec.data_dir).map_err(|e| WorkerError::Start(e.to_string()))?;
+    let faults = Faults::from_env().map_err(WorkerError::Start)?;
+    if !faults.is_empty() {
+        tracing::warn!(?faults, "test-only fault injection is ON");
+    }
+    let tuner = TunerHolder::builder()
+        .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(spec.max_concurrent_workflows))
+        .activity_task_slot_supplier(FixedSizeSlotSupplier::new(spec.max_concurrent_activities))
+        .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
+            spec.max_concurrent_activities,
+        ))
+        .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+        .build();
+    let learning = LearningActivities {
+        vault: BlackVault::new(&spec.data_dir),
+        store,
+        faults,
+    };
+    Ok(WorkerOptions::new(spec.task_queue.clone())
+        .register_workflow::<AILearningWorkflow>()
+        .map_err(|e| WorkerError::Start(e.to_string()))?
+        .register_activities(learning)
+        .client_identity_override(spec.identity.clone())
+        .tuner(tuner)
+        .graceful_shutdown_period(spec.graceful_shutdown)
+        .build())
+}
+
+impl RunningWorker {
+    /// Builds the worker on its own thread, driven by `handle`'s runtime, and returns once it
+    /// is polling (or failed to start).
+    pub fn start(
+        handle: Handle,
+        client: &TemporalClient,
+        spec: WorkerSpec,
+    ) -> Result<RunningWorker, WorkerError> {
+        set_retry_defaults(spec.retry_defaults);
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<Shutdown, WorkerError>>();
+        let (finished_tx, finished) = watch::channel(None);
+        let sdk_client = client.sdk_client().clone();
+        let thread_handle = handle.clone();
+        let task_queue = spec.task_queue.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("temporal-worker-{}", spec.task_queue))
+            .spawn(move || {
+                let outcome = thread_handle.block_on(async move {
+                    let built = (|| {
+                        let (runtime_options, metrics) = metrics::runtime_options(spec.metrics_address.as_deref())?;
+                        let runtime = Runtime::from_current_tokio(runtime_options).map_err(|e| WorkerError::Start(e.to_string()))?;
+                        let options = options(&spec)?;
+                        let worker = Worker::new(&runtime, sdk_client, options).map_err(|e| WorkerError::Start(e.to_string()))?;
+                        Ok::<_, WorkerError>((runtime, worker, metrics))
+                    })();
+                    let (_runtime, mut worker, metrics) = match built {
+                        Ok(built) => built,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return Ok(());
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(Box::new(worker.shutdown_handle())));
+                    tracing::info!(task_queue = %spec.task_queue, identity = %spec.identity, "worker polling");
+                    let outcome = worker.run().await.map_err(|e| e.to_string());
+                    if let Some(endpoint) = metrics {
+                        endpoint.abort();
+                    }
+                    outcome
+                });
+                let _ = finished_tx.send(Some(outcome));
+            })
+            .map_err(|e| WorkerError::Start(e.to_string()))?;
+        let shutdown = ready_rx
+            .recv()
+            .map_err(|_| WorkerError::Start("the worker thread ended while starting".into()))??;
+        Ok(RunningWorker {
+            shutdown,
+            handle,
+            finished,
+            thread: Some(thread),
+            task_queue,
+        })
+    }
+
+    /// Starts a graceful stop: no new tasks are polled, running activities get the graceful
+    /// shutdown timeout, then are cancelled. Safe to call more than once.
+    pub fn shutdown(&self) {
+        // The SDK spawns the shutdown RPC, so this must run inside the runtime.
+        let _entered = self.handle.enter();
+        (self.shutdown)();
+    }
+
+    /// Waits until the worker has stopped.
+    pub async fn wait(&self) -> Result<(), WorkerError> {
+        let mut finished = self.finished.clone();
+        let outcome = finished
+            .wait_for(Option::is_some)
+            .await
+            .map(|o| o.clone())
+            .ok()
+            .flatten();
+        match outcome {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(WorkerError::Run(e)),
+            None => Err(WorkerError::Run(
+                "the worker thread ended without saying why".into(),
+            )),
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished.borrow().is_some()
+    }
+}
+
+impl Drop for RunningWorker {
+    fn drop(&mut self) {
+        if !self.is_finished() {
+            self.shutdown();
+        }
+        if let Some(thread) = self.thread.take()
+            && !thread.is_finished()
+        {
+            // Detach: the thread ends once the worker has drained; never block a dropping caller.
+            drop(thread);
+        }
+    }
+}
+
+/// Shared ownership for bindings that hand the worker to several callers.
+pub type SharedWorker = Arc<RunningWorker>;

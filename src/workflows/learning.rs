@@ -1,0 +1,116 @@
+//! AILearningWorkflow: validate, check the Black Vault, process, store. Business failures
+//! come back as `success=false` results; the workflow itself never fails on them.
+
+use std::time::Duration;
+
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use super::policy::{attempts, configured_retry, options as step_options, retry};
+use super::progress::Progress;
+use super::steps::{Tracked, step};
+use super::types::{LearningRequest, LearningResult};
+use crate::activities::learning::LearningActivities;
+
+pub const NAME: &str = "AILearningWorkflow";
+const INVALID: &str = "InvalidLearningContent";
+
+#[workflow]
+pub struct AILearningWorkflow {
+    progress: Progress,
+}
+
+impl Default for AILearningWorkflow {
+    fn default() -> Self {
+        AILearningWorkflow {
+            progress: Progress::new(NAME, 4),
+        }
+    }
+}
+
+#[workflow_methods]
+impl AILearningWorkflow {
+    #[run(name = "AILearningWorkflow")]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        request: LearningRequest,
+    ) -> WorkflowResult<LearningResult> {
+        let result = Self::learn(ctx, request)
+            .await
+            .unwrap_or_else(LearningResult::failed);
+        ctx.state_mut(|s| s.progress.end(result.error.clone()));
+        Ok(result)
+    }
+
+    #[query(name = "status")]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> Progress {
+        self.progress.clone()
+    }
+}
+
+impl Tracked for AILearningWorkflow {
+    fn progress(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+}
+
+impl AILearningWorkflow {
+    async fn learn(
+        ctx: &mut WorkflowContext<Self>,
+        request: LearningRequest,
+    ) -> Result<LearningResult, String> {
+        // 1. Validation: 30 s, at most 3 attempts; a rejection is final.
+        let options = step_options(Duration::from_secs(30), attempts(3, &[INVALID]));
+        let validation = step(
+            ctx,
+            LearningActivities::validate_learning_content,
+            request.clone(),
+            options,
+        )
+        .await?;
+        if !validation.valid {
+            return Err(format!(
+                "Content validation failed: {}",
+                validation.reason.unwrap_or_default()
+            ));
+        }
+        // 2. Black Vault: 10 s; the original set no policy, so the configured one applies.
+        let options = step_options(Duration::from_secs(10), configured_retry(&[]));
+        if step(
+            ctx,
+            LearningActivities::check_black_vault,
+            request.content.clone(),
+            options,
+        )
+        .await?
+        .blocked
+        {
+            return Err("Content blocked by Black Vault".into());
+        }
+        // 3. Processing: 5 min, 3 attempts, 1 s growing to 30 s.
+        let options = step_options(
+            Duration::from_secs(300),
+            retry(
+                3,
+                Duration::from_secs(1),
+                Duration::from_secs(30),
+                &[INVALID],
+            ),
+        );
+        let knowledge = step(
+            ctx,
+            LearningActivities::process_learning_request,
+            request,
+            options,
+        )
+        .await?;
+        // 4. Storing: 30 s, configured policy; its outcome is checked.
+        let options = step_options(Duration::from_secs(30), configured_retry(&[]));
+        let stored = step(ctx, LearningActivities::store_knowledge, knowledge, options).await?;
+        Ok(LearningResult {
+            success: true,
+            knowledge_id: Some(stored.knowledge_id),
+            error: None,
+        })
+    }
+}

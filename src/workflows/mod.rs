@@ -1,0 +1,9 @@
+//! The four workflows, their request and result types, and the options their steps use.
+
+pub mod learning;
+pub mod policy;
+pub mod progress;
+pub mod steps;
+pub mod types;
+
+pub use learning::AILearningWorkflow;

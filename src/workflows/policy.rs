@@ -1,0 +1,98 @@
+//! Activity options: the timeouts and retry policies each step of a workflow promises, and
+//! the configured retry defaults for steps the original left unbounded.
+
+use std::sync::RwLock;
+use std::time::Duration;
+
+use temporalio_common::RetryPolicy;
+use temporalio_sdk::{ActivityExecutionError, ActivityOptions};
+
+use crate::config::TemporalConfig;
+
+/// max_retry_attempts / initial_retry_interval / max_retry_interval from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryDefaults {
+    pub attempts: u32,
+    pub initial: Duration,
+    pub maximum: Duration,
+}
+
+impl RetryDefaults {
+    pub const fn new(attempts: u32, initial: Duration, maximum: Duration) -> Self {
+        RetryDefaults {
+            attempts,
+            initial,
+            maximum,
+        }
+    }
+
+    pub fn from_config(config: &TemporalConfig) -> Self {
+        RetryDefaults {
+            attempts: u32::try_from(config.max_retry_attempts).unwrap_or(u32::MAX),
+            initial: Duration::from_secs(config.initial_retry_interval),
+            maximum: Duration::from_secs(config.max_retry_interval),
+        }
+    }
+}
+
+// Workflow code may not read configuration files, so the worker sets these when it starts.
+// Retry policies are not compared on replay, so a restarted worker with other settings
+// replays old histories fine.
+static DEFAULTS: RwLock<RetryDefaults> = RwLock::new(RetryDefaults::new(
+    3,
+    Duration::from_secs(1),
+    Duration::from_secs(30),
+));
+
+pub fn set_retry_defaults(defaults: RetryDefaults) {
+    *DEFAULTS.write().unwrap_or_else(|p| p.into_inner()) = defaults;
+}
+
+pub fn retry_defaults() -> RetryDefaults {
+    *DEFAULTS.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A bounded retry policy; failures of the `non_retryable` types are not retried.
+pub fn retry(
+    attempts: u32,
+    initial: Duration,
+    maximum: Duration,
+    non_retryable: &[&str],
+) -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(initial)
+        .backoff_coefficient(2.0)
+        .maximum_interval(maximum)
+        .maximum_attempts(attempts)
+        .non_retryable_error_types(non_retryable.iter().map(|s| (*s).to_owned()))
+        .build()
+}
+
+/// The configured policy, for steps where the original set none (and so retried forever).
+pub fn configured_retry(non_retryable: &[&str]) -> RetryPolicy {
+    let d = retry_defaults();
+    retry(d.attempts, d.initial, d.maximum, non_retryable)
+}
+
+/// `attempts` attempts with the configured intervals.
+pub fn attempts(n: u32, non_retryable: &[&str]) -> RetryPolicy {
+    let d = retry_defaults();
+    retry(n, d.initial, d.maximum, non_retryable)
+}
+
+pub fn options(start_to_close: Duration, policy: RetryPolicy) -> ActivityOptions {
+    let mut options = ActivityOptions::start_to_close_timeout(start_to_close);
+    options.retry_policy = Some(policy);
+    options
+}
+
+/// What went wrong in an activity, for a result's `error`: the innermost cause's message.
+pub fn describe(error: &ActivityExecutionError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text = cause.to_string();
+        source = cause.source();
+    }
+    text
+}

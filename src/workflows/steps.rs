@@ -1,0 +1,43 @@
+//! One workflow step: mark it current in the workflow's progress, run its activity, record
+//! the attempts it took, or describe why it failed.
+
+use temporalio_common::ActivityDefinition;
+use temporalio_common::data_converters::TemporalDeserializable;
+use temporalio_sdk::{ActivityOptions, WorkflowContext};
+
+use super::policy::describe;
+use super::progress::Progress;
+
+/// A workflow whose state has a `Progress` for its `status` query.
+pub trait Tracked {
+    fn progress(&mut self) -> &mut Progress;
+}
+
+/// An activity result that says which attempt produced it.
+pub trait Attempted {
+    fn attempt(&self) -> u32;
+}
+
+/// Runs `activity` as the workflow's current step; on failure (after the retries its
+/// options allow) the error reads "<activity> failed: <innermost cause>".
+pub async fn step<W, A>(
+    ctx: &mut WorkflowContext<W>,
+    activity: A,
+    input: impl Into<A::Input>,
+    options: ActivityOptions,
+) -> Result<A::Output, String>
+where
+    W: Tracked + 'static,
+    A: ActivityDefinition,
+    A::Output: TemporalDeserializable + Attempted,
+{
+    let name = activity.name().to_owned();
+    ctx.state_mut(|w| w.progress().begin(&name));
+    match ctx.execute_activity(activity, input, options).await {
+        Ok(output) => {
+            ctx.state_mut(|w| w.progress().finish(&name, output.attempt()));
+            Ok(output)
+        }
+        Err(e) => Err(format!("{name} failed: {}", describe(&e))),
+    }
+}
