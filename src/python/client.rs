@@ -90,7 +90,7 @@ pub struct ClientCore {
 }
 
 impl ClientCore {
-    fn client(&self, py: Python<'_>) -> PyResult<TemporalClient> {
+    pub(crate) fn client(&self, py: Python<'_>) -> PyResult<TemporalClient> {
         runtime(py)?;
         let guard = self
             .client

@@ -209,6 +209,7 @@ settings_api!(
     connect_timeout: u64,
     graceful_shutdown_timeout: u64,
     log_level: String,
+    metrics_address: Option<String>,
 );
 
 /// The settings table: one dict per setting (name, type, default, env, aliases,

@@ -6,7 +6,10 @@ mod client;
 mod config;
 mod devserver;
 mod errors;
+mod logging;
 mod runtime;
+mod stores;
+mod worker;
 
 use pyo3::prelude::*;
 
@@ -14,10 +17,18 @@ use pyo3::prelude::*;
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    logging::install();
+    m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::stop_log_forwarding, m)?)?;
     m.add_class::<config::TemporalConfig>()?;
     m.add_class::<client::ClientCore>()?;
     m.add_class::<runtime::Pending>()?;
     m.add_function(wrap_pyfunction!(client::cloud_address, m)?)?;
+    m.add_class::<worker::WorkerCore>()?;
+    m.add_class::<stores::KnowledgeStoreCore>()?;
+    m.add_class::<stores::BlackVaultCore>()?;
+    m.add_function(wrap_pyfunction!(stores::vault_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(stores::workflow_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(config::config_fields, m)?)?;
     m.add_class::<devserver::DevServerProcess>()?;
     m.add_function(wrap_pyfunction!(devserver::locate_temporal_cli, m)?)?;

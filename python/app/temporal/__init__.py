@@ -1,10 +1,12 @@
 """Durable Temporal workflows for Project-AI, implemented in Rust.
 
-``from app.temporal import ...`` gives the configuration, the client manager, the embedded
-dev server and the package's exceptions.
+``from app.temporal import ...`` gives the configuration, the client manager, the
+workflows with their requests and results, the worker, the stores, the embedded dev server
+and the package's exceptions.
 """
 
 from app.temporal._core import __version__
+from app.temporal.activities import BlackVault, KnowledgeEntry, KnowledgeHit, KnowledgeStore
 from app.temporal.client import (
     Client,
     RetryPolicy,
@@ -28,26 +30,61 @@ from app.temporal.errors import (
     FailureCause,
     PayloadError,
     RPCError,
+    StoreError,
     TemporalCLINotFoundError,
     TemporalConnectionError,
     TemporalError,
+    WorkerError,
     WorkflowAlreadyStartedError,
     WorkflowFailureError,
     WorkflowQueryRejectedError,
     WorkflowResultTimeoutError,
 )
+from app.temporal.worker import Worker
 from app.temporal.workflow_ref import WorkflowRun
+from app.temporal.workflows import (
+    AILearningWorkflow,
+    DataAnalysisRequest,
+    DataAnalysisResult,
+    DataAnalysisWorkflow,
+    ImageGenerationRequest,
+    ImageGenerationResult,
+    ImageGenerationWorkflow,
+    LearningRequest,
+    LearningResult,
+    MemoryExpansionRequest,
+    MemoryExpansionResult,
+    MemoryExpansionWorkflow,
+    WorkflowProgress,
+)
 
 __all__ = [
+    "AILearningWorkflow",
+    "BlackVault",
     "Client",
     "ConfigError",
     "ConfigProblem",
+    "DataAnalysisRequest",
+    "DataAnalysisResult",
+    "DataAnalysisWorkflow",
     "DevServer",
     "DevServerError",
     "FailureCause",
+    "ImageGenerationRequest",
+    "ImageGenerationResult",
+    "ImageGenerationWorkflow",
+    "KnowledgeEntry",
+    "KnowledgeHit",
+    "KnowledgeStore",
+    "LearningRequest",
+    "LearningResult",
+    "MemoryExpansionRequest",
+    "MemoryExpansionResult",
+    "MemoryExpansionWorkflow",
     "PayloadError",
     "RPCError",
     "RetryPolicy",
+    "StoreError",
     "SyncClient",
     "SyncWorkflowHandle",
     "TLSConfig",
@@ -56,6 +93,8 @@ __all__ = [
     "TemporalConfig",
     "TemporalConnectionError",
     "TemporalError",
+    "Worker",
+    "WorkerError",
     "WorkflowAlreadyStartedError",
     "WorkflowExecutionDescription",
     "WorkflowExecutionStatus",
@@ -64,6 +103,7 @@ __all__ = [
     "WorkflowHistoryEvent",
     "WorkflowIDConflictPolicy",
     "WorkflowIDReusePolicy",
+    "WorkflowProgress",
     "WorkflowQueryRejectedError",
     "WorkflowResultTimeoutError",
     "WorkflowRun",

@@ -118,6 +118,14 @@ class RPCError(TemporalError):
         self.status_name = status_name
 
 
+class WorkerError(TemporalError):
+    """The worker could not start, or stopped with an error."""
+
+
+class StoreError(TemporalError):
+    """The embedded store or one of Project-AI's files could not be read or written."""
+
+
 class PayloadError(TemporalError, ValueError):
     """A value could not be encoded or decoded (not JSON, over the size limit, ...)."""
 
@@ -144,9 +152,11 @@ __all__ = [
     "FailureCause",
     "PayloadError",
     "RPCError",
+    "StoreError",
     "TemporalCLINotFoundError",
     "TemporalConnectionError",
     "TemporalError",
+    "WorkerError",
     "WorkflowAlreadyStartedError",
     "WorkflowFailureError",
     "WorkflowQueryRejectedError",

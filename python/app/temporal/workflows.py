@@ -1,0 +1,140 @@
+"""The four workflows' requests, results and references, with the original field names and
+defaults. The Rust definitions are the source of truth; a test checks these agree.
+
+    handle = await client.start_workflow(AILearningWorkflow.run, LearningRequest(...), id=...)
+    status = await handle.query(AILearningWorkflow.status)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from app.temporal.workflow_ref import WorkflowRun
+
+
+@dataclass
+class LearningRequest:
+    content: str
+    source: str
+    category: str
+    """One of security, programming, data_science, general, tips, facts."""
+    user_id: Optional[str] = None
+
+
+@dataclass
+class LearningResult:
+    success: bool
+    knowledge_id: Optional[str] = None
+    error: Optional[str] = None
+
+
+@dataclass
+class ImageGenerationRequest:
+    prompt: str
+    style: str = "photorealistic"
+    size: str = "1024x1024"
+    backend: str = "huggingface"
+    user_id: Optional[str] = None
+
+
+@dataclass
+class ImageGenerationResult:
+    success: bool
+    image_path: Optional[str] = None
+    metadata: Optional[dict[str, Any]] = None
+    error: Optional[str] = None
+
+
+@dataclass
+class DataAnalysisRequest:
+    file_path: str
+    analysis_type: str
+    user_id: Optional[str] = None
+
+
+@dataclass
+class DataAnalysisResult:
+    success: bool
+    results: Optional[dict[str, Any]] = None
+    output_path: Optional[str] = None
+    error: Optional[str] = None
+
+
+@dataclass
+class MemoryExpansionRequest:
+    conversation_id: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    user_id: Optional[str] = None
+
+
+@dataclass
+class MemoryExpansionResult:
+    success: bool
+    memory_count: int = 0
+    error: Optional[str] = None
+
+
+@dataclass
+class WorkflowProgress:
+    """What a workflow's ``status`` query answers."""
+
+    workflow: str
+    step: str
+    """The activity running now; "completed" or "failed" at the end."""
+    step_number: int
+    total_steps: int
+    completed_steps: list[str]
+    attempts: dict[str, int]
+    """Attempts each finished step took."""
+    error: Optional[str] = None
+
+
+STATUS_QUERY = "status"
+
+
+class AILearningWorkflow:
+    """Validates content, checks the Black Vault, processes it and stores the knowledge."""
+
+    run = WorkflowRun[LearningRequest, LearningResult](
+        "AILearningWorkflow", LearningRequest, LearningResult
+    )
+    status = STATUS_QUERY
+
+
+class ImageGenerationWorkflow:
+    run = WorkflowRun[ImageGenerationRequest, ImageGenerationResult](
+        "ImageGenerationWorkflow", ImageGenerationRequest, ImageGenerationResult
+    )
+    status = STATUS_QUERY
+
+
+class DataAnalysisWorkflow:
+    run = WorkflowRun[DataAnalysisRequest, DataAnalysisResult](
+        "DataAnalysisWorkflow", DataAnalysisRequest, DataAnalysisResult
+    )
+    status = STATUS_QUERY
+
+
+class MemoryExpansionWorkflow:
+    run = WorkflowRun[MemoryExpansionRequest, MemoryExpansionResult](
+        "MemoryExpansionWorkflow", MemoryExpansionRequest, MemoryExpansionResult
+    )
+    status = STATUS_QUERY
+
+
+__all__ = [
+    "AILearningWorkflow",
+    "DataAnalysisRequest",
+    "DataAnalysisResult",
+    "DataAnalysisWorkflow",
+    "ImageGenerationRequest",
+    "ImageGenerationResult",
+    "ImageGenerationWorkflow",
+    "LearningRequest",
+    "LearningResult",
+    "MemoryExpansionRequest",
+    "MemoryExpansionResult",
+    "MemoryExpansionWorkflow",
+    "WorkflowProgress",
+]

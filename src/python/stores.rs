@@ -1,0 +1,124 @@
+//! The stores for Python: knowledge entries and Project-AI's Black Vault.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+
+use super::errors::python_error;
+use super::runtime::without_gil;
+use crate::store::black_vault::{BlackVault, content_hash};
+use crate::store::{Store, StoreError};
+use crate::workflows::types::schemas;
+
+fn store_error(py: Python<'_>, error: &StoreError) -> PyErr {
+    python_error(py, "StoreError", (error.to_string(),))
+}
+
+fn json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| python_error(py, "TemporalError", (e.to_string(),)))
+}
+
+/// The knowledge entries under a data dir.
+#[pyclass(frozen, module = "app.temporal._core")]
+pub struct KnowledgeStoreCore {
+    store: Store,
+}
+
+#[pymethods]
+impl KnowledgeStoreCore {
+    #[new]
+    fn new(py: Python<'_>, data_dir: PathBuf) -> PyResult<Self> {
+        without_gil(py, move || Store::open(&data_dir))?
+            .map(|store| KnowledgeStoreCore { store })
+            .map_err(|e| store_error(py, &e))
+    }
+
+    /// The entry as JSON text, or None.
+    fn get(&self, py: Python<'_>, id: String) -> PyResult<Option<String>> {
+        let store = self.store.clone();
+        let entry =
+            without_gil(py, move || store.knowledge(&id))?.map_err(|e| store_error(py, &e))?;
+        entry.map(|e| json(py, &e)).transpose()
+    }
+
+    /// Hits as JSON text, best first.
+    #[pyo3(signature = (text, category=None, limit=10))]
+    fn search(
+        &self,
+        py: Python<'_>,
+        text: String,
+        category: Option<String>,
+        limit: u32,
+    ) -> PyResult<String> {
+        let store = self.store.clone();
+        let hits = without_gil(py, move || {
+            store.search_knowledge(&text, category.as_deref(), limit)
+        })?
+        .map_err(|e| store_error(py, &e))?;
+        json(py, &hits)
+    }
+
+    fn count(&self, py: Python<'_>) -> PyResult<u64> {
+        let store = self.store.clone();
+        without_gil(py, move || store.knowledge_count())?.map_err(|e| store_error(py, &e))
+    }
+}
+
+/// Project-AI's Black Vault under a data dir.
+#[pyclass(frozen, module = "app.temporal._core")]
+pub struct BlackVaultCore {
+    vault: BlackVault,
+}
+
+#[pymethods]
+impl BlackVaultCore {
+    #[new]
+    fn new(data_dir: PathBuf) -> Self {
+        BlackVaultCore {
+            vault: BlackVault::new(&data_dir),
+        }
+    }
+
+    fn add(&self, py: Python<'_>, content: String) -> PyResult<bool> {
+        let vault = self.vault.clone();
+        without_gil(py, move || vault.add(&content))?.map_err(|e| store_error(py, &e))
+    }
+
+    fn remove(&self, py: Python<'_>, content: String) -> PyResult<bool> {
+        let vault = self.vault.clone();
+        without_gil(py, move || vault.remove(&content))?.map_err(|e| store_error(py, &e))
+    }
+
+    fn contains(&self, py: Python<'_>, content: String) -> PyResult<bool> {
+        let vault = self.vault.clone();
+        without_gil(py, move || vault.contains_hash(&content_hash(&content)))?
+            .map_err(|e| store_error(py, &e))
+    }
+
+    #[getter]
+    fn database(&self) -> PathBuf {
+        self.vault.database()
+    }
+}
+
+/// Project-AI's Black Vault hash of a text: hex SHA-256 of its UTF-8 bytes.
+#[pyfunction]
+#[pyo3(name = "content_hash")]
+pub fn vault_hash(content: &str) -> String {
+    content_hash(content)
+}
+
+/// The workflow request and result schemas: (type name, required fields, defaults as JSON).
+#[pyfunction]
+pub fn workflow_schemas(py: Python<'_>) -> PyResult<Vec<(String, Vec<String>, String)>> {
+    schemas()
+        .into_iter()
+        .map(|(name, required, fields)| {
+            Ok((
+                name.to_owned(),
+                required.into_iter().map(str::to_owned).collect(),
+                json(py, &fields)?,
+            ))
+        })
+        .collect()
+}
