@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.temporal import Client, DevServer, TemporalClientManager, TemporalConfig
+from app.temporal import Client, DevServer, TemporalClientManager, TemporalConfig, Worker
 
 
 @pytest.fixture(scope="session")
@@ -64,5 +64,32 @@ def test_config(dev_server: DevServer) -> TemporalConfig:
 async def client(test_config: TemporalConfig, task_queue: str) -> AsyncIterator[Client]:
     """A connected client whose default task queue is the test's own."""
     manager = TemporalClientManager(config=test_config, task_queue=task_queue)
+    yield await manager.connect()
+    await manager.disconnect()
+
+
+@pytest.fixture(scope="session")
+def worker_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("worker-data")
+
+
+@pytest.fixture(scope="session")
+async def rust_worker(dev_server: DevServer, worker_data_dir: Path) -> AsyncIterator[Worker]:
+    """This project's worker (all workflows and activities) on its own task queue and data dir."""
+    config = TemporalConfig(
+        env_file=None,
+        host=dev_server.address,
+        data_dir=worker_data_dir,
+        task_queue=f"rust-worker-{uuid.uuid4().hex[:6]}",
+        graceful_shutdown_timeout=5,
+    )
+    async with Worker(config) as worker:
+        yield worker
+
+
+@pytest.fixture
+async def worker_client(rust_worker: Worker) -> AsyncIterator[Client]:
+    """A client whose default task queue is the session worker's."""
+    manager = TemporalClientManager(config=rust_worker.config)
     yield await manager.connect()
     await manager.disconnect()

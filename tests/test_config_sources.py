@@ -21,7 +21,7 @@ SAMPLE = {"str": "sample-value", "int": "7", "bool": "true", "Path": "some/dir"}
 def sample_for(field: dict[str, Any]) -> tuple[str, Any]:
     """(text for the environment, the attribute value expected back)."""
     name, kind = field["name"], field["type"].replace(" | None", "")
-    if name == "host":
+    if name in ("host", "metrics_address"):
         return "example.org:7000", "example.org:7000"
     if name == "log_level":
         return "debug", "DEBUG"
