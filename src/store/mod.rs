@@ -4,6 +4,7 @@
 //! worker never stores a record twice.
 
 pub mod black_vault;
+pub mod images;
 mod json_file;
 pub mod knowledge;
 mod schema;

@@ -39,6 +39,21 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO knowledge_fts(rowid, title, summary, content, keywords)
         VALUES (new.rowid, new.title, new.summary, new.content, new.keywords);
     END;",
+    // 2: images made by ImageGenerationWorkflow, one row per workflow.
+    "CREATE TABLE images (
+        workflow_id TEXT PRIMARY KEY,
+        image_path  TEXT NOT NULL,
+        prompt      TEXT NOT NULL,
+        style       TEXT NOT NULL,
+        size        TEXT NOT NULL,
+        backend     TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        bytes       INTEGER NOT NULL,
+        user_id     TEXT,
+        metadata    TEXT NOT NULL,          -- JSON object
+        created_at  REAL NOT NULL
+    );
+    CREATE INDEX images_created ON images(created_at);",
 ];
 
 /// Applies the migrations this file has not seen, each in its own transaction, so two

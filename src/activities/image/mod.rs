@@ -1,0 +1,306 @@
+//! ImageGenerationWorkflow's activities: check the prompt, make the image (locally or
+//! through an image API), store its metadata.
+
+pub mod backends;
+pub mod http;
+pub mod prompt;
+pub mod render;
+pub mod safety;
+pub mod settings;
+
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use super::errors::{blocking, non_retryable, retryable};
+use super::faults::Faults;
+use crate::store::images::ImageRecord;
+use crate::store::{Store, now};
+use crate::workflows::steps::Attempted;
+use crate::workflows::types::ImageGenerationRequest;
+use backends::{BACKENDS, Made};
+use http::BackendError;
+use settings::ImageSettings;
+
+/// Images land here, under the data dir.
+pub const IMAGES_FOLDER: &str = "generated_images";
+const INVALID: &str = "InvalidImageRequest";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafetyCheck {
+    pub safe: bool,
+    /// The blocked term, or why the prompt cannot be used.
+    pub reason: Option<String>,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GeneratedImage {
+    pub image_path: String,
+    pub metadata: serde_json::Value,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredImage {
+    pub created: bool,
+    pub attempt: u32,
+}
+
+/// What store_image_metadata gets: the request and what generate_image made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageToStore {
+    pub request: ImageGenerationRequest,
+    pub image: GeneratedImage,
+}
+
+macro_rules! attempted {
+    ($($t:ty),*) => {$(
+        impl Attempted for $t {
+            fn attempt(&self) -> u32 {
+                self.attempt
+            }
+        }
+    )*};
+}
+
+attempted!(SafetyCheck, GeneratedImage, StoredImage);
+
+pub struct ImageActivities {
+    pub store: Store,
+    pub settings: ImageSettings,
+    pub http: reqwest::Client,
+    pub faults: Faults,
+}
+
+fn to_activity_error(error: BackendError) -> ActivityError {
+    match error {
+        BackendError::Final(message) => non_retryable("ImageBackendError", message),
+        BackendError::Transient(message) => retryable(message),
+    }
+}
+
+/// Runs `work` while telling Temporal every few seconds that the activity lives.
+async fn with_heartbeats<T>(ctx: &ActivityContext, work: impl Future<Output = T>) -> T {
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let started = std::time::Instant::now();
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = tick.tick() => {
+                let _ = ctx.record_heartbeat(format!("working for {:.0} s", started.elapsed().as_secs_f64())).await;
+            }
+        }
+    }
+}
+
+/// A file name no other workflow uses, stable across retries of this one.
+fn file_stem(backend: &str, workflow_id: &str, run_id: &str) -> String {
+    let safe: String = workflow_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    // Run ids start with a timestamp; their last characters are the random ones.
+    let run: Vec<char> = run_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    let tail: String = run[run.len().saturating_sub(8)..].iter().collect();
+    format!("{backend}_{safe}_{tail}")
+}
+
+/// Writes the bytes to `folder/name` through a temporary file, fsynced and renamed.
+fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(folder)?;
+    let path = folder.join(name);
+    let temp = folder.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, &path)?;
+        std::fs::File::open(folder)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.map(|()| path)
+}
+
+#[activities]
+impl ImageActivities {
+    #[activity(name = "check_content_safety")]
+    pub async fn check_content_safety(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        prompt: String,
+    ) -> Result<SafetyCheck, ActivityError> {
+        let attempt = self.faults.enter("check_content_safety", &ctx).await?;
+        let reason = safety::check(&prompt).err().map(|why| why.to_string());
+        Ok(SafetyCheck {
+            safe: reason.is_none(),
+            reason,
+            attempt,
+        })
+    }
+
+    #[activity(name = "generate_image")]
+    pub async fn generate_image(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        request: ImageGenerationRequest,
+    ) -> Result<GeneratedImage, ActivityError> {
+        let attempt = self.faults.enter("generate_image", &ctx).await?;
+        let invalid = |message: String| non_retryable(INVALID, message);
+        if let Err(why) = safety::check(&request.prompt) {
+            return Err(invalid(format!(
+                "Prompt failed content safety check: {why}"
+            )));
+        }
+        let (width, height) = prompt::parse_size(&request.size).map_err(invalid)?;
+        let enhanced = prompt::enhanced(&request.prompt, &request.style).map_err(invalid)?;
+        let seed = request
+            .seed
+            .unwrap_or_else(|| render::derived_seed(&request.prompt, &request.style));
+        let made: Made = match request.backend.as_str() {
+            "local" => {
+                let (prompt, style) = (request.prompt.clone(), request.style.clone());
+                with_heartbeats(
+                    &ctx,
+                    blocking(move || {
+                        backends::local(&prompt, &style, width, height, seed, |_| {})
+                            .map_err(to_activity_error)
+                    }),
+                )
+                .await?
+            }
+            "openai" => with_heartbeats(
+                &ctx,
+                backends::openai(&self.settings, &self.http, &enhanced, width, height),
+            )
+            .await
+            .map_err(to_activity_error)?,
+            "huggingface" => with_heartbeats(
+                &ctx,
+                backends::huggingface(&self.settings, &self.http, &enhanced, width, height),
+            )
+            .await
+            .map_err(to_activity_error)?,
+            other => {
+                return Err(invalid(format!(
+                    "backend {other:?} is not one of {}",
+                    BACKENDS.join(", ")
+                )));
+            }
+        };
+        let info = ctx.info();
+        let workflow_id = info
+            .workflow_id
+            .clone()
+            .unwrap_or_else(|| "standalone".into());
+        let run_id = info.workflow_run_id.clone().unwrap_or_default();
+        let name = format!(
+            "{}.{}",
+            file_stem(&request.backend, &workflow_id, &run_id),
+            made.extension
+        );
+        let folder = self.store.data_dir().join(IMAGES_FOLDER);
+        let sha256 = hex::encode(Sha256::digest(&made.bytes));
+        let bytes = made.bytes.len();
+        let path = blocking(move || {
+            write_atomically(&folder, &name, &made.bytes)
+                .map_err(|e| retryable(format!("cannot write the image: {e}")))
+        })
+        .await?;
+        let metadata = serde_json::json!({
+            "prompt": request.prompt,
+            "enhanced_prompt": enhanced,
+            "revised_prompt": made.revised_prompt,
+            "style": request.style,
+            "size": request.size,
+            "width": width,
+            "height": height,
+            "backend": request.backend,
+            "model": made.model,
+            "seed": seed,
+            "timestamp": now(),
+            "sha256": sha256,
+            "bytes": bytes,
+            "format": made.extension,
+        });
+        Ok(GeneratedImage {
+            image_path: path.to_string_lossy().into_owned(),
+            metadata,
+            attempt,
+        })
+    }
+
+    #[activity(name = "store_image_metadata")]
+    pub async fn store_image_metadata(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        stored: ImageToStore,
+    ) -> Result<StoredImage, ActivityError> {
+        let attempt = self.faults.enter("store_image_metadata", &ctx).await?;
+        let workflow_id = ctx
+            .info()
+            .workflow_id
+            .clone()
+            .unwrap_or_else(|| stored.image.image_path.clone());
+        let store = self.store.clone();
+        blocking(move || {
+            let meta = &stored.image.metadata;
+            let record = ImageRecord {
+                workflow_id,
+                image_path: stored.image.image_path.clone(),
+                prompt: stored.request.prompt.clone(),
+                style: stored.request.style.clone(),
+                size: stored.request.size.clone(),
+                backend: stored.request.backend.clone(),
+                sha256: meta["sha256"].as_str().unwrap_or_default().to_owned(),
+                bytes: meta["bytes"].as_u64().unwrap_or(0),
+                user_id: stored.request.user_id.clone(),
+                metadata: stored.image.metadata.clone(),
+                created_at: meta["timestamp"].as_f64().unwrap_or_else(now),
+            };
+            let created = store
+                .insert_image(&record)
+                .map_err(|e| retryable(format!("cannot store the image metadata: {e}")))?;
+            Ok(StoredImage { created, attempt })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_safe_and_stable() {
+        assert_eq!(
+            file_stem("local", "image gen/1", "0194-abcd-ef01"),
+            "local_image_gen_1_abcdef01"
+        );
+    }
+
+    #[test]
+    fn atomic_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_atomically(dir.path(), "a.png", b"data").unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"data");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
