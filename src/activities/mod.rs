@@ -3,4 +3,5 @@
 
 pub mod errors;
 pub mod faults;
+pub mod image;
 pub mod learning;

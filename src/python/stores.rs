@@ -64,6 +64,39 @@ impl KnowledgeStoreCore {
     }
 }
 
+/// The image metadata under a data dir.
+#[pyclass(frozen, module = "app.temporal._core")]
+pub struct ImageStoreCore {
+    store: Store,
+}
+
+#[pymethods]
+impl ImageStoreCore {
+    #[new]
+    fn new(py: Python<'_>, data_dir: PathBuf) -> PyResult<Self> {
+        without_gil(py, move || Store::open(&data_dir))?
+            .map(|store| ImageStoreCore { store })
+            .map_err(|e| store_error(py, &e))
+    }
+
+    /// The newest records first, as JSON text.
+    #[pyo3(signature = (limit=10))]
+    fn history(&self, py: Python<'_>, limit: u32) -> PyResult<String> {
+        let store = self.store.clone();
+        let records = without_gil(py, move || store.image_history(limit))?
+            .map_err(|e| store_error(py, &e))?;
+        json(py, &records)
+    }
+
+    /// Totals as JSON text.
+    fn statistics(&self, py: Python<'_>) -> PyResult<String> {
+        let store = self.store.clone();
+        let stats =
+            without_gil(py, move || store.image_statistics())?.map_err(|e| store_error(py, &e))?;
+        json(py, &stats)
+    }
+}
+
 /// Project-AI's Black Vault under a data dir.
 #[pyclass(frozen, module = "app.temporal._core")]
 pub struct BlackVaultCore {

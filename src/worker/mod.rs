@@ -14,13 +14,15 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 
 use crate::activities::faults::Faults;
+use crate::activities::image::ImageActivities;
+use crate::activities::image::settings::ImageSettings;
 use crate::activities::learning::LearningActivities;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
-use crate::workflows::AILearningWorkflow;
 use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
+use crate::workflows::{AILearningWorkflow, ImageGenerationWorkflow};
 
 mod metrics;
 
@@ -88,15 +90,31 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         ))
         .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
         .build();
+    let image_settings = ImageSettings::from_env().map_err(WorkerError::Start)?;
+    tracing::info!(settings = ?image_settings, "image backends");
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("project-ai-temporal/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| WorkerError::Start(format!("cannot build the HTTP client: {e}")))?;
+    let image = ImageActivities {
+        store: store.clone(),
+        settings: image_settings,
+        http,
+        faults: faults.clone(),
+    };
     let learning = LearningActivities {
         vault: BlackVault::new(&spec.data_dir),
         store,
         faults,
     };
+    let start = |e: temporalio_sdk::WorkflowRegistrationError| WorkerError::Start(e.to_string());
     Ok(WorkerOptions::new(spec.task_queue.clone())
         .register_workflow::<AILearningWorkflow>()
-        .map_err(|e| WorkerError::Start(e.to_string()))?
+        .map_err(start)?
+        .register_workflow::<ImageGenerationWorkflow>()
+        .map_err(start)?
         .register_activities(learning)
+        .register_activities(image)
         .client_identity_override(spec.identity.clone())
         .tuner(tuner)
         .graceful_shutdown_period(spec.graceful_shutdown)

@@ -1,9 +1,11 @@
 //! The four workflows, their request and result types, and the options their steps use.
 
+pub mod image;
 pub mod learning;
 pub mod policy;
 pub mod progress;
 pub mod steps;
 pub mod types;
 
+pub use image::ImageGenerationWorkflow;
 pub use learning::AILearningWorkflow;

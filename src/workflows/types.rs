@@ -52,6 +52,10 @@ pub struct ImageGenerationRequest {
     pub backend: String,
     #[serde(default)]
     pub user_id: Option<String>,
+    /// For the local renderer: the same prompt, style and seed give the same image. None
+    /// derives the seed from the prompt and style.
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 impl Default for ImageGenerationRequest {
@@ -62,6 +66,7 @@ impl Default for ImageGenerationRequest {
             size: square(),
             backend: huggingface(),
             user_id: None,
+            seed: None,
         }
     }
 }

@@ -6,7 +6,15 @@ and the package's exceptions.
 """
 
 from app.temporal._core import __version__
-from app.temporal.activities import BlackVault, KnowledgeEntry, KnowledgeHit, KnowledgeStore
+from app.temporal.activities import (
+    BlackVault,
+    ImageRecord,
+    ImageStatistics,
+    ImageStore,
+    KnowledgeEntry,
+    KnowledgeHit,
+    KnowledgeStore,
+)
 from app.temporal.client import (
     Client,
     RetryPolicy,
@@ -73,6 +81,9 @@ __all__ = [
     "ImageGenerationRequest",
     "ImageGenerationResult",
     "ImageGenerationWorkflow",
+    "ImageRecord",
+    "ImageStatistics",
+    "ImageStore",
     "KnowledgeEntry",
     "KnowledgeHit",
     "KnowledgeStore",

@@ -10,6 +10,7 @@ __all__ = [
     "BlackVaultCore",
     "ClientCore",
     "DevServerProcess",
+    "ImageStoreCore",
     "KnowledgeStoreCore",
     "Pending",
     "TemporalConfig",
@@ -246,6 +247,12 @@ class KnowledgeStoreCore:
     def get(self, id: str) -> str | None: ...
     def search(self, text: str, category: str | None = None, limit: int = 10) -> str: ...
     def count(self) -> int: ...
+
+@final
+class ImageStoreCore:
+    def __new__(cls, data_dir: Path) -> ImageStoreCore: ...
+    def history(self, limit: int = 10) -> str: ...
+    def statistics(self) -> str: ...
 
 @final
 class BlackVaultCore:

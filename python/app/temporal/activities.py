@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from app.temporal import _core
 from app.temporal._convert import from_json
@@ -67,6 +67,46 @@ class KnowledgeStore:
         return self._core.count()
 
 
+@dataclass(frozen=True)
+class ImageRecord:
+    workflow_id: str
+    image_path: str
+    prompt: str
+    style: str
+    size: str
+    backend: str
+    sha256: str
+    bytes: int
+    user_id: Optional[str]
+    metadata: dict[str, Any]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class ImageStatistics:
+    total: int
+    total_bytes: int
+    by_backend: dict[str, int]
+    by_style: dict[str, int]
+
+
+class ImageStore:
+    """The images ImageGenerationWorkflow made under a data dir (the configured one by
+    default): one record per workflow."""
+
+    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
+        self.data_dir = _data_dir(data_dir)
+        self._core = _core.ImageStoreCore(self.data_dir)
+
+    def history(self, limit: int = 10) -> list[ImageRecord]:
+        """The newest images first."""
+        return from_json(self._core.history(limit).encode(), list[ImageRecord])  # type: ignore[no-any-return]
+
+    def statistics(self) -> ImageStatistics:
+        """How many images, how many bytes, by backend and by style."""
+        return from_json(self._core.statistics().encode(), ImageStatistics)  # type: ignore[no-any-return]
+
+
 class BlackVault:
     """Project-AI's Black Vault (``learning_requests/requests.db``, table ``black_vault``):
     content that must never be learned, by the hex SHA-256 of its UTF-8 text."""
@@ -95,4 +135,12 @@ class BlackVault:
         return self._core.database
 
 
-__all__ = ["BlackVault", "KnowledgeEntry", "KnowledgeHit", "KnowledgeStore"]
+__all__ = [
+    "BlackVault",
+    "ImageRecord",
+    "ImageStatistics",
+    "ImageStore",
+    "KnowledgeEntry",
+    "KnowledgeHit",
+    "KnowledgeStore",
+]

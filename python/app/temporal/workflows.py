@@ -35,7 +35,10 @@ class ImageGenerationRequest:
     style: str = "photorealistic"
     size: str = "1024x1024"
     backend: str = "huggingface"
+    """local (offline procedural renderer), openai or huggingface."""
     user_id: Optional[str] = None
+    seed: Optional[int] = None
+    """For the local renderer: the same prompt, style and seed give the same image."""
 
 
 @dataclass

@@ -1,0 +1,113 @@
+//! ImageGenerationWorkflow: check the prompt, make the image, store its metadata. Every
+//! successful run leaves a real image on disk; failures come back as `success=false`.
+
+use std::time::Duration;
+
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use super::policy::{configured_retry, options, retry};
+use super::progress::Progress;
+use super::steps::{Tracked, step};
+use super::types::{ImageGenerationRequest, ImageGenerationResult};
+use crate::activities::image::{ImageActivities, ImageToStore};
+
+pub const NAME: &str = "ImageGenerationWorkflow";
+const INVALID: &[&str] = &["InvalidImageRequest", "ImageBackendError"];
+
+#[workflow]
+pub struct ImageGenerationWorkflow {
+    progress: Progress,
+}
+
+impl Default for ImageGenerationWorkflow {
+    fn default() -> Self {
+        ImageGenerationWorkflow {
+            progress: Progress::new(NAME, 3),
+        }
+    }
+}
+
+impl Tracked for ImageGenerationWorkflow {
+    fn progress(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+}
+
+impl ImageGenerationResult {
+    pub fn failed(error: String) -> Self {
+        ImageGenerationResult {
+            success: false,
+            error: Some(error),
+            ..Default::default()
+        }
+    }
+}
+
+#[workflow_methods]
+impl ImageGenerationWorkflow {
+    #[run(name = "ImageGenerationWorkflow")]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        request: ImageGenerationRequest,
+    ) -> WorkflowResult<ImageGenerationResult> {
+        let result = Self::generate(ctx, request)
+            .await
+            .unwrap_or_else(ImageGenerationResult::failed);
+        ctx.state_mut(|s| s.progress.end(result.error.clone()));
+        Ok(result)
+    }
+
+    #[query(name = "status")]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> Progress {
+        self.progress.clone()
+    }
+}
+
+impl ImageGenerationWorkflow {
+    async fn generate(
+        ctx: &mut WorkflowContext<Self>,
+        request: ImageGenerationRequest,
+    ) -> Result<ImageGenerationResult, String> {
+        // 1. Safety: 10 s; the original set no policy, so the configured one applies.
+        let check = options(Duration::from_secs(10), configured_retry(&[]));
+        let safety = step(
+            ctx,
+            ImageActivities::check_content_safety,
+            request.prompt.clone(),
+            check,
+        )
+        .await?;
+        if !safety.safe {
+            return Err(format!(
+                "Prompt failed content safety check: {}",
+                safety.reason.unwrap_or_default()
+            ));
+        }
+        // 2. The image: 10 min, 3 attempts, 5 s growing to 1 min; heartbeats every few seconds.
+        let mut make = options(
+            Duration::from_secs(600),
+            retry(3, Duration::from_secs(5), Duration::from_secs(60), INVALID),
+        );
+        make.heartbeat_timeout = Some(Duration::from_secs(30));
+        let image = step(ctx, ImageActivities::generate_image, request.clone(), make).await?;
+        // 3. Metadata: 30 s, configured policy; its outcome is checked.
+        let keep = options(Duration::from_secs(30), configured_retry(&[]));
+        step(
+            ctx,
+            ImageActivities::store_image_metadata,
+            ImageToStore {
+                request,
+                image: image.clone(),
+            },
+            keep,
+        )
+        .await?;
+        Ok(ImageGenerationResult {
+            success: true,
+            image_path: Some(image.image_path),
+            metadata: Some(image.metadata),
+            error: None,
+        })
+    }
+}
