@@ -18,6 +18,18 @@ pub trait Attempted {
     fn attempt(&self) -> u32;
 }
 
+/// `Attempted` for result structs with an `attempt` field.
+macro_rules! attempted {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::workflows::steps::Attempted for $t {
+            fn attempt(&self) -> u32 {
+                self.attempt
+            }
+        }
+    )*};
+}
+pub(crate) use attempted;
+
 /// Runs `activity` as the workflow's current step; on failure (after the retries its
 /// options allow) the error reads "<activity> failed: <innermost cause>".
 pub async fn step<W, A>(

@@ -23,7 +23,7 @@ use super::errors::{blocking, non_retryable, retryable};
 use super::faults::Faults;
 use crate::store::images::ImageRecord;
 use crate::store::{Store, now};
-use crate::workflows::steps::Attempted;
+use crate::workflows::steps::attempted;
 use crate::workflows::types::ImageGenerationRequest;
 use backends::{BACKENDS, Made};
 use http::BackendError;
@@ -59,16 +59,6 @@ pub struct StoredImage {
 pub struct ImageToStore {
     pub request: ImageGenerationRequest,
     pub image: GeneratedImage,
-}
-
-macro_rules! attempted {
-    ($($t:ty),*) => {$(
-        impl Attempted for $t {
-            fn attempt(&self) -> u32 {
-                self.attempt
-            }
-        }
-    )*};
 }
 
 attempted!(SafetyCheck, GeneratedImage, StoredImage);

@@ -16,7 +16,7 @@ use super::faults::Faults;
 use crate::store::black_vault::{BlackVault, content_hash};
 use crate::store::knowledge::KnowledgeEntry;
 use crate::store::{Store, now};
-use crate::workflows::steps::Attempted;
+use crate::workflows::steps::attempted;
 use crate::workflows::types::LearningRequest;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,16 +56,6 @@ pub struct StoredKnowledge {
     /// False when the entry was already there (a retry or the same request again).
     pub created: bool,
     pub attempt: u32,
-}
-
-macro_rules! attempted {
-    ($($t:ty),*) => {$(
-        impl Attempted for $t {
-            fn attempt(&self) -> u32 {
-                self.attempt
-            }
-        }
-    )*};
 }
 
 attempted!(Validation, VaultCheck, ProcessedKnowledge, StoredKnowledge);
