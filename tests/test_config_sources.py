@@ -25,6 +25,8 @@ def sample_for(field: dict[str, Any]) -> tuple[str, Any]:
         return "example.org:7000", "example.org:7000"
     if name == "log_level":
         return "debug", "DEBUG"
+    if name == "tls_disable_host_verification":  # only false is allowed (see validation tests)
+        return "false", False
     if kind == "int":
         return "7", 7
     if kind == "bool":
@@ -104,10 +106,10 @@ def test_official_tls_variables(clean_env: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TEMPORAL_TLS_CLIENT_CERT_PATH", "c.pem")
     monkeypatch.setenv("TEMPORAL_TLS_CLIENT_KEY_PATH", "k.pem")
     monkeypatch.setenv("TEMPORAL_TLS_SERVER_NAME", "srv.example")
-    monkeypatch.setenv("TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "1")
+    monkeypatch.setenv("TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "0")
     c = TemporalConfig()
     assert (c.cloud_cert_path, c.cloud_key_path) == (Path("c.pem"), Path("k.pem"))
-    assert c.tls_server_name == "srv.example" and c.tls_disable_host_verification
+    assert c.tls_server_name == "srv.example" and not c.tls_disable_host_verification
     assert c.tls_enabled and c.tls is None
 
 

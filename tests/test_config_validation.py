@@ -115,6 +115,15 @@ def test_host_and_address_disagree(clean_env: Path, monkeypatch: pytest.MonkeyPa
     assert "TEMPORAL_HOST" in text and "TEMPORAL_ADDRESS" in text and "disagree" in text
 
 
+def test_host_verification_cannot_be_disabled(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "true")
+    text = problem_text()
+    assert "tls_disable_host_verification is not supported" in text
+    assert "TEMPORAL_TLS_SERVER_NAME" in text
+
+
 def test_every_problem_is_reported(clean_env: Path) -> None:
     with pytest.raises(ConfigError) as info:
         TemporalConfig(host="bad", max_retry_attempts=0, log_level="loud")

@@ -130,7 +130,7 @@ pub const FIELDS: &[FieldSpec] = &[
         "Name expected in the server's certificate, when it differs from the host."),
     spec!("tls_disable_host_verification", FieldKind::Flag, "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
         default = Some("false"), profile_key = Some("tls.disable_host_verification");
-        "Skip the server host name check (testing only)."),
+        "Accepted for compatibility with the official variable, but only false is allowed: the Rust client always checks the server's name (use tls_server_name)."),
     spec!("data_dir", FieldKind::Path, "PROJECT_AI_DATA_DIR", default = Some("data");
         "Folder for the embedded stores, generated images, analysis output and the dev server state."),
     spec!("connect_timeout", count(1), "TEMPORAL_CONNECT_TIMEOUT", default = Some("10");

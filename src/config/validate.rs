@@ -47,6 +47,14 @@ pub fn validate(config: &TemporalConfig) -> Vec<ConfigProblem> {
         ),
         _ => {}
     }
+    if config.tls_disable_host_verification {
+        problem(
+            "tls_disable_host_verification",
+            "tls_disable_host_verification is not supported: the Rust Temporal client always checks the server's name; \
+             set tls_server_name (TEMPORAL_TLS_SERVER_NAME) to the name in its certificate instead"
+                .into(),
+        );
+    }
     if config.tls == Some(false)
         && (config.has_client_cert()
             || config.tls_server_ca_cert_path.is_some()
