@@ -3,7 +3,8 @@
 //! set by `set_log_level` (the configuration's log_level), so the app's handlers see them.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -16,6 +17,8 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(3);
 /// Cleared at interpreter exit: no GIL may be taken while Python finalizes.
 static FORWARDING: AtomicBool = AtomicBool::new(true);
+/// Events being handed to Python right now; exit waits for them.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 fn rank(level: &Level) -> u8 {
     match *level {
@@ -78,35 +81,51 @@ impl<S: Subscriber> Layer<S> for PythonLogging {
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let metadata = event.metadata();
-        let mut message = Message::default();
-        event.record(&mut message);
-        let text = format!("{}{}", message.0, message.1);
-        let name = logger_name(metadata.target());
-        let level = python_level(metadata.level());
-        Python::attach(|py| {
-            static GET_LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-            let logged = GET_LOGGER
-                .get_or_try_init(py, || {
-                    py.import("logging")?
-                        .getattr("getLogger")
-                        .map(Bound::unbind)
-                })
-                .and_then(|get| get.call1(py, (name,)))
-                .and_then(|logger| logger.call_method1(py, "log", (level, text)));
-            if let Err(e) = logged {
-                e.print(py);
-            }
-        });
+        // Count first, then check: `stop_log_forwarding` flips the flag, then waits for the
+        // count to drop, so no event enters Python after it returns.
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        if FORWARDING.load(Ordering::SeqCst) {
+            forward(event);
+        }
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-/// Installs the forwarding once per process.
-pub fn install() {
+fn forward(event: &Event<'_>) {
+    let metadata = event.metadata();
+    let mut message = Message::default();
+    event.record(&mut message);
+    let text = format!("{}{}", message.0, message.1);
+    let name = logger_name(metadata.target());
+    let level = python_level(metadata.level());
+    Python::attach(|py| {
+        static GET_LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let logged = GET_LOGGER
+            .get_or_try_init(py, || {
+                py.import("logging")?
+                    .getattr("getLogger")
+                    .map(Bound::unbind)
+            })
+            .and_then(|get| get.call1(py, (name,)))
+            .and_then(|logger| logger.call_method1(py, "log", (level, text)));
+        if let Err(e) = logged {
+            e.print(py);
+        }
+    });
+}
+
+/// Installs the forwarding once per process, and its stop at interpreter exit.
+pub fn install(module: &Bound<'_, PyModule>) -> PyResult<()> {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         let _ = tracing::subscriber::set_global_default(Registry::default().with(PythonLogging));
     });
+    let stop = module.getattr("stop_log_forwarding")?;
+    module
+        .py()
+        .import("atexit")?
+        .call_method1("register", (stop,))?;
+    Ok(())
 }
 
 /// Which events reach Python: TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL or OFF.
@@ -130,9 +149,15 @@ pub fn set_log_level(level: &str) -> PyResult<()> {
     Ok(())
 }
 
-/// Stops forwarding (called at interpreter exit).
+/// Stops forwarding and waits (without the GIL) for events on their way into Python.
+/// Registered with `atexit`: once the interpreter finalizes, no thread may take the GIL.
 #[pyfunction]
-pub fn stop_log_forwarding() {
-    FORWARDING.store(false, Ordering::Relaxed);
-    tracing::callsite::rebuild_interest_cache();
+pub fn stop_log_forwarding(py: Python<'_>) {
+    FORWARDING.store(false, Ordering::SeqCst);
+    py.detach(|| {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
 }

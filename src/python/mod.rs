@@ -17,9 +17,9 @@ use pyo3::prelude::*;
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    logging::install();
     m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;
     m.add_function(wrap_pyfunction!(logging::stop_log_forwarding, m)?)?;
+    logging::install(m)?;
     m.add_class::<config::TemporalConfig>()?;
     m.add_class::<client::ClientCore>()?;
     m.add_class::<runtime::Pending>()?;

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import logging
 import os
 import signal
@@ -28,7 +27,6 @@ from app.temporal.config import TemporalConfig, get_temporal_config
 from app.temporal.errors import TemporalError
 
 logger = logging.getLogger("app.temporal.worker")
-atexit.register(_core.stop_log_forwarding)
 
 
 class Worker:
