@@ -318,3 +318,12 @@ def test_a_forked_child_gets_a_clear_error(test_config: TemporalConfig) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert out.returncode == 0, out.stderr
+
+
+async def test_cancelling_an_await_stops_waiting(client: Client) -> None:
+    handle = await client.start_workflow(ECHO, EchoArg("cancel me"), id=new_id())
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(handle.result(), timeout=0.3)
+    # The client stays usable afterwards.
+    assert (await handle.describe()).status is WorkflowExecutionStatus.RUNNING
+    await handle.terminate()

@@ -233,3 +233,32 @@ async def test_prometheus_endpoint_serves_sdk_metrics(
             text = response.read().decode()
     assert "temporal_activity_execution_latency" in text
     assert f'task_queue="{config.task_queue}"' in text
+
+
+def test_worker_process_exits_cleanly_with_debug_logs(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """Rust threads must not call into Python while it finalizes (this crashed once)."""
+    for i in range(5):
+        env = dict(
+            os.environ,
+            TEMPORAL_HOST=dev_server.address,
+            TEMPORAL_TASK_QUEUE=f"exit-{i}-{uuid.uuid4().hex[:6]}",
+            PROJECT_AI_DATA_DIR=str(tmp_path),
+            TEMPORAL_LOG_LEVEL="DEBUG",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.temporal.worker"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "worker started" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, output[-2000:]
+        assert "Fatal Python error" not in output

@@ -10,7 +10,7 @@ use pyo3::types::PyBytes;
 
 use super::config::TemporalConfig;
 use super::errors::{client_error, python_error};
-use super::runtime::{Pending, ToPython, runtime};
+use super::runtime::{LazyErr, Outcome, Pending, ToPython, runtime};
 use crate::client::{
     ClientError, ConnectSettings, IdConflictPolicy, IdReusePolicy, Pem, RetryPolicySpec,
     StartOptions, TemporalClient, TlsRequest,
@@ -55,13 +55,13 @@ fn seconds(value: Option<f64>, what: &str) -> Result<Option<Duration>, ClientErr
 }
 
 /// Turns a core result into a Python value, or the matching Python exception.
-fn finish<T>(result: Result<T, ClientError>) -> PyResult<ToPython>
+fn finish<T>(result: Result<T, ClientError>) -> Outcome
 where
     T: for<'py> IntoPyObject<'py> + Send + 'static,
 {
     result
         .map(ToPython::new)
-        .map_err(|e| Python::attach(|py| client_error(py, &e)))
+        .map_err(|e| LazyErr::new(move |py| client_error(py, &e)))
 }
 
 fn json_text<T: serde::Serialize>(value: &T) -> Result<String, ClientError> {

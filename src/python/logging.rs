@@ -3,8 +3,7 @@
 //! set by `set_log_level` (the configuration's log_level), so the app's handlers see them.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -13,12 +12,10 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::Registry;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
+use super::exit_guard::{enter, exiting};
+
 /// 0 = off, 1 = ERROR ... 5 = TRACE.
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(3);
-/// Cleared at interpreter exit: no GIL may be taken while Python finalizes.
-static FORWARDING: AtomicBool = AtomicBool::new(true);
-/// Events being handed to Python right now; exit waits for them.
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 fn rank(level: &Level) -> u8 {
     match *level {
@@ -76,18 +73,11 @@ struct PythonLogging;
 
 impl<S: Subscriber> Layer<S> for PythonLogging {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        FORWARDING.load(Ordering::Relaxed)
-            && rank(metadata.level()) <= MAX_LEVEL.load(Ordering::Relaxed)
+        !exiting() && rank(metadata.level()) <= MAX_LEVEL.load(Ordering::Relaxed)
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        // Count first, then check: `stop_log_forwarding` flips the flag, then waits for the
-        // count to drop, so no event enters Python after it returns.
-        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
-        if FORWARDING.load(Ordering::SeqCst) {
-            forward(event);
-        }
-        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        forward(event);
     }
 }
 
@@ -98,7 +88,7 @@ fn forward(event: &Event<'_>) {
     let text = format!("{}{}", message.0, message.1);
     let name = logger_name(metadata.target());
     let level = python_level(metadata.level());
-    Python::attach(|py| {
+    enter(|py| {
         static GET_LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
         let logged = GET_LOGGER
             .get_or_try_init(py, || {
@@ -114,18 +104,12 @@ fn forward(event: &Event<'_>) {
     });
 }
 
-/// Installs the forwarding once per process, and its stop at interpreter exit.
-pub fn install(module: &Bound<'_, PyModule>) -> PyResult<()> {
+/// Installs the forwarding once per process.
+pub fn install() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         let _ = tracing::subscriber::set_global_default(Registry::default().with(PythonLogging));
     });
-    let stop = module.getattr("stop_log_forwarding")?;
-    module
-        .py()
-        .import("atexit")?
-        .call_method1("register", (stop,))?;
-    Ok(())
 }
 
 /// Which events reach Python: TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL or OFF.
@@ -147,17 +131,4 @@ pub fn set_log_level(level: &str) -> PyResult<()> {
     MAX_LEVEL.store(value, Ordering::Relaxed);
     tracing::callsite::rebuild_interest_cache();
     Ok(())
-}
-
-/// Stops forwarding and waits (without the GIL) for events on their way into Python.
-/// Registered with `atexit`: once the interpreter finalizes, no thread may take the GIL.
-#[pyfunction]
-pub fn stop_log_forwarding(py: Python<'_>) {
-    FORWARDING.store(false, Ordering::SeqCst);
-    py.detach(|| {
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    });
 }

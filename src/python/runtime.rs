@@ -9,9 +9,12 @@ use std::sync::{Mutex, OnceLock};
 use futures::FutureExt;
 use pyo3::BoundObject;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use tokio::runtime::Runtime;
+use tokio::task::AbortHandle;
 
 use super::errors::{internal_error, python_error};
+use super::exit_guard;
 
 static RUNTIME_PID: OnceLock<u32> = OnceLock::new();
 
@@ -82,7 +85,21 @@ impl<'py> IntoPyObject<'py> for ToPython {
     }
 }
 
-type Job = Pin<Box<dyn Future<Output = PyResult<ToPython>> + Send>>;
+/// A Python exception, built once the GIL is held (the work ends on a thread without it).
+pub struct LazyErr(Box<dyn for<'py> FnOnce(Python<'py>) -> PyErr + Send>);
+
+impl LazyErr {
+    pub fn new(make: impl for<'py> FnOnce(Python<'py>) -> PyErr + Send + 'static) -> Self {
+        LazyErr(Box::new(make))
+    }
+
+    fn build(self, py: Python<'_>) -> PyErr {
+        (self.0)(py)
+    }
+}
+
+pub type Outcome = Result<ToPython, LazyErr>;
+type Job = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 
 /// One call into the Rust core, not yet run: `await` it from asyncio, or `wait()` for it
 /// from any thread. Either runs it on the shared runtime; it can run once.
@@ -92,7 +109,7 @@ pub struct Pending {
 }
 
 impl Pending {
-    pub fn new(future: impl Future<Output = PyResult<ToPython>> + Send + 'static) -> Self {
+    pub fn new(future: impl Future<Output = Outcome> + Send + 'static) -> Self {
         Pending {
             job: Mutex::new(Some(Box::pin(future))),
         }
@@ -110,23 +127,80 @@ impl Pending {
     }
 }
 
+/// Cancelling the awaiting asyncio task stops the Rust work too.
+#[pyclass(module = "app.temporal._core")]
+struct AbortOnCancel(AbortHandle);
+
+#[pymethods]
+impl AbortOnCancel {
+    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future.call_method0("cancelled")?.is_truthy()? {
+            self.0.abort();
+        }
+        Ok(())
+    }
+}
+
+/// Settles `future` (on its event loop's thread) unless it was cancelled meanwhile.
+#[pyfunction]
+fn complete_future(future: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    if future.call_method0("done")?.is_truthy()? {
+        return Ok(());
+    }
+    let method = if ok { "set_result" } else { "set_exception" };
+    future.call_method1(method, (value,)).map(drop)
+}
+
 #[pymethods]
 impl Pending {
     fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        runtime(py)?;
+        let runtime = runtime(py)?;
         let job = self.take(py)?;
-        let guarded = AssertUnwindSafe(job).catch_unwind().map(|outcome| {
-            outcome.unwrap_or_else(|payload| {
-                Err(Python::attach(|py| internal_error(py, payload.as_ref())))
-            })
+        let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+        let future = event_loop.call_method0("create_future")?;
+        static COMPLETE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let complete = COMPLETE.get_or_try_init(py, || {
+            wrap_pyfunction!(complete_future, py).map(|f| f.into_any().unbind())
+        })?;
+        let (loop_ref, future_ref, complete) = (
+            event_loop.unbind(),
+            future.clone().unbind(),
+            complete.clone_ref(py),
+        );
+        let task = runtime.spawn(async move {
+            let outcome = AssertUnwindSafe(job).catch_unwind().await;
+            // Through the exit guard: an interpreter that is exiting has no one left to tell.
+            exit_guard::enter(|py| {
+                let (ok, value) = match outcome {
+                    Ok(Ok(value)) => match value.into_pyobject(py) {
+                        Ok(value) => (true, value),
+                        Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
+                    },
+                    Ok(Err(e)) => (false, e.build(py).into_value(py).into_bound(py).into_any()),
+                    Err(payload) => (
+                        false,
+                        internal_error(py, payload.as_ref())
+                            .into_value(py)
+                            .into_bound(py)
+                            .into_any(),
+                    ),
+                };
+                // A closed loop (its program ended) cannot be told either; nothing else to do.
+                let _ = loop_ref.call_method1(
+                    py,
+                    "call_soon_threadsafe",
+                    (complete, future_ref, ok, value),
+                );
+            });
         });
-        pyo3_async_runtimes::tokio::future_into_py(py, guarded)?.call_method0("__await__")
+        future.call_method1("add_done_callback", (AbortOnCancel(task.abort_handle()),))?;
+        future.call_method0("__await__")
     }
 
     /// Runs the call and blocks this thread (not the GIL) until it is done.
     fn wait(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let job = self.take(py)?;
-        let value = block_on(py, job)??;
+        let value = block_on(py, job)?.map_err(|e| e.build(py))?;
         value.into_pyobject(py).map(Bound::unbind)
     }
 }

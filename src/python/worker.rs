@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use super::client::ClientCore;
 use super::config::TemporalConfig;
 use super::errors::python_error;
-use super::runtime::{Pending, ToPython, runtime, without_gil};
+use super::runtime::{LazyErr, Pending, ToPython, runtime, without_gil};
 use crate::worker::{RunningWorker, WorkerError, WorkerSpec};
 
 fn worker_error(py: Python<'_>, error: &WorkerError) -> PyErr {
@@ -79,7 +79,7 @@ impl WorkerCore {
                 .wait()
                 .await
                 .map(|()| ToPython::new(()))
-                .map_err(|e| Python::attach(|py| worker_error(py, &e)))
+                .map_err(|e| LazyErr::new(move |py| worker_error(py, &e)))
         }))
     }
 
