@@ -4,6 +4,7 @@
 //! and builds only with the `python` feature, which maturin turns on.
 
 pub mod activities;
+pub mod analysis;
 pub mod client;
 pub mod config;
 pub mod devserver;

@@ -1,0 +1,378 @@
+//! Loading a data file into a `Table`: CSV/TSV/TXT (delimiter detection, header, quoting,
+//! UTF-8 with BOM, empty cells missing), JSON records and JSON lines. Malformed rows are
+//! reported with their line numbers.
+
+use std::path::Path;
+
+use super::builder::ColumnBuilder;
+use super::table::Table;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LoadError(pub String);
+
+/// How many malformed rows an error lists before it says "and N more".
+const LISTED: usize = 10;
+
+/// Column names as pandas makes them: blanks become "Unnamed: i", repeats get ".1", ".2".
+fn column_names(raw: Vec<String>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, name) in raw.into_iter().enumerate() {
+        let base = if name.trim().is_empty() {
+            format!("Unnamed: {i}")
+        } else {
+            name.trim().to_owned()
+        };
+        let mut candidate = base.clone();
+        let mut n = 1;
+        while names.contains(&candidate) {
+            candidate = format!("{base}.{n}");
+            n += 1;
+        }
+        names.push(candidate);
+    }
+    names
+}
+
+/// The delimiter that splits the first lines into the same number (> 1) of fields, among
+/// comma, tab, semicolon and pipe; comma when none does.
+pub fn detect_delimiter(sample: &[u8]) -> u8 {
+    let lines: Vec<&[u8]> = sample
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .take(20)
+        .collect();
+    let mut best = (b',', 0usize);
+    for candidate in [b',', b'\t', b';', b'|'] {
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|line| {
+                let mut quoted = false;
+                line.iter()
+                    .filter(|b| {
+                        if **b == b'"' {
+                            quoted = !quoted;
+                        }
+                        !quoted && **b == candidate
+                    })
+                    .count()
+            })
+            .collect();
+        let first = counts.first().copied().unwrap_or(0);
+        if first > 0 && counts.iter().all(|c| *c == first) && first > best.1 {
+            best = (candidate, first);
+        }
+    }
+    best.0
+}
+
+fn finish(names: Vec<String>, builders: Vec<ColumnBuilder>) -> Table {
+    Table {
+        names,
+        columns: builders.into_iter().map(ColumnBuilder::finish).collect(),
+    }
+}
+
+fn list(lines: &[(u64, String)], total: usize) -> String {
+    let shown: Vec<String> = lines
+        .iter()
+        .map(|(line, why)| format!("line {line}: {why}"))
+        .collect();
+    let more = total.saturating_sub(lines.len());
+    format!(
+        "{}{}",
+        shown.join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// A delimited text file; `delimiter` None detects it.
+pub fn load_delimited(
+    path: &Path,
+    bytes: &[u8],
+    delimiter: Option<u8>,
+) -> Result<Table, LoadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(LoadError(format!("{} is empty", path.display())));
+    }
+    let delimiter =
+        delimiter.unwrap_or_else(|| detect_delimiter(&bytes[..bytes.len().min(64 * 1024)]));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let header = reader
+        .byte_headers()
+        .map_err(|e| LoadError(format!("{}: cannot read the header: {e}", path.display())))?
+        .clone();
+    let raw_names = header
+        .iter()
+        .map(|h| std::str::from_utf8(h).map(str::to_owned))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            LoadError(format!(
+                "{}: line 1 (the header) is not valid UTF-8",
+                path.display()
+            ))
+        })?;
+    let names = column_names(raw_names);
+    let width = names.len();
+    let mut builders: Vec<ColumnBuilder> = (0..width).map(|_| ColumnBuilder::default()).collect();
+    let (mut bad, mut bad_total) = (Vec::new(), 0usize);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(LoadError(format!("{}: line {line}: {e}", path.display())));
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != width {
+            bad_total += 1;
+            if bad.len() < LISTED {
+                bad.push((
+                    line,
+                    format!("{} fields, the header has {width}", record.len()),
+                ));
+            }
+            continue;
+        }
+        for (builder, field) in builders.iter_mut().zip(record.iter()) {
+            match std::str::from_utf8(field) {
+                Ok(text) => builder.push(text),
+                Err(_) => {
+                    return Err(LoadError(format!(
+                        "{}: line {line} is not valid UTF-8",
+                        path.display()
+                    )));
+                }
+            }
+        }
+    }
+    if bad_total > 0 {
+        return Err(LoadError(format!(
+            "{}: {bad_total} malformed rows: {}",
+            path.display(),
+            list(&bad, bad_total)
+        )));
+    }
+    let table = finish(names, builders);
+    if table.rows() == 0 {
+        return Err(LoadError(format!(
+            "{} has a header but no rows",
+            path.display()
+        )));
+    }
+    Ok(table)
+}
+
+/// Rows of JSON objects: the keys of all rows, in first-seen order, become the columns.
+fn load_objects(
+    path: &Path,
+    rows: Vec<(u64, serde_json::Map<String, serde_json::Value>)>,
+) -> Result<Table, LoadError> {
+    if rows.is_empty() {
+        return Err(LoadError(format!("{} has no records", path.display())));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (_, row) in &rows {
+        for key in row.keys() {
+            if !names.contains(key) {
+                names.push(key.clone());
+            }
+        }
+    }
+    let mut builders: Vec<ColumnBuilder> =
+        (0..names.len()).map(|_| ColumnBuilder::default()).collect();
+    for (_, row) in &rows {
+        for (name, builder) in names.iter().zip(builders.iter_mut()) {
+            match row.get(name) {
+                None | Some(serde_json::Value::Null) => builder.push(""),
+                Some(serde_json::Value::String(s)) => builder.push(s),
+                Some(serde_json::Value::Bool(b)) => builder.push(if *b { "true" } else { "false" }),
+                Some(other) => builder.push(&other.to_string()),
+            }
+        }
+    }
+    Ok(finish(names, builders))
+}
+
+/// A JSON array of objects.
+pub fn load_json(path: &Path, bytes: &[u8]) -> Result<Table, LoadError> {
+    let text =
+        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
+            LoadError(format!(
+                "{} is not valid UTF-8 (byte {})",
+                path.display(),
+                e.valid_up_to()
+            ))
+        })?;
+    if text.trim().is_empty() {
+        return Err(LoadError(format!("{} is empty", path.display())));
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        LoadError(format!(
+            "{}: line {}: not valid JSON: {e}",
+            path.display(),
+            e.line()
+        ))
+    })?;
+    let serde_json::Value::Array(items) = value else {
+        return Err(LoadError(format!(
+            "{}: expected a JSON array of records (objects)",
+            path.display()
+        )));
+    };
+    let mut rows = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        match item {
+            serde_json::Value::Object(map) => rows.push((i as u64 + 1, map)),
+            _ => {
+                return Err(LoadError(format!(
+                    "{}: record {} is not an object",
+                    path.display(),
+                    i + 1
+                )));
+            }
+        }
+    }
+    load_objects(path, rows)
+}
+
+/// JSON lines: one object per line; blank lines are skipped.
+pub fn load_json_lines(path: &Path, bytes: &[u8]) -> Result<Table, LoadError> {
+    let text =
+        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            LoadError(format!(
+                "{}: line {line} is not valid UTF-8",
+                path.display()
+            ))
+        })?;
+    let mut rows = Vec::new();
+    let (mut bad, mut bad_total) = (Vec::new(), 0usize);
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Object(map)) => rows.push((i as u64 + 1, map)),
+            Ok(_) => {
+                bad_total += 1;
+                if bad.len() < LISTED {
+                    bad.push((i as u64 + 1, "not a JSON object".to_owned()));
+                }
+            }
+            Err(e) => {
+                bad_total += 1;
+                if bad.len() < LISTED {
+                    bad.push((i as u64 + 1, format!("not valid JSON ({e})")));
+                }
+            }
+        }
+    }
+    if bad_total > 0 {
+        return Err(LoadError(format!(
+            "{}: {bad_total} malformed lines: {}",
+            path.display(),
+            list(&bad, bad_total)
+        )));
+    }
+    load_objects(path, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::table::Column;
+
+    fn csv(text: &str) -> Result<Table, LoadError> {
+        load_delimited(Path::new("t.csv"), text.as_bytes(), None)
+    }
+
+    #[test]
+    fn csv_basics() {
+        let t = csv("\u{feff}a,b,c,d\n1,x,\"q,uoted\",true\n,y,z,false\n3,,w,\n").unwrap();
+        assert_eq!(t.names, ["a", "b", "c", "d"]);
+        assert_eq!(t.rows(), 3);
+        assert_eq!(t.columns[0], Column::Integer(vec![Some(1), None, Some(3)]));
+        assert_eq!(
+            t.columns[2],
+            Column::Text(vec![
+                Some("q,uoted".into()),
+                Some("z".into()),
+                Some("w".into())
+            ])
+        );
+        assert_eq!(
+            t.columns[3],
+            Column::Boolean(vec![Some(true), Some(false), None])
+        );
+    }
+
+    #[test]
+    fn delimiters_and_names() {
+        assert_eq!(detect_delimiter(b"a;b;c\n1;2;3\n"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\n1\t2\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"x,y\"|b\n1|2\n"), b'|');
+        let t = csv("x;x;\n1;2;3\n").unwrap();
+        assert_eq!(t.names, ["x", "x.1", "Unnamed: 2"]);
+    }
+
+    #[test]
+    fn clear_errors() {
+        assert!(csv("").unwrap_err().0.contains("is empty"));
+        assert!(csv("a,b\n").unwrap_err().0.contains("header but no rows"));
+        let err = csv("a,b\n1,2\n1,2,3\n4\n5,6\n").unwrap_err().0;
+        assert!(
+            err.contains("2 malformed rows")
+                && err.contains("line 3: 3 fields")
+                && err.contains("line 4: 1 fields"),
+            "{err}"
+        );
+        let err = load_delimited(Path::new("t.csv"), b"a,b\n1,\xff\xfe\n", None)
+            .unwrap_err()
+            .0;
+        assert!(err.contains("line 2 is not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn json_and_json_lines() {
+        let t = load_json(
+            Path::new("t.json"),
+            br#"[{"a": 1, "b": "x"}, {"a": 2.5, "c": true}]"#,
+        )
+        .unwrap();
+        assert_eq!(t.names, ["a", "b", "c"]);
+        assert_eq!(t.columns[0], Column::Float(vec![Some(1.0), Some(2.5)]));
+        assert_eq!(t.columns[2], Column::Boolean(vec![None, Some(true)]));
+        let t = load_json_lines(Path::new("t.jsonl"), b"{\"a\": 1}\n\n{\"a\": 2}\n").unwrap();
+        assert_eq!(t.columns[0], Column::Integer(vec![Some(1), Some(2)]));
+        let err = load_json_lines(Path::new("t.jsonl"), b"{\"a\": 1}\n{oops\n[1]\n")
+            .unwrap_err()
+            .0;
+        assert!(
+            err.contains("line 2: not valid JSON") && err.contains("line 3: not a JSON object"),
+            "{err}"
+        );
+        assert!(
+            load_json(Path::new("t.json"), b"{\"a\": 1}")
+                .unwrap_err()
+                .0
+                .contains("array of records")
+        );
+    }
+}

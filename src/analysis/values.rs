@@ -1,0 +1,101 @@
+//! Reading one cell: missing-value markers (pandas' defaults), and the typed values a
+//! column may hold, tried from the narrowest type to the widest.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+/// Cells pandas' read_csv treats as missing by default.
+pub const MISSING: &[&str] = &[
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+];
+
+pub fn is_missing(cell: &str) -> bool {
+    MISSING.contains(&cell.trim())
+}
+
+pub fn parse_integer(cell: &str) -> Option<i64> {
+    let cell = cell.trim();
+    // "1.0" is a float, "007" is still the integer 7 (as pandas reads it).
+    cell.parse::<i64>().ok()
+}
+
+pub fn parse_float(cell: &str) -> Option<f64> {
+    let cell = cell.trim();
+    let lower = cell.to_ascii_lowercase();
+    // Rust accepts "inf" and "infinity"; so does pandas. Words like "nan" are missing values.
+    if lower
+        .chars()
+        .any(|c| c.is_ascii_alphabetic() && c != 'e' && !"infty".contains(c))
+    {
+        return None;
+    }
+    cell.parse::<f64>().ok()
+}
+
+pub fn parse_boolean(cell: &str) -> Option<bool> {
+    match cell.trim() {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// ISO 8601 dates and date-times (with 'T' or a space, optional fraction and offset), as
+/// microseconds since the epoch in UTC.
+pub fn parse_datetime(cell: &str) -> Option<i64> {
+    let cell = cell.trim();
+    if cell.len() < 10
+        || !cell.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        || cell.as_bytes()[4] != b'-'
+    {
+        return None;
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(cell) {
+        return Some(dt.timestamp_micros());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(cell, format) {
+            return Some(dt.and_utc().timestamp_micros());
+        }
+    }
+    NaiveDate::parse_from_str(cell, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc().timestamp_micros())
+}
+
+/// ISO 8601 text for a datetime value.
+pub fn format_datetime(micros: i64) -> String {
+    DateTime::from_timestamp_micros(micros).map_or_else(
+        || micros.to_string(),
+        |dt| dt.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells() {
+        assert!(is_missing("  ") && is_missing("NA") && is_missing("nan") && !is_missing("0"));
+        assert_eq!(parse_integer(" 42 "), Some(42));
+        assert_eq!(parse_integer("4.2"), None);
+        assert_eq!(parse_float("4.5e3"), Some(4500.0));
+        assert_eq!(parse_float("-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_float("12abc"), None);
+        assert_eq!(parse_boolean("True"), Some(true));
+        assert_eq!(parse_boolean("yes"), None);
+        assert_eq!(parse_datetime("1970-01-02"), Some(86_400_000_000));
+        assert_eq!(parse_datetime("1970-01-01T00:00:01.5Z"), Some(1_500_000));
+        assert_eq!(parse_datetime("1970-01-01 00:01:00"), Some(60_000_000));
+        assert_eq!(parse_datetime("2024-13-01"), None);
+        assert_eq!(parse_datetime("hello world"), None);
+        assert_eq!(format_datetime(1_500_000), "1970-01-01T00:00:01.500");
+    }
+}
