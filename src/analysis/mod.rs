@@ -1,7 +1,8 @@
 //! Data analysis for DataAnalysisWorkflow: loading files into typed tables, statistics as
-//! pandas `describe` defines them, correlation.
+//! pandas `describe` defines them, correlation, and k-means clustering with PCA.
 
 pub mod builder;
+pub mod cluster;
 pub mod load;
 pub mod stats;
 pub mod table;

@@ -1,0 +1,475 @@
+//! Clustering as Project-AI's analyser does it with scikit-learn: standardise (population
+//! std, as StandardScaler), k-means with k-means++ seeding and 10 restarts from a fixed seed
+//! (the best by inertia wins), silhouette on a sample, sizes and centroids in original
+//! units, and PCA to two components with their explained variance.
+
+use nalgebra::{DMatrix, SymmetricEigen};
+use serde::Serialize;
+
+use super::table::Table;
+
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    pub clusters: usize,
+    pub restarts: usize,
+    pub max_iterations: usize,
+    /// Convergence: total squared centre movement under tol x the mean feature variance.
+    pub tolerance: f64,
+    pub seed: u64,
+    /// Rows the silhouette is computed on, at most.
+    pub silhouette_sample: usize,
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        ClusterOptions {
+            clusters: 3,
+            restarts: 10,
+            max_iterations: 300,
+            tolerance: 1e-4,
+            seed: 42,
+            silhouette_sample: 5000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pca {
+    /// Two rows of loadings, one per component, over the clustered columns.
+    pub components: Vec<Vec<f64>>,
+    pub explained_variance_ratio: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Clustering {
+    pub columns: Vec<String>,
+    /// Rows with a value in every clustered column; the others are left out.
+    pub rows_used: u64,
+    pub clusters: usize,
+    pub sizes: Vec<u64>,
+    pub centroids: Vec<Vec<f64>>,
+    pub inertia: f64,
+    pub silhouette: Option<f64>,
+    pub iterations: usize,
+    pub pca: Pca,
+    /// Each used row's cluster (not serialized: it is as long as the data).
+    #[serde(skip)]
+    pub labels: Vec<u32>,
+    /// Each used row on the two principal components (for the chart).
+    #[serde(skip)]
+    pub projected: Vec<[f64; 2]>,
+}
+
+/// Row-major standardized data.
+struct Scaled {
+    data: Vec<f64>,
+    rows: usize,
+    dims: usize,
+    mean: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+fn standardize(columns: &[Vec<Option<f64>>]) -> Scaled {
+    let dims = columns.len();
+    let complete: Vec<usize> = (0..columns.first().map_or(0, Vec::len))
+        .filter(|&r| columns.iter().all(|c| c[r].is_some_and(f64::is_finite)))
+        .collect();
+    let rows = complete.len();
+    let mut mean = vec![0.0; dims];
+    let mut scale = vec![1.0; dims];
+    for (d, column) in columns.iter().enumerate() {
+        let values = complete.iter().map(|&r| column[r].unwrap_or_default());
+        mean[d] = values.clone().sum::<f64>() / rows.max(1) as f64;
+        let variance = values.map(|v| (v - mean[d]).powi(2)).sum::<f64>() / rows.max(1) as f64;
+        // As StandardScaler: a constant column keeps scale 1.
+        scale[d] = if variance > 0.0 { variance.sqrt() } else { 1.0 };
+    }
+    let mut data = Vec::with_capacity(rows * dims);
+    for &r in &complete {
+        for (d, column) in columns.iter().enumerate() {
+            data.push((column[r].unwrap_or_default() - mean[d]) / scale[d]);
+        }
+    }
+    Scaled {
+        data,
+        rows,
+        dims,
+        mean,
+        scale,
+    }
+}
+
+fn distance2(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// The index of the nearest centre and its squared distance.
+fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64) {
+    centres
+        .chunks_exact(dims)
+        .enumerate()
+        .map(|(i, c)| (i, distance2(point, c)))
+        .fold(
+            (0, f64::INFINITY),
+            |best, cur| {
+                if cur.1 < best.1 { cur } else { best }
+            },
+        )
+}
+
+fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
+    let dims = x.dims;
+    let point = |i: usize| &x.data[i * dims..(i + 1) * dims];
+    let mut centres = point(rng.usize(..x.rows)).to_vec();
+    let mut closest: Vec<f64> = (0..x.rows).map(|i| distance2(point(i), &centres)).collect();
+    for _ in 1..k {
+        let total: f64 = closest.iter().sum();
+        let chosen = if total > 0.0 {
+            let mut target = rng.f64() * total;
+            closest.iter().position(|d| {
+                target -= d;
+                target <= 0.0
+            })
+        } else {
+            None
+        }
+        .unwrap_or_else(|| rng.usize(..x.rows));
+        let new = point(chosen).to_vec();
+        for (i, d) in closest.iter_mut().enumerate() {
+            *d = d.min(distance2(point(i), &new));
+        }
+        centres.extend(new);
+    }
+    centres
+}
+
+/// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations).
+fn lloyd(
+    x: &Scaled,
+    k: usize,
+    options: &ClusterOptions,
+    rng: &mut fastrand::Rng,
+    threshold: f64,
+) -> (Vec<f64>, Vec<u32>, f64, usize) {
+    let dims = x.dims;
+    let mut centres = kmeans_plus_plus(x, k, rng);
+    let mut labels = vec![0u32; x.rows];
+    let mut iterations = 0;
+    for _ in 0..options.max_iterations {
+        iterations += 1;
+        let mut sums = vec![0.0; k * dims];
+        let mut counts = vec![0usize; k];
+        for (i, point) in x.data.chunks_exact(dims).enumerate() {
+            let (c, _) = nearest(point, &centres, dims);
+            labels[i] = c as u32;
+            counts[c] += 1;
+            for (s, v) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
+                *s += v;
+            }
+        }
+        let mut moved = 0.0;
+        for c in 0..k {
+            let new: Vec<f64> = if counts[c] > 0 {
+                sums[c * dims..(c + 1) * dims]
+                    .iter()
+                    .map(|s| s / counts[c] as f64)
+                    .collect()
+            } else {
+                // An empty cluster takes the point farthest from its centre.
+                let far = x
+                    .data
+                    .chunks_exact(dims)
+                    .enumerate()
+                    .max_by(|a, b| {
+                        let da = distance2(a.1, &centres[labels[a.0] as usize * dims..][..dims]);
+                        let db = distance2(b.1, &centres[labels[b.0] as usize * dims..][..dims]);
+                        da.total_cmp(&db)
+                    })
+                    .map_or(0, |(i, _)| i);
+                x.data[far * dims..(far + 1) * dims].to_vec()
+            };
+            moved += distance2(&centres[c * dims..(c + 1) * dims], &new);
+            centres[c * dims..(c + 1) * dims].copy_from_slice(&new);
+        }
+        if moved <= threshold {
+            break;
+        }
+    }
+    let mut inertia = 0.0;
+    for (i, point) in x.data.chunks_exact(dims).enumerate() {
+        let (c, d) = nearest(point, &centres, dims);
+        labels[i] = c as u32;
+        inertia += d;
+    }
+    (centres, labels, inertia, iterations)
+}
+
+/// The mean silhouette over up to `sample` rows (all rows when fewer).
+fn silhouette(
+    x: &Scaled,
+    labels: &[u32],
+    k: usize,
+    sample: usize,
+    rng: &mut fastrand::Rng,
+) -> Option<f64> {
+    if k < 2 || x.rows < 3 {
+        return None;
+    }
+    let mut rows: Vec<usize> = (0..x.rows).collect();
+    if x.rows > sample {
+        rng.shuffle(&mut rows);
+        rows.truncate(sample);
+    }
+    let dims = x.dims;
+    let point = |i: usize| &x.data[i * dims..(i + 1) * dims];
+    let mut total = 0.0;
+    for &i in &rows {
+        let mut sums = vec![0.0; k];
+        let mut counts = vec![0usize; k];
+        for &j in &rows {
+            if i != j {
+                sums[labels[j] as usize] += distance2(point(i), point(j)).sqrt();
+                counts[labels[j] as usize] += 1;
+            }
+        }
+        let own = labels[i] as usize;
+        if counts[own] == 0 {
+            continue; // a singleton's silhouette is 0
+        }
+        let a = sums[own] / counts[own] as f64;
+        let b = (0..k)
+            .filter(|&c| c != own && counts[c] > 0)
+            .map(|c| sums[c] / counts[c] as f64)
+            .fold(f64::INFINITY, f64::min);
+        if b.is_finite() {
+            total += (b - a) / a.max(b);
+        }
+    }
+    Some(total / rows.len() as f64)
+}
+
+/// The two principal components of standardized data, with sklearn's sign convention (the
+/// largest loading of each component is positive).
+fn pca(x: &Scaled) -> (Pca, Vec<[f64; 2]>) {
+    let (n, p) = (x.rows, x.dims);
+    let mut covariance = DMatrix::<f64>::zeros(p, p);
+    for point in x.data.chunks_exact(p) {
+        for a in 0..p {
+            for b in a..p {
+                covariance[(a, b)] += point[a] * point[b];
+            }
+        }
+    }
+    for a in 0..p {
+        for b in a..p {
+            covariance[(a, b)] /= (n.max(2) - 1) as f64;
+            covariance[(b, a)] = covariance[(a, b)];
+        }
+    }
+    let eigen = SymmetricEigen::new(covariance);
+    let mut order: Vec<usize> = (0..p).collect();
+    order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
+    let total: f64 = eigen.eigenvalues.iter().map(|v| v.max(0.0)).sum();
+    let mut components = Vec::new();
+    let mut ratios = Vec::new();
+    for &i in order.iter().take(2.min(p)) {
+        let mut v: Vec<f64> = eigen.eigenvectors.column(i).iter().copied().collect();
+        let largest = v
+            .iter()
+            .copied()
+            .fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+        if largest < 0.0 {
+            v.iter_mut().for_each(|x| *x = -*x);
+        }
+        components.push(v);
+        ratios.push(if total > 0.0 {
+            eigen.eigenvalues[i].max(0.0) / total
+        } else {
+            0.0
+        });
+    }
+    let projected = x
+        .data
+        .chunks_exact(p)
+        .map(|point| {
+            let project = |c: Option<&Vec<f64>>| {
+                c.map_or(0.0, |c| c.iter().zip(point).map(|(w, v)| w * v).sum())
+            };
+            [project(components.first()), project(components.get(1))]
+        })
+        .collect();
+    (
+        Pca {
+            components,
+            explained_variance_ratio: ratios,
+        },
+        projected,
+    )
+}
+
+/// Clusters the table on `columns` (all numeric columns when empty).
+pub fn cluster(
+    table: &Table,
+    columns: &[String],
+    options: &ClusterOptions,
+) -> Result<Clustering, String> {
+    let chosen: Vec<(String, Vec<Option<f64>>)> = if columns.is_empty() {
+        table
+            .names
+            .iter()
+            .zip(&table.columns)
+            .filter_map(|(n, c)| c.as_f64().map(|v| (n.clone(), v)))
+            .collect()
+    } else {
+        columns
+            .iter()
+            .map(|name| {
+                let column = table
+                    .column(name)
+                    .ok_or_else(|| format!("there is no column {name:?}"))?;
+                column
+                    .as_f64()
+                    .map(|v| (name.clone(), v))
+                    .ok_or_else(|| format!("column {name:?} is not numeric"))
+            })
+            .collect::<Result<_, String>>()?
+    };
+    if chosen.is_empty() {
+        return Err("clustering needs at least one numeric column, and the data has none".into());
+    }
+    let k = options.clusters;
+    if k < 1 {
+        return Err("n_clusters must be at least 1".into());
+    }
+    let values: Vec<Vec<Option<f64>>> = chosen.iter().map(|(_, v)| v.clone()).collect();
+    let x = standardize(&values);
+    if x.rows < k {
+        return Err(format!(
+            "clustering into {k} clusters needs at least {k} complete rows; there are {}",
+            x.rows
+        ));
+    }
+    // sklearn's tolerance: relative to the mean variance of the features (1 once standardized).
+    let variance = x
+        .data
+        .chunks_exact(x.dims)
+        .map(|p| p.iter().map(|v| v * v).sum::<f64>())
+        .sum::<f64>()
+        / (x.rows * x.dims) as f64;
+    let threshold = options.tolerance * variance;
+    let mut rng = fastrand::Rng::with_seed(options.seed);
+    let mut best: Option<(Vec<f64>, Vec<u32>, f64, usize)> = None;
+    for _ in 0..options.restarts.max(1) {
+        let run = lloyd(&x, k, options, &mut rng, threshold);
+        if best.as_ref().is_none_or(|b| run.2 < b.2) {
+            best = Some(run);
+        }
+    }
+    let (centres, labels, inertia, iterations) = best.unwrap_or_default();
+    let mut sizes = vec![0u64; k];
+    labels.iter().for_each(|&l| sizes[l as usize] += 1);
+    let centroids = centres
+        .chunks_exact(x.dims)
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .map(|(d, v)| v * x.scale[d] + x.mean[d])
+                .collect()
+        })
+        .collect();
+    let silhouette = silhouette(&x, &labels, k, options.silhouette_sample, &mut rng);
+    let (pca, projected) = pca(&x);
+    Ok(Clustering {
+        columns: chosen.into_iter().map(|(n, _)| n).collect(),
+        rows_used: x.rows as u64,
+        clusters: k,
+        sizes,
+        centroids,
+        inertia,
+        silhouette,
+        iterations,
+        pca,
+        labels,
+        projected,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::table::Column;
+
+    /// Three planted blobs of 200, 300 and 500 points in 3 dimensions.
+    fn blobs() -> Table {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let centres = [
+            (0.0, 0.0, 0.0, 200),
+            (20.0, 20.0, 0.0, 300),
+            (-20.0, 10.0, 30.0, 500),
+        ];
+        let mut columns = vec![Vec::new(), Vec::new(), Vec::new()];
+        for (cx, cy, cz, n) in centres {
+            for _ in 0..n {
+                columns[0].push(Some(cx + rng.f64() * 2.0 - 1.0));
+                columns[1].push(Some(cy + rng.f64() * 2.0 - 1.0));
+                columns[2].push(Some(cz + rng.f64() * 2.0 - 1.0));
+            }
+        }
+        Table {
+            names: vec!["x".into(), "y".into(), "z".into()],
+            columns: columns.into_iter().map(Column::Float).collect(),
+        }
+    }
+
+    #[test]
+    fn finds_planted_clusters() {
+        let result = cluster(&blobs(), &[], &ClusterOptions::default()).unwrap();
+        let mut sizes = result.sizes.clone();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [200, 300, 500]);
+        assert!(result.silhouette.unwrap() > 0.9);
+        let near_origin = result
+            .centroids
+            .iter()
+            .filter(|c| c.iter().all(|v| v.abs() < 1.0))
+            .count();
+        assert_eq!(
+            near_origin, 1,
+            "a centroid in original units sits on the planted centre"
+        );
+        assert_eq!(result.pca.components.len(), 2);
+        let explained: f64 = result.pca.explained_variance_ratio.iter().sum();
+        assert!(explained > 0.9 && explained <= 1.0 + 1e-12);
+        assert_eq!(result.projected.len(), 1000);
+        // Reproducible: the same seed, the same answer.
+        let again = cluster(&blobs(), &[], &ClusterOptions::default()).unwrap();
+        assert_eq!(again.labels, result.labels);
+    }
+
+    #[test]
+    fn clear_errors() {
+        let text = Table {
+            names: vec!["t".into()],
+            columns: vec![Column::Text(vec![Some("a".into())])],
+        };
+        assert!(
+            cluster(&text, &[], &ClusterOptions::default())
+                .unwrap_err()
+                .contains("at least one numeric column")
+        );
+        assert!(
+            cluster(&blobs(), &["w".into()], &ClusterOptions::default())
+                .unwrap_err()
+                .contains("no column \"w\"")
+        );
+        let tiny = Table {
+            names: vec!["x".into()],
+            columns: vec![Column::Float(vec![Some(1.0), None])],
+        };
+        assert!(
+            cluster(&tiny, &[], &ClusterOptions::default())
+                .unwrap_err()
+                .contains("at least 3 complete rows")
+        );
+    }
+}
