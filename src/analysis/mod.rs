@@ -1,6 +1,7 @@
 //! Data analysis for DataAnalysisWorkflow: loading files into typed tables, statistics as
 //! pandas `describe` defines them, correlation, and k-means clustering with PCA.
 
+pub mod access;
 pub mod builder;
 pub mod cluster;
 pub mod load;
