@@ -12,11 +12,8 @@ a second signal exits at once.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import logging
 import os
-import signal
 import sys
 from types import TracebackType
 from typing import Optional
@@ -112,6 +109,9 @@ class Worker:
 
 async def serve(config: TemporalConfig, task_queue: Optional[str] = None) -> int:
     """Runs a worker until SIGINT or SIGTERM; a second signal exits at once."""
+    # Imported here, not at module level: `import app.temporal` stays cheap for the app.
+    import asyncio
+    import signal
     logger.info("configuration: %r", config)
     worker = Worker(config, task_queue=task_queue)
     signals = 0
@@ -146,6 +146,8 @@ async def serve(config: TemporalConfig, task_queue: Optional[str] = None) -> int
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    import argparse
+    import asyncio
     parser = argparse.ArgumentParser(
         prog="python -m app.temporal.worker",
         description="Run the Project-AI Temporal worker until SIGINT or SIGTERM.",
