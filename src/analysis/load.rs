@@ -15,7 +15,7 @@ pub struct LoadError(pub String);
 const LISTED: usize = 10;
 
 /// Column names as pandas makes them: blanks become "Unnamed: i", repeats get ".1", ".2".
-fn column_names(raw: Vec<String>) -> Vec<String> {
+pub fn column_names(raw: Vec<String>) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
     for (i, name) in raw.into_iter().enumerate() {
         let base = if name.trim().is_empty() {

@@ -4,7 +4,9 @@
 pub mod access;
 pub mod builder;
 pub mod cluster;
+pub mod columnar;
 pub mod load;
+pub mod spreadsheet;
 pub mod stats;
 pub mod table;
 pub mod values;
