@@ -80,3 +80,38 @@ pub fn load_xlsx(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
         columns: builders.into_iter().map(ColumnBuilder::finish).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::table::Column;
+
+    #[test]
+    fn first_and_named_sheets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("book.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let first = book.add_worksheet().set_name("first").unwrap();
+        first.write(0, 0, "n").unwrap();
+        first.write(0, 1, "label").unwrap();
+        first.write(1, 0, 1).unwrap();
+        first.write(1, 1, "a").unwrap();
+        first.write(2, 0, 2.5).unwrap();
+        let second = book.add_worksheet().set_name("other").unwrap();
+        second.write(0, 0, "flag").unwrap();
+        second.write(1, 0, true).unwrap();
+        book.save(&path).unwrap();
+
+        let t = load_xlsx(&path, None).unwrap();
+        assert_eq!(t.names, ["n", "label"]);
+        assert_eq!(t.columns[0], Column::Float(vec![Some(1.0), Some(2.5)]));
+        assert_eq!(t.columns[1], Column::Text(vec![Some("a".into()), None]));
+        let t = load_xlsx(&path, Some("other")).unwrap();
+        assert_eq!(t.columns[0], Column::Boolean(vec![Some(true)]));
+        let err = load_xlsx(&path, Some("missing")).unwrap_err().0;
+        assert!(
+            err.contains("no sheet \"missing\"") && err.contains("first, other"),
+            "{err}"
+        );
+    }
+}
