@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod client;
 pub mod config;
 pub mod devserver;
+pub mod files;
 pub mod store;
 pub mod worker;
 pub mod workflows;

@@ -9,8 +9,6 @@ pub mod safety;
 pub mod settings;
 
 use std::future::Future;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +19,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::{blocking, non_retryable, retryable};
 use super::faults::Faults;
+use crate::files::write_atomically;
 use crate::store::images::ImageRecord;
 use crate::store::{Store, now};
 use crate::workflows::steps::attempted;
@@ -109,24 +108,6 @@ fn file_stem(backend: &str, workflow_id: &str, run_id: &str) -> String {
     let run: Vec<char> = run_id.chars().filter(char::is_ascii_alphanumeric).collect();
     let tail: String = run[run.len().saturating_sub(8)..].iter().collect();
     format!("{backend}_{safe}_{tail}")
-}
-
-/// Writes the bytes to `folder/name` through a temporary file, fsynced and renamed.
-fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(folder)?;
-    let path = folder.join(name);
-    let temp = folder.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, &path)?;
-        std::fs::File::open(folder)?.sync_all()
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written.map(|()| path)
 }
 
 #[activities]
@@ -284,13 +265,5 @@ mod tests {
             file_stem("local", "image gen/1", "0194-abcd-ef01"),
             "local_image_gen_1_abcdef01"
         );
-    }
-
-    #[test]
-    fn atomic_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = write_atomically(dir.path(), "a.png", b"data").unwrap();
-        assert_eq!(std::fs::read(path).unwrap(), b"data");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

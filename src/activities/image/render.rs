@@ -279,26 +279,7 @@ pub fn render(
     pixels
 }
 
-/// A PNG of the pixels with `text` as tEXt chunks (keyword, value).
-pub fn encode_png(
-    pixels: &[u8],
-    width: u32,
-    height: u32,
-    text: &[(&str, String)],
-) -> Result<Vec<u8>, png::EncodingError> {
-    let mut bytes = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut bytes, width, height);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        for (keyword, value) in text {
-            encoder.add_text_chunk((*keyword).to_owned(), value.clone())?;
-        }
-        let mut writer = encoder.write_header()?;
-        writer.write_image_data(pixels)?;
-    }
-    Ok(bytes)
-}
+pub use crate::files::encode_png;
 
 #[cfg(test)]
 mod tests {

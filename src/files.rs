@@ -1,0 +1,57 @@
+//! Writing files others read: atomically (a temporary file in the same folder, fsynced,
+//! renamed over the target, the folder fsynced), and PNG encoding with text chunks.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `folder/name`; a reader sees the old file or the new one, never half.
+pub fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(folder)?;
+    let path = folder.join(name);
+    let temp = folder.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, &path)?;
+        std::fs::File::open(folder)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.map(|()| path)
+}
+
+/// A PNG of RGB pixels with `text` as tEXt chunks (keyword, value).
+pub fn encode_png(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    text: &[(&str, String)],
+) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        for (keyword, value) in text {
+            encoder.add_text_chunk((*keyword).to_owned(), value.clone())?;
+        }
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(pixels)?;
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_atomically(dir.path(), "a.png", b"data").unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"data");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
