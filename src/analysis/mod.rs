@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod builder;
+pub mod charts;
 pub mod cluster;
 pub mod columnar;
 pub mod load;

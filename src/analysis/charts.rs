@@ -1,0 +1,380 @@
+//! The charts of an analysis, as PNG files: a histogram per numeric column (30 bins), box
+//! plots, a labelled correlation heatmap, a scatter of two numeric columns, and the clusters
+//! on the two principal components.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::files::{encode_png, write_atomically};
+
+pub const HISTOGRAM_BINS: usize = 30;
+/// Points drawn at most in a scatter; a larger column is sampled evenly.
+pub const MAX_POINTS: usize = 10_000;
+const SIZE: (u32, u32) = (800, 600);
+const FONT: &str = "sans-serif";
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Embedded DejaVu Sans: charts need no system fonts.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+    });
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+/// Draws into an 800x600 picture and writes it as `folder/name`.
+fn draw(
+    folder: &Path,
+    name: &str,
+    title: &str,
+    paint: impl FnOnce(&Area<'_>) -> Result<(), String>,
+) -> Result<PathBuf, String> {
+    register_font();
+    let (w, h) = SIZE;
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        paint(&area)?;
+        area.present().map_err(|e| e.to_string())?;
+    }
+    let png =
+        encode_png(&pixels, w, h, &[("Title", title.to_owned())]).map_err(|e| e.to_string())?;
+    write_atomically(folder, name, &png).map_err(|e| format!("cannot write {name}: {e}"))
+}
+
+fn extent(values: &[f64]) -> (f64, f64) {
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(*v), hi.max(*v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if lo == hi {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Evenly spaced indices, at most `limit` of them.
+fn sample(n: usize, limit: usize) -> impl Iterator<Item = usize> {
+    let step = n.div_ceil(limit).max(1);
+    (0..n).step_by(step)
+}
+
+pub fn histogram(
+    folder: &Path,
+    file: &str,
+    column: &str,
+    values: &[f64],
+) -> Result<PathBuf, String> {
+    let (lo, hi) = extent(values);
+    let width = (hi - lo) / HISTOGRAM_BINS as f64;
+    let mut counts = [0u64; HISTOGRAM_BINS];
+    for v in values {
+        counts[(((v - lo) / width) as usize).min(HISTOGRAM_BINS - 1)] += 1;
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.05;
+    let title = format!("Histogram of {column}");
+    draw(folder, file, &title, |area| {
+        area.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&title, (FONT, 24))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(lo..hi, 0.0..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(column)
+            .y_desc("Frequency")
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(counts.iter().enumerate().map(|(i, c)| {
+                let x0 = lo + i as f64 * width;
+                Rectangle::new([(x0, 0.0), (x0 + width, *c as f64)], BLUE.mix(0.7).filled())
+            }))
+            .map_err(err)?;
+        Ok(())
+    })
+}
+
+/// One box per column: quartiles, median, whiskers at the furthest values within 1.5 IQR.
+pub fn box_plots(
+    folder: &Path,
+    file: &str,
+    columns: &[(String, Vec<f64>)],
+) -> Result<PathBuf, String> {
+    let all: Vec<f64> = columns
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    let (lo, hi) = extent(&all);
+    let pad = (hi - lo) * 0.05;
+    let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+    draw(folder, file, "Box plots", |area| {
+        area.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(area)
+            .caption("Box plots", (FONT, 24))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..columns.len() as f64 - 0.5, (lo - pad)..(hi + pad))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(columns.len())
+            .x_label_formatter(&|x| {
+                names
+                    .get(x.round() as usize)
+                    .filter(|_| (x - x.round()).abs() < 0.01)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .y_desc("Value")
+            .draw()
+            .map_err(err)?;
+        for (i, (_, values)) in columns.iter().enumerate() {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            if sorted.is_empty() {
+                continue;
+            }
+            let q = |p: f64| {
+                let pos = p * (sorted.len() - 1) as f64;
+                let (a, b) = (pos.floor() as usize, pos.ceil() as usize);
+                sorted[a] + (sorted[b] - sorted[a]) * (pos - a as f64)
+            };
+            let (q1, median, q3) = (q(0.25), q(0.5), q(0.75));
+            let iqr = q3 - q1;
+            let low = sorted
+                .iter()
+                .copied()
+                .find(|v| *v >= q1 - 1.5 * iqr)
+                .unwrap_or(q1);
+            let high = sorted
+                .iter()
+                .rev()
+                .copied()
+                .find(|v| *v <= q3 + 1.5 * iqr)
+                .unwrap_or(q3);
+            let x = i as f64;
+            chart
+                .draw_series([Rectangle::new(
+                    [(x - 0.3, q1), (x + 0.3, q3)],
+                    BLUE.mix(0.3).filled(),
+                )])
+                .map_err(err)?;
+            for (from, to) in [
+                ((x - 0.3, median), (x + 0.3, median)),
+                ((x, q3), (x, high)),
+                ((x, q1), (x, low)),
+            ] {
+                chart
+                    .draw_series(LineSeries::new([from, to], BLACK.stroke_width(2)))
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Colour for a correlation: blue at -1, white at 0, red at +1.
+fn diverging(r: f64) -> RGBColor {
+    let t = r.clamp(-1.0, 1.0);
+    let fade = |c: f64| (255.0 * (1.0 - t.abs()) + c * t.abs()) as u8;
+    if t >= 0.0 {
+        RGBColor(fade(214.0), fade(39.0), fade(40.0))
+    } else {
+        RGBColor(fade(31.0), fade(119.0), fade(180.0))
+    }
+}
+
+pub fn heatmap(
+    folder: &Path,
+    file: &str,
+    names: &[String],
+    matrix: &[Vec<Option<f64>>],
+) -> Result<PathBuf, String> {
+    let n = names.len();
+    draw(folder, file, "Correlation heatmap", |area| {
+        area.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(area)
+            .caption("Correlation heatmap", (FONT, 24))
+            .margin(15)
+            .x_label_area_size(60)
+            .y_label_area_size(110)
+            .build_cartesian_2d(0.0..n as f64, 0.0..n as f64)
+            .map_err(err)?;
+        let label = |v: &f64| {
+            let i = v.floor() as usize;
+            if (v - v.floor() - 0.5).abs() < 0.01 {
+                names.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(2 * n + 1)
+            .y_labels(2 * n + 1)
+            .x_label_formatter(&label)
+            .y_label_formatter(&|y| label(&(n as f64 - y)))
+            .draw()
+            .map_err(err)?;
+        for (i, row) in matrix.iter().enumerate() {
+            for (j, r) in row.iter().enumerate() {
+                let (x, y) = (j as f64, (n - 1 - i) as f64);
+                let colour = r.map_or(RGBColor(200, 200, 200), diverging);
+                chart
+                    .draw_series([Rectangle::new(
+                        [(x, y), (x + 1.0, y + 1.0)],
+                        colour.filled(),
+                    )])
+                    .map_err(err)?;
+                let text = r.map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}"));
+                chart
+                    .draw_series([Text::new(
+                        text,
+                        (x + 0.5, y + 0.5),
+                        (FONT, 14)
+                            .into_font()
+                            .color(&BLACK)
+                            .pos(Pos::new(HPos::Center, VPos::Center)),
+                    )])
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn scatter(
+    folder: &Path,
+    file: &str,
+    (x_name, xs): (&str, &[f64]),
+    (y_name, ys): (&str, &[f64]),
+) -> Result<PathBuf, String> {
+    let (x0, x1) = extent(xs);
+    let (y0, y1) = extent(ys);
+    let title = format!("{y_name} against {x_name}");
+    draw(folder, file, &title, |area| {
+        area.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&title, (FONT, 24))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_name)
+            .y_desc(y_name)
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(
+                sample(xs.len().min(ys.len()), MAX_POINTS)
+                    .map(|i| Circle::new((xs[i], ys[i]), 2, BLUE.mix(0.5).filled())),
+            )
+            .map_err(err)?;
+        Ok(())
+    })
+}
+
+pub fn clusters(
+    folder: &Path,
+    file: &str,
+    projected: &[[f64; 2]],
+    labels: &[u32],
+) -> Result<PathBuf, String> {
+    let xs: Vec<f64> = projected.iter().map(|p| p[0]).collect();
+    let ys: Vec<f64> = projected.iter().map(|p| p[1]).collect();
+    let (x0, x1) = extent(&xs);
+    let (y0, y1) = extent(&ys);
+    let title = "K-means Clustering Results";
+    draw(folder, file, title, |area| {
+        area.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, (FONT, 24))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("First Principal Component")
+            .y_desc("Second Principal Component")
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(sample(projected.len(), MAX_POINTS).map(|i| {
+                let colour = Palette99::pick(labels.get(i).copied().unwrap_or(0) as usize);
+                Circle::new((xs[i], ys[i]), 2, colour.mix(0.7).filled())
+            }))
+            .map_err(err)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_png_of_size(path: &Path) -> bool {
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+        let reader = decoder.read_info().unwrap();
+        (reader.info().width, reader.info().height) == SIZE
+    }
+
+    #[test]
+    fn every_chart_is_a_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let a: Vec<f64> = (0..500).map(|i| (i as f64 * 0.37).sin() * 10.0).collect();
+        let b: Vec<f64> = a.iter().map(|v| v * 2.0 + 1.0).collect();
+        let made = [
+            histogram(dir.path(), "h.png", "a", &a).unwrap(),
+            box_plots(
+                dir.path(),
+                "b.png",
+                &[("a".into(), a.clone()), ("b".into(), b.clone())],
+            )
+            .unwrap(),
+            heatmap(
+                dir.path(),
+                "c.png",
+                &["a".into(), "b".into()],
+                &[vec![Some(1.0), Some(1.0)], vec![Some(1.0), None]],
+            )
+            .unwrap(),
+            scatter(dir.path(), "s.png", ("a", &a), ("b", &b)).unwrap(),
+            clusters(
+                dir.path(),
+                "k.png",
+                &a.iter().zip(&b).map(|(x, y)| [*x, *y]).collect::<Vec<_>>(),
+                &[0, 1, 2],
+            )
+            .unwrap(),
+        ];
+        assert!(made.iter().all(|p| is_png_of_size(p)));
+        // A constant column still draws.
+        histogram(dir.path(), "flat.png", "c", &[3.0; 10]).unwrap();
+    }
+}
