@@ -112,6 +112,7 @@ async def serve(config: TemporalConfig, task_queue: Optional[str] = None) -> int
     # Imported here, not at module level: `import app.temporal` stays cheap for the app.
     import asyncio
     import signal
+
     logger.info("configuration: %r", config)
     worker = Worker(config, task_queue=task_queue)
     signals = 0
@@ -148,6 +149,7 @@ async def serve(config: TemporalConfig, task_queue: Optional[str] = None) -> int
 def main(argv: Optional[list[str]] = None) -> int:
     import argparse
     import asyncio
+
     parser = argparse.ArgumentParser(
         prog="python -m app.temporal.worker",
         description="Run the Project-AI Temporal worker until SIGINT or SIGTERM.",
