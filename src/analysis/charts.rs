@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -67,6 +68,27 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+type Plot<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The common frame: white background, the title, room for axis labels, the two ranges.
+fn frame<'a, 'b>(
+    area: &'a Area<'b>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    label_room: (u32, u32),
+) -> Result<Plot<'a, 'b>, String> {
+    area.fill(&WHITE).map_err(err)?;
+    ChartBuilder::on(area)
+        .caption(title, (FONT, 24))
+        .margin(15)
+        .x_label_area_size(label_room.0)
+        .y_label_area_size(label_room.1)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
 /// Evenly spaced indices, at most `limit` of them.
 fn sample(n: usize, limit: usize) -> impl Iterator<Item = usize> {
     let step = n.div_ceil(limit).max(1);
@@ -88,14 +110,7 @@ pub fn histogram(
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.05;
     let title = format!("Histogram of {column}");
     draw(folder, file, &title, |area| {
-        area.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(area)
-            .caption(&title, (FONT, 24))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(lo..hi, 0.0..top)
-            .map_err(err)?;
+        let mut chart = frame(area, &title, lo..hi, 0.0..top, (45, 70))?;
         chart
             .configure_mesh()
             .x_desc(column)
@@ -126,14 +141,8 @@ pub fn box_plots(
     let pad = (hi - lo) * 0.05;
     let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
     draw(folder, file, "Box plots", |area| {
-        area.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(area)
-            .caption("Box plots", (FONT, 24))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(-0.5..columns.len() as f64 - 0.5, (lo - pad)..(hi + pad))
-            .map_err(err)?;
+        let x = -0.5..columns.len() as f64 - 0.5;
+        let mut chart = frame(area, "Box plots", x, (lo - pad)..(hi + pad), (45, 70))?;
         chart
             .configure_mesh()
             .x_labels(columns.len())
@@ -211,14 +220,13 @@ pub fn heatmap(
 ) -> Result<PathBuf, String> {
     let n = names.len();
     draw(folder, file, "Correlation heatmap", |area| {
-        area.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(area)
-            .caption("Correlation heatmap", (FONT, 24))
-            .margin(15)
-            .x_label_area_size(60)
-            .y_label_area_size(110)
-            .build_cartesian_2d(0.0..n as f64, 0.0..n as f64)
-            .map_err(err)?;
+        let mut chart = frame(
+            area,
+            "Correlation heatmap",
+            0.0..n as f64,
+            0.0..n as f64,
+            (60, 110),
+        )?;
         let label = |v: &f64| {
             let i = v.floor() as usize;
             if (v - v.floor() - 0.5).abs() < 0.01 {
@@ -273,14 +281,7 @@ pub fn scatter(
     let (y0, y1) = extent(ys);
     let title = format!("{y_name} against {x_name}");
     draw(folder, file, &title, |area| {
-        area.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(area)
-            .caption(&title, (FONT, 24))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut chart = frame(area, &title, x0..x1, y0..y1, (45, 70))?;
         chart
             .configure_mesh()
             .x_desc(x_name)
@@ -309,14 +310,7 @@ pub fn clusters(
     let (y0, y1) = extent(&ys);
     let title = "K-means Clustering Results";
     draw(folder, file, title, |area| {
-        area.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(area)
-            .caption(title, (FONT, 24))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut chart = frame(area, title, x0..x1, y0..y1, (45, 70))?;
         chart
             .configure_mesh()
             .x_desc("First Principal Component")
