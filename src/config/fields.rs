@@ -139,6 +139,10 @@ pub const FIELDS: &[FieldSpec] = &[
         "Seconds a stopping worker lets running activities finish; 0 cancels them at once."),
     spec!("log_level", FieldKind::Choice(LOG_LEVELS), "TEMPORAL_LOG_LEVEL", default = Some("INFO");
         "Level of the app.temporal logger."),
+    spec!("analysis_allowed_roots", FieldKind::OptionalText, "TEMPORAL_ANALYSIS_ALLOWED_ROOTS";
+        "Folders (separated by ':') data analysis may read files from, besides data_dir and the worker's working directory."),
+    spec!("analysis_max_file_bytes", count(1), "TEMPORAL_ANALYSIS_MAX_FILE_BYTES", default = Some("1073741824");
+        "Largest file data analysis reads, in bytes (1 GiB)."),
     spec!("metrics_address", FieldKind::OptionalText, "TEMPORAL_METRICS_ADDRESS";
         "host:port where a worker serves the Temporal SDK's metrics for Prometheus (/metrics); unset serves none."),
 ];

@@ -54,6 +54,8 @@ pub struct TemporalConfig {
     pub connect_timeout: u64,
     pub graceful_shutdown_timeout: u64,
     pub log_level: String,
+    pub analysis_allowed_roots: Option<String>,
+    pub analysis_max_file_bytes: u64,
     pub metrics_address: Option<String>,
     origins: BTreeMap<&'static str, Origin>,
 }
@@ -168,6 +170,8 @@ by_name!(
     connect_timeout,
     graceful_shutdown_timeout,
     log_level,
+    analysis_allowed_roots,
+    analysis_max_file_bytes,
     metrics_address,
 );
 

@@ -209,6 +209,8 @@ settings_api!(
     connect_timeout: u64,
     graceful_shutdown_timeout: u64,
     log_level: String,
+    analysis_allowed_roots: Option<String>,
+    analysis_max_file_bytes: u64,
     metrics_address: Option<String>,
 );
 

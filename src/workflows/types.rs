@@ -82,12 +82,38 @@ pub struct ImageGenerationResult {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataAnalysisRequest {
     pub file_path: String,
+    /// statistics, clustering, correlation, visualization or full.
     pub analysis_type: String,
     #[serde(default)]
     pub user_id: Option<String>,
+    /// Columns to cluster on; None means every numeric column.
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    #[serde(default = "three")]
+    pub n_clusters: u64,
+    /// The XLSX sheet; None means the first.
+    #[serde(default)]
+    pub sheet: Option<String>,
+}
+
+fn three() -> u64 {
+    3
+}
+
+impl Default for DataAnalysisRequest {
+    fn default() -> Self {
+        Self {
+            file_path: String::new(),
+            analysis_type: String::new(),
+            user_id: None,
+            columns: None,
+            n_clusters: three(),
+            sheet: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -62,6 +62,8 @@ class TemporalConfig:
         connect_timeout: int | None = None,
         graceful_shutdown_timeout: int | None = None,
         log_level: str | None = None,
+        analysis_allowed_roots: str | None = None,
+        analysis_max_file_bytes: int | None = None,
         metrics_address: str | None = None,
     ) -> TemporalConfig: ...
     @property
@@ -118,6 +120,10 @@ class TemporalConfig:
     def graceful_shutdown_timeout(self) -> int: ...
     @property
     def log_level(self) -> str: ...
+    @property
+    def analysis_allowed_roots(self) -> str | None: ...
+    @property
+    def analysis_max_file_bytes(self) -> int: ...
     @property
     def metrics_address(self) -> str | None: ...
     @property

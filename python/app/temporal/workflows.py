@@ -53,7 +53,13 @@ class ImageGenerationResult:
 class DataAnalysisRequest:
     file_path: str
     analysis_type: str
+    """statistics, clustering, correlation, visualization or full."""
     user_id: Optional[str] = None
+    columns: Optional[list[str]] = None
+    """Columns to cluster on; None means every numeric column."""
+    n_clusters: int = 3
+    sheet: Optional[str] = None
+    """The XLSX sheet; None means the first."""
 
 
 @dataclass
