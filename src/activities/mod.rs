@@ -1,6 +1,7 @@
 //! The activities of the four workflows: the real work, idempotent, with business failures
 //! as results and infrastructure failures as retryable errors.
 
+pub mod data;
 pub mod errors;
 pub mod faults;
 pub mod image;

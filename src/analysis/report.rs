@@ -130,9 +130,11 @@ fn safe_name(name: &str) -> String {
 
 /// Draws the charts into `folder`, writes `report.json` (the results and the chart files)
 /// and an `index.html` that shows them; returns the chart paths.
+/// `clusters` are each clustered row's position on the principal components and its label.
 pub fn visualize(
     table: &Table,
-    analysis: &Analysis,
+    results: &Value,
+    clusters: Option<(&[[f64; 2]], &[u32])>,
     folder: &Path,
 ) -> Result<Vec<PathBuf>, String> {
     let numeric = numeric_columns(table);
@@ -184,19 +186,19 @@ pub fn visualize(
             (firsts[1].0, &ys),
         )?);
     }
-    if let Some(clustering) = &analysis.clustering {
+    if let Some((projected, labels)) = clusters {
         charts_made.push(charts::clusters(
             folder,
             "clusters_pca.png",
-            &clustering.projected,
-            &clustering.labels,
+            projected,
+            labels,
         )?);
     }
     let files: Vec<String> = charts_made
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    let report = json!({"results": analysis.results, "charts": files});
+    let report = json!({"results": results, "charts": files});
     let text = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
     write_atomically(folder, "report.json", &text).map_err(|e| e.to_string())?;
     let images: String = files
@@ -265,7 +267,12 @@ mod tests {
             serde_json::to_vec(r).unwrap().len() < 64 * 1024,
             "results stay small"
         );
-        let charts = visualize(&table(), &analysis, dir.path()).unwrap();
+        let clustering = analysis.clustering.as_ref().unwrap();
+        let clusters = Some((
+            clustering.projected.as_slice(),
+            clustering.labels.as_slice(),
+        ));
+        let charts = visualize(&table(), &analysis.results, clusters, dir.path()).unwrap();
         assert_eq!(
             charts.len(),
             2 + 1 + 1 + 1 + 1,

@@ -1,6 +1,6 @@
 //! An in-memory table of typed columns, with missing values, as the loaders build it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A column's values; `None` is a missing value.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +14,7 @@ pub enum Column {
 }
 
 /// A column's type, as reports name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     Integer,

@@ -13,16 +13,18 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
+use crate::activities::data::DataActivities;
 use crate::activities::faults::Faults;
 use crate::activities::image::ImageActivities;
 use crate::activities::image::settings::ImageSettings;
 use crate::activities::learning::LearningActivities;
+use crate::analysis::access::FilePolicy;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
 use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
-use crate::workflows::{AILearningWorkflow, ImageGenerationWorkflow};
+use crate::workflows::{AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow};
 
 mod metrics;
 
@@ -46,6 +48,9 @@ pub struct WorkerSpec {
     pub retry_defaults: RetryDefaults,
     /// Where to serve Prometheus metrics, if anywhere.
     pub metrics_address: Option<String>,
+    /// Folders data analysis may read besides the data dir and the working directory.
+    pub analysis_roots: Vec<PathBuf>,
+    pub analysis_max_file_bytes: u64,
 }
 
 impl WorkerSpec {
@@ -61,6 +66,12 @@ impl WorkerSpec {
             data_dir: config.data_dir.clone(),
             retry_defaults: RetryDefaults::from_config(config),
             metrics_address: config.metrics_address.clone(),
+            analysis_roots: config
+                .analysis_allowed_roots
+                .iter()
+                .flat_map(std::env::split_paths)
+                .collect(),
+            analysis_max_file_bytes: config.analysis_max_file_bytes,
         }
     }
 }
@@ -105,6 +116,14 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
     let learning = LearningActivities {
         vault: BlackVault::new(&spec.data_dir),
         store,
+        faults: faults.clone(),
+    };
+    let mut roots = vec![spec.data_dir.clone()];
+    roots.extend(std::env::current_dir().ok());
+    roots.extend(spec.analysis_roots.iter().cloned());
+    let data = DataActivities {
+        data_dir: spec.data_dir.clone(),
+        policy: FilePolicy::new(&roots, spec.analysis_max_file_bytes),
         faults,
     };
     let start = |e: temporalio_sdk::WorkflowRegistrationError| WorkerError::Start(e.to_string());
@@ -113,8 +132,11 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         .map_err(start)?
         .register_workflow::<ImageGenerationWorkflow>()
         .map_err(start)?
+        .register_workflow::<DataAnalysisWorkflow>()
+        .map_err(start)?
         .register_activities(learning)
         .register_activities(image)
+        .register_activities(data)
         .client_identity_override(spec.identity.clone())
         .tuner(tuner)
         .graceful_shutdown_period(spec.graceful_shutdown)

@@ -1,5 +1,6 @@
 //! The four workflows, their request and result types, and the options their steps use.
 
+pub mod data;
 pub mod image;
 pub mod learning;
 pub mod policy;
@@ -7,5 +8,6 @@ pub mod progress;
 pub mod steps;
 pub mod types;
 
+pub use data::DataAnalysisWorkflow;
 pub use image::ImageGenerationWorkflow;
 pub use learning::AILearningWorkflow;

@@ -1,0 +1,272 @@
+//! DataAnalysisWorkflow's activities: check the file, load it into a columnar copy under
+//! the data dir, analyse that copy, draw the charts. Data never travels through workflow
+//! history: the steps pass paths, schemas, counts and bounded results.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use super::errors::{blocking, non_retryable, retryable};
+use super::faults::Faults;
+use crate::analysis::access::FilePolicy;
+use crate::analysis::columnar::{read_parquet, write_parquet};
+use crate::analysis::load::{LoadError, load_delimited, load_json, load_json_lines};
+use crate::analysis::report::{AnalysisType, analyse, visualize};
+use crate::analysis::spreadsheet::load_xlsx;
+use crate::analysis::table::{Column, ColumnType, Table};
+use crate::workflows::steps::attempted;
+
+/// Analysis output lands in `<data_dir>/analysis/<workflow id>/`.
+pub const ANALYSIS_FOLDER: &str = "analysis";
+const INVALID: &str = "InvalidDataFile";
+const TABLE_FILE: &str = "table.parquet";
+const CLUSTERS_FILE: &str = "clusters.parquet";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCheck {
+    pub valid: bool,
+    pub reason: Option<String>,
+    /// The file's real path, which the next steps read.
+    pub path: Option<String>,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadRequest {
+    pub path: String,
+    pub sheet: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loaded {
+    /// The columnar copy (Parquet).
+    pub table_path: String,
+    pub schema: Vec<(String, ColumnType)>,
+    pub rows: u64,
+    pub columns: u64,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisRequest {
+    pub table_path: String,
+    pub analysis_type: String,
+    pub columns: Vec<String>,
+    pub n_clusters: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Analysed {
+    pub results: serde_json::Value,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChartRequest {
+    pub table_path: String,
+    pub results: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Charted {
+    pub output_path: String,
+    pub charts: Vec<String>,
+    pub attempt: u32,
+}
+
+attempted!(FileCheck, Loaded, Analysed, Charted);
+
+pub struct DataActivities {
+    pub data_dir: PathBuf,
+    pub policy: FilePolicy,
+    pub faults: Faults,
+}
+
+/// The loader for a file, by extension.
+pub fn load_file(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let read = || std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())));
+    match extension.as_str() {
+        "csv" | "txt" => load_delimited(path, &read()?, None),
+        "tsv" => load_delimited(path, &read()?, Some(b'\t')),
+        "json" => load_json(path, &read()?),
+        "jsonl" => load_json_lines(path, &read()?),
+        "xlsx" => load_xlsx(path, sheet),
+        "parquet" => read_parquet(path),
+        other => Err(LoadError(format!(
+            "{}: no loader for .{other}",
+            path.display()
+        ))),
+    }
+}
+
+fn folder_for(data_dir: &Path, ctx: &ActivityContext) -> PathBuf {
+    let id = ctx
+        .info()
+        .workflow_id
+        .clone()
+        .unwrap_or_else(|| "standalone".into());
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    data_dir.join(ANALYSIS_FOLDER).join(safe)
+}
+
+#[activities]
+impl DataActivities {
+    #[activity(name = "validate_data_file")]
+    pub async fn validate_data_file(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        file_path: String,
+    ) -> Result<FileCheck, ActivityError> {
+        let attempt = self.faults.enter("validate_data_file", &ctx).await?;
+        let policy = self.policy.clone();
+        blocking(move || {
+            Ok(match policy.check(&file_path) {
+                Ok(path) => FileCheck {
+                    valid: true,
+                    reason: None,
+                    path: Some(path.to_string_lossy().into_owned()),
+                    attempt,
+                },
+                Err(reason) => FileCheck {
+                    valid: false,
+                    reason: Some(reason),
+                    path: None,
+                    attempt,
+                },
+            })
+        })
+        .await
+    }
+
+    #[activity(name = "load_data")]
+    pub async fn load_data(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        request: LoadRequest,
+    ) -> Result<Loaded, ActivityError> {
+        let attempt = self.faults.enter("load_data", &ctx).await?;
+        let folder = folder_for(&self.data_dir, &ctx);
+        let policy = self.policy.clone();
+        blocking(move || {
+            // Checked again: this activity may run on another worker than the check did.
+            let path = policy
+                .check(&request.path)
+                .map_err(|e| non_retryable(INVALID, e))?;
+            let table = load_file(&path, request.sheet.as_deref())
+                .map_err(|e| non_retryable(INVALID, e.0))?;
+            let table_path = folder.join(TABLE_FILE);
+            write_parquet(&table, &table_path).map_err(retryable)?;
+            Ok(Loaded {
+                table_path: table_path.to_string_lossy().into_owned(),
+                schema: table.schema(),
+                rows: table.rows() as u64,
+                columns: table.columns.len() as u64,
+                attempt,
+            })
+        })
+        .await
+    }
+
+    #[activity(name = "perform_analysis")]
+    pub async fn perform_analysis(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        request: AnalysisRequest,
+    ) -> Result<Analysed, ActivityError> {
+        let attempt = self.faults.enter("perform_analysis", &ctx).await?;
+        blocking(move || {
+            let kind = AnalysisType::parse(&request.analysis_type)
+                .map_err(|e| non_retryable(INVALID, e))?;
+            let table_path = PathBuf::from(&request.table_path);
+            let table = read_parquet(&table_path).map_err(|e| retryable(e.0))?;
+            let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
+            let analysis = analyse(&table, kind, &request.columns, clusters)
+                .map_err(|e| non_retryable(INVALID, e))?;
+            if let Some(found) = &analysis.clustering {
+                // Row positions for the cluster chart, next to the table.
+                let positions = Table {
+                    names: vec!["label".into(), "pc1".into(), "pc2".into()],
+                    columns: vec![
+                        Column::Integer(found.labels.iter().map(|l| Some(i64::from(*l))).collect()),
+                        Column::Float(found.projected.iter().map(|p| Some(p[0])).collect()),
+                        Column::Float(found.projected.iter().map(|p| Some(p[1])).collect()),
+                    ],
+                };
+                let folder = table_path.parent().unwrap_or(Path::new("."));
+                write_parquet(&positions, &folder.join(CLUSTERS_FILE)).map_err(retryable)?;
+            }
+            Ok(Analysed {
+                results: analysis.results,
+                attempt,
+            })
+        })
+        .await
+    }
+
+    #[activity(name = "generate_visualizations")]
+    pub async fn generate_visualizations(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        request: ChartRequest,
+    ) -> Result<Charted, ActivityError> {
+        let attempt = self.faults.enter("generate_visualizations", &ctx).await?;
+        blocking(move || {
+            let table_path = PathBuf::from(&request.table_path);
+            let folder = table_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            let table = read_parquet(&table_path).map_err(|e| retryable(e.0))?;
+            let positions = folder.join(CLUSTERS_FILE);
+            let clusters = if positions.exists() && request.results.get("clustering").is_some() {
+                let t = read_parquet(&positions).map_err(|e| retryable(e.0))?;
+                let labels: Vec<u32> = match &t.columns[0] {
+                    Column::Integer(v) => v.iter().map(|l| l.unwrap_or(0) as u32).collect(),
+                    _ => Vec::new(),
+                };
+                let projected: Vec<[f64; 2]> = match (&t.columns[1], &t.columns[2]) {
+                    (Column::Float(a), Column::Float(b)) => a
+                        .iter()
+                        .zip(b)
+                        .map(|(x, y)| [x.unwrap_or(0.0), y.unwrap_or(0.0)])
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                Some((projected, labels))
+            } else {
+                None
+            };
+            let charts = visualize(
+                &table,
+                &request.results,
+                clusters.as_ref().map(|(p, l)| (p.as_slice(), l.as_slice())),
+                &folder,
+            )
+            .map_err(retryable)?;
+            Ok(Charted {
+                output_path: folder.to_string_lossy().into_owned(),
+                charts: charts
+                    .iter()
+                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect(),
+                attempt,
+            })
+        })
+        .await
+    }
+}
