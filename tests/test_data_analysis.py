@@ -1,0 +1,171 @@
+"""DataAnalysisWorkflow end to end: real files, real server, this project's worker."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import statistics as pystats
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from app.temporal import (
+    Client,
+    DataAnalysisRequest,
+    DataAnalysisResult,
+    DataAnalysisWorkflow,
+    WorkflowProgress,
+)
+
+
+async def run(client: Client, request: DataAnalysisRequest) -> DataAnalysisResult:
+    handle = await client.start_workflow(
+        DataAnalysisWorkflow.run, request, id=f"data-{uuid.uuid4().hex[:12]}"
+    )
+    return await handle.result(timeout=120)
+
+
+def blobs_csv(path: Path, *, delimiter: str = ",") -> list[dict[str, Any]]:
+    """300 rows in three planted clusters of 50, 100 and 150, plus a text column."""
+    rng = random.Random(3)
+    rows = []
+    for centre, count in (((0, 0), 50), ((40, 40), 100), ((-40, 30), 150)):
+        for _ in range(count):
+            rows.append(
+                {
+                    "x": round(centre[0] + rng.uniform(-1, 1), 6),
+                    "y": round(centre[1] + rng.uniform(-1, 1), 6),
+                    "kind": rng.choice(["alpha", "beta"]),
+                }
+            )
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["x", "y", "kind"], delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+async def test_full_analysis_of_a_csv(worker_client: Client, worker_data_dir: Path) -> None:
+    rows = blobs_csv(worker_data_dir / "blobs.csv")
+    result = await run(
+        worker_client, DataAnalysisRequest(str(worker_data_dir / "blobs.csv"), "full")
+    )
+    assert result.success, result.error
+    assert result.results is not None and result.output_path is not None
+    r = result.results
+    assert (r["row_count"], r["column_count"]) == (300, 3)
+    stats = dict((name, s) for name, s in r["statistics"])
+    xs = [row["x"] for row in rows]
+    assert stats["x"]["count"] == 300
+    assert stats["x"]["mean"] == pytest.approx(pystats.fmean(xs), rel=1e-12)
+    assert stats["x"]["std"] == pytest.approx(pystats.stdev(xs), rel=1e-12)
+    assert stats["x"]["50%"] == pytest.approx(pystats.median(xs), rel=1e-12)
+    assert sorted(r["clustering"]["sizes"]) == [50, 100, 150]
+    assert r["correlation"]["columns"] == ["x", "y"]
+    folder = Path(result.output_path)
+    assert folder.parent == worker_data_dir / "analysis"
+    charts = r["charts"]
+    assert len(charts) == 6  # 2 histograms, box plots, heatmap, scatter, clusters
+    for chart in charts:
+        with Image.open(folder / chart) as image:
+            image.load()
+            assert image.format == "PNG"
+    report = json.loads((folder / "report.json").read_text())
+    assert report["charts"] == charts
+    assert "clusters_pca.png" in (folder / "index.html").read_text()
+
+
+@pytest.mark.parametrize("kind", ["statistics", "correlation", "clustering", "visualization"])
+async def test_each_analysis_type(worker_client: Client, worker_data_dir: Path, kind: str) -> None:
+    path = worker_data_dir / f"tab-{kind}.tsv"
+    blobs_csv(path, delimiter="\t")
+    result = await run(worker_client, DataAnalysisRequest(str(path), kind, n_clusters=3))
+    assert result.success, result.error
+    assert result.results is not None
+    assert ("clustering" in result.results) == (kind == "clustering")
+    assert ("correlation" in result.results) == (kind == "correlation")
+
+
+async def test_json_and_json_lines(worker_client: Client, worker_data_dir: Path) -> None:
+    records = [{"a": i, "b": i * 1.5, "when": f"2024-01-{i + 1:02d}"} for i in range(10)]
+    (worker_data_dir / "r.json").write_text(json.dumps(records))
+    (worker_data_dir / "r.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    for name in ("r.json", "r.jsonl"):
+        result = await run(
+            worker_client, DataAnalysisRequest(str(worker_data_dir / name), "statistics")
+        )
+        assert result.success, result.error
+        assert result.results is not None
+        types = dict(result.results["column_types"])
+        assert types == {"a": "integer", "b": "float", "when": "datetime"}
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("a,b\n1,2\n1,2,3\n4\n", "2 malformed rows: line 3: 3 fields"),
+        ("", "is empty"),
+        ("a,b\n", "header but no rows"),
+    ],
+    ids=["ragged", "empty", "header-only"],
+)
+async def test_bad_files(
+    worker_client: Client, worker_data_dir: Path, content: str, says: str
+) -> None:
+    path = worker_data_dir / f"bad-{uuid.uuid4().hex[:6]}.csv"
+    path.write_text(content)
+    result = await run(worker_client, DataAnalysisRequest(str(path), "statistics"))
+    assert not result.success and result.error is not None
+    assert result.error.startswith("load_data failed:") and says in result.error
+
+
+async def test_invalid_utf8_and_no_numeric_column(
+    worker_client: Client, worker_data_dir: Path
+) -> None:
+    path = worker_data_dir / "latin1.csv"
+    path.write_bytes(b"name\ncaf\xe9\n")
+    result = await run(worker_client, DataAnalysisRequest(str(path), "statistics"))
+    assert result.error is not None and "line 2 is not valid UTF-8" in result.error
+    path = worker_data_dir / "words.csv"
+    path.write_text("word\nhello\nworld\nagain\n")
+    result = await run(worker_client, DataAnalysisRequest(str(path), "clustering"))
+    assert result.error is not None and "at least one numeric column" in result.error
+
+
+async def test_paths_outside_the_allowed_roots_are_refused(
+    worker_client: Client, worker_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "secret.csv"
+    outside.write_text("a\n1\n")
+    link = worker_data_dir / f"link-{uuid.uuid4().hex[:6]}.csv"
+    link.symlink_to(outside)
+    dotdot = worker_data_dir / ".." / outside.parent.name / "secret.csv"
+    for path in (outside, link, dotdot):
+        result = await run(worker_client, DataAnalysisRequest(str(path), "statistics"))
+        assert result.error is not None
+        assert result.error.startswith("File validation failed:") and "outside" in result.error
+    result = await run(
+        worker_client, DataAnalysisRequest(str(worker_data_dir / "nope.csv"), "full")
+    )
+    assert result.error is not None and result.error.startswith("File validation failed:")
+
+
+async def test_unknown_analysis_type_lists_the_allowed_ones(
+    worker_client: Client, worker_data_dir: Path
+) -> None:
+    handle = await worker_client.start_workflow(
+        DataAnalysisWorkflow.run,
+        DataAnalysisRequest(str(worker_data_dir / "blobs.csv"), "magic"),
+        id=f"data-{uuid.uuid4().hex[:12]}",
+    )
+    result = await handle.result(timeout=60)
+    assert result.error == (
+        'analysis_type "magic" is not one of statistics, clustering, correlation, '
+        "visualization, full"
+    )
+    status = await handle.query(DataAnalysisWorkflow.status, result_type=WorkflowProgress)
+    assert status.completed_steps == []  # refused before any activity ran
