@@ -8,8 +8,10 @@ cache="${PROJECT_AI_CACHE:-$HOME/.cache/project-ai-temporal}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
 venv="$cache/bench-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check '.[server]' 'temporalio>=1.9'
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check '.[server]' 'temporalio>=1.9' \
+    pandas scikit-learn matplotlib
 export BENCH_BUILD=release
 cd benchmarks
 "$venv/bin/python" import_time.py --runs 15 --report
 "$venv/bin/python" client_starts.py --count 1000 --in-flight 100 --runs 5 --report
+"$venv/bin/python" data_analysis.py --rows 1000000 --runs 3 --report
