@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -91,11 +90,19 @@ async def ours(server: DevServer, csv: Path, data_dir: Path) -> dict[str, object
             for e in history
             if e.event_type == "ActivityTaskStarted"
         }
-        seconds = sum(
-            (e.event_time - started[e.attributes["scheduled_event_id"]]).total_seconds()
+        names = {
+            e.event_id: e.attributes["activity_type"]["name"]
+            for e in history
+            if e.event_type == "ActivityTaskScheduled"
+        }
+        steps = {
+            names[e.attributes["scheduled_event_id"]]: (
+                e.event_time - started[e.attributes["scheduled_event_id"]]
+            ).total_seconds()
             for e in history
             if e.event_type == "ActivityTaskCompleted"
-        )
+        }
+        seconds = sum(steps.values())
         rss = peak_rss_mb(worker.pid)
     finally:
         worker.terminate()
@@ -108,22 +115,19 @@ async def ours(server: DevServer, csv: Path, data_dir: Path) -> dict[str, object
         "mean": {c: stats[c]["mean"] for c in NUMERIC},
         "std": {c: stats[c]["std"] for c in NUMERIC},
         "sizes": sorted(result.results["clustering"]["sizes"]),
+        "steps": steps,
     }
 
 
 def peer(csv: Path, out: Path) -> dict[str, object]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """The peer's answer, with its own time and peak RSS (it measures both itself)."""
     done = subprocess.run(
         [sys.executable, str(HERE / "peer_pandas.py"), str(csv), str(out)],
         capture_output=True,
         text=True,
         check=True,
     )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
-    # ru_maxrss of children is the largest child so far; the peer runs are the largest.
-    answer["rss_mb"] = max(after, before) / 1024
-    return answer
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def agree(a: dict[str, object], b: dict[str, object]) -> bool:
@@ -151,6 +155,7 @@ async def main() -> None:
         same = True
         for run in range(args.runs):
             mine = await ours(server, csv, Path(tmp) / f"data-{run}")
+            print("  ours by step:", ", ".join(f"{k} {v:.2f} s" for k, v in mine["steps"].items()))  # type: ignore[attr-defined]
             if args.skip_peer:
                 print(f"run {run + 1}: ours {mine['seconds']:.2f} s {mine['rss_mb']:.0f} MB")
                 return
