@@ -158,7 +158,7 @@ pub fn box_plots(
             .map_err(err)?;
         for (i, (_, values)) in columns.iter().enumerate() {
             let mut sorted = values.clone();
-            sorted.sort_by(f64::total_cmp);
+            sorted.sort_unstable_by(f64::total_cmp);
             if sorted.is_empty() {
                 continue;
             }

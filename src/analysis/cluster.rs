@@ -143,6 +143,66 @@ fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
     centres
 }
 
+/// How many threads the heavy passes use: the machine's cores, at most 8.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+}
+
+/// One assignment pass over all points, split across threads: each point's nearest centre
+/// (into `labels`), and per centre the sum of its points, their count and squared distances.
+fn assign(
+    x: &Scaled,
+    centres: &[f64],
+    k: usize,
+    labels: &mut [u32],
+) -> (Vec<f64>, Vec<usize>, f64) {
+    let dims = x.dims;
+    let per_thread = x.rows.div_ceil(threads()).max(1);
+    let parts: Vec<(Vec<f64>, Vec<usize>, f64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = x
+            .data
+            .chunks(per_thread * dims)
+            .zip(labels.chunks_mut(per_thread))
+            .map(|(points, labels)| {
+                scope.spawn(move || {
+                    let mut sums = vec![0.0; k * dims];
+                    let mut counts = vec![0usize; k];
+                    let mut inertia = 0.0;
+                    for (point, label) in points.chunks_exact(dims).zip(labels.iter_mut()) {
+                        let (c, d) = nearest(point, centres, dims);
+                        *label = c as u32;
+                        counts[c] += 1;
+                        inertia += d;
+                        for (s, v) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
+                            *s += v;
+                        }
+                    }
+                    (sums, counts, inertia)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    // Merged in chunk order, so the result does not depend on thread timing.
+    let mut sums = vec![0.0; k * dims];
+    let mut counts = vec![0usize; k];
+    let mut inertia = 0.0;
+    for (part_sums, part_counts, part_inertia) in parts {
+        sums.iter_mut().zip(part_sums).for_each(|(a, b)| *a += b);
+        counts
+            .iter_mut()
+            .zip(part_counts)
+            .for_each(|(a, b)| *a += b);
+        inertia += part_inertia;
+    }
+    (sums, counts, inertia)
+}
+
 /// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations).
 fn lloyd(
     x: &Scaled,
@@ -157,16 +217,7 @@ fn lloyd(
     let mut iterations = 0;
     for _ in 0..options.max_iterations {
         iterations += 1;
-        let mut sums = vec![0.0; k * dims];
-        let mut counts = vec![0usize; k];
-        for (i, point) in x.data.chunks_exact(dims).enumerate() {
-            let (c, _) = nearest(point, &centres, dims);
-            labels[i] = c as u32;
-            counts[c] += 1;
-            for (s, v) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
-                *s += v;
-            }
-        }
+        let (sums, counts, _) = assign(x, &centres, k, &mut labels);
         let mut moved = 0.0;
         for c in 0..k {
             let new: Vec<f64> = if counts[c] > 0 {
@@ -195,12 +246,7 @@ fn lloyd(
             break;
         }
     }
-    let mut inertia = 0.0;
-    for (i, point) in x.data.chunks_exact(dims).enumerate() {
-        let (c, d) = nearest(point, &centres, dims);
-        labels[i] = c as u32;
-        inertia += d;
-    }
+    let (_, _, inertia) = assign(x, &centres, k, &mut labels);
     (centres, labels, inertia, iterations)
 }
 

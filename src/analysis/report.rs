@@ -151,7 +151,14 @@ pub fn visualize(
         charts_made.push(charts::box_plots(folder, "box_plots.png", &numeric)?);
     }
     if numeric.len() >= 2 {
-        let (names, matrix) = correlation(table);
+        // The analysis step computed the matrix already when it was asked for.
+        let given = results.get("correlation").and_then(|c| {
+            let names: Vec<String> = serde_json::from_value(c.get("columns")?.clone()).ok()?;
+            let matrix: Vec<Vec<Option<f64>>> =
+                serde_json::from_value(c.get("matrix")?.clone()).ok()?;
+            Some((names, matrix))
+        });
+        let (names, matrix) = given.unwrap_or_else(|| correlation(table));
         let n = names.len().min(MAX_CHART_COLUMNS);
         let matrix: Vec<Vec<Option<f64>>> = matrix
             .into_iter()

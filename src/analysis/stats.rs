@@ -147,20 +147,16 @@ pub fn statistics(table: &Table) -> Statistics {
 /// Pearson's r of two columns over the rows where both have a value; None with fewer than
 /// two such rows or no variation.
 pub fn pearson(a: &[Option<f64>], b: &[Option<f64>]) -> Option<f64> {
-    let pairs: Vec<(f64, f64)> = a
-        .iter()
-        .zip(b)
-        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
-        .collect();
-    let n = pairs.len();
+    let pairs = || a.iter().zip(b).filter_map(|(x, y)| Some(((*x)?, (*y)?)));
+    let n = pairs().count();
     if n < 2 {
         return None;
     }
-    let mean_x = sum(pairs.iter().map(|p| p.0)) / n as f64;
-    let mean_y = sum(pairs.iter().map(|p| p.1)) / n as f64;
-    let sxy = sum(pairs.iter().map(|(x, y)| (x - mean_x) * (y - mean_y)));
-    let sxx = sum(pairs.iter().map(|(x, _)| (x - mean_x) * (x - mean_x)));
-    let syy = sum(pairs.iter().map(|(_, y)| (y - mean_y) * (y - mean_y)));
+    let mean_x = sum(pairs().map(|p| p.0)) / n as f64;
+    let mean_y = sum(pairs().map(|p| p.1)) / n as f64;
+    let sxy = sum(pairs().map(|(x, y)| (x - mean_x) * (y - mean_y)));
+    let sxx = sum(pairs().map(|(x, _)| (x - mean_x) * (x - mean_x)));
+    let syy = sum(pairs().map(|(_, y)| (y - mean_y) * (y - mean_y)));
     let r = sxy / (sxx * syy).sqrt();
     r.is_finite().then(|| r.clamp(-1.0, 1.0))
 }
