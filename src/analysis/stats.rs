@@ -60,12 +60,20 @@ fn sum(values: impl Iterator<Item = f64>) -> f64 {
     total + carry
 }
 
-/// numpy's default ("linear") percentile of sorted values.
-fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    let last = sorted.len().checked_sub(1)?;
+/// numpy's default ("linear") percentile, by selection (O(n), no full sort); reorders
+/// `values`.
+fn percentile(values: &mut [f64], q: f64) -> Option<f64> {
+    let last = values.len().checked_sub(1)?;
     let position = q * last as f64;
     let (lo, hi) = (position.floor() as usize, position.ceil() as usize);
-    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo as f64))
+    let (_, low, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let low = *low;
+    let high = if hi == lo {
+        low
+    } else {
+        above.iter().copied().fold(f64::INFINITY, f64::min)
+    };
+    Some(low + (high - low) * (position - lo as f64))
 }
 
 pub fn summarize(values: &[Option<f64>]) -> NumericSummary {
@@ -83,16 +91,17 @@ pub fn summarize(values: &[Option<f64>]) -> NumericSummary {
         }
         _ => None,
     };
-    present.sort_unstable_by(f64::total_cmp);
+    let min = present.iter().copied().reduce(f64::min);
+    let max = present.iter().copied().reduce(f64::max);
     NumericSummary {
         count: n as u64,
         mean,
         std,
-        min: present.first().copied(),
-        q25: percentile(&present, 0.25),
-        q50: percentile(&present, 0.5),
-        q75: percentile(&present, 0.75),
-        max: present.last().copied(),
+        min,
+        q25: percentile(&mut present, 0.25),
+        q50: percentile(&mut present, 0.5),
+        q75: percentile(&mut present, 0.75),
+        max,
     }
 }
 
