@@ -74,7 +74,7 @@ fn serve(replies: Vec<Reply>) -> (String, Arc<Mutex<Vec<Seen>>>) {
 
 fn png() -> Vec<u8> {
     let pixels = render::render("minimalist", 8, 8, 1, |_| {});
-    render::encode_png(&pixels, 8, 8, &[]).unwrap()
+    project_ai_temporal::files::encode_png(&pixels, 8, 8, &[]).unwrap()
 }
 
 fn settings(base: &str) -> ImageSettings {

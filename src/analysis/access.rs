@@ -23,10 +23,6 @@ impl FilePolicy {
         }
     }
 
-    pub fn roots(&self) -> &[PathBuf] {
-        &self.roots
-    }
-
     /// The file's real path when it may be analysed, else why not.
     pub fn check(&self, path: &str) -> Result<PathBuf, String> {
         if path.trim().is_empty() {

@@ -5,7 +5,7 @@
 //! is fsynced and renamed over the old one, so a reader never sees half a file and a crash
 //! leaves the previous version whole.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -138,25 +138,15 @@ fn write_atomically(
     folder: &Path,
     value: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    // Project-AI's temporary names: .tmp*.json in the same folder.
-    let temp = folder.join(format!(
-        ".tmp{}-{}.json",
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    ));
-    let written = (|| -> std::io::Result<()> {
-        let mut file = File::create(&temp)?;
-        // As json.dump(obj, ensure_ascii=False, indent=2).
-        serde_json::to_writer_pretty(&mut file, value)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        // The rename itself must reach the disk too.
-        File::open(folder)?.sync_all()
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written.map_err(|e| StoreError::io(path, e))
+    // As json.dump(obj, ensure_ascii=False, indent=2).
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::files::write_atomically(folder, &name, &bytes)
+        .map(drop)
+        .map_err(|e| StoreError::io(path, e))
 }
 
 #[cfg(test)]

@@ -79,10 +79,6 @@ impl Store {
         &self.data_dir
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The connection, for one short piece of work. A poisoned lock only means another
     /// thread panicked mid-call; SQLite's transactions keep the data whole, so go on.
     fn connection(&self) -> MutexGuard<'_, Connection> {

@@ -4,7 +4,6 @@
 //! timeout to finish.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -242,6 +241,3 @@ impl Drop for RunningWorker {
         }
     }
 }
-
-/// Shared ownership for bindings that hand the worker to several callers.
-pub type SharedWorker = Arc<RunningWorker>;

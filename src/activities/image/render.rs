@@ -279,8 +279,6 @@ pub fn render(
     pixels
 }
 
-pub use crate::files::encode_png;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,7 +308,8 @@ mod tests {
     #[test]
     fn png_has_text_chunks() {
         let pixels = render("anime", 16, 8, 1, |_| {});
-        let bytes = encode_png(&pixels, 16, 8, &[("prompt", "a hill".into())]).unwrap();
+        let bytes =
+            crate::files::encode_png(&pixels, 16, 8, &[("prompt", "a hill".into())]).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
         let reader = decoder.read_info().unwrap();
