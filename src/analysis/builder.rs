@@ -2,7 +2,7 @@
 //! datetime or text. A column widens when a cell does not fit (integer to float, anything to
 //! text), converting what it holds; all-missing columns are text.
 
-use super::table::Column;
+use super::table::{Column, Text};
 use super::values::{
     format_datetime, is_missing, parse_boolean, parse_datetime, parse_float, parse_integer,
 };
@@ -14,25 +14,49 @@ pub struct ColumnBuilder {
     leading_missing: usize,
 }
 
-fn push_none(column: &mut Column) {
+fn push_missing(column: &mut Column) {
     match column {
         Column::Integer(v) | Column::DateTime(v) => v.push(None),
-        Column::Float(v) => v.push(None),
+        Column::Float(v) => v.push(f64::NAN),
         Column::Boolean(v) => v.push(None),
         Column::Text(v) => v.push(None),
     }
 }
 
-fn as_text(column: &Column) -> Vec<Option<String>> {
+fn empty_like(column: &Column) -> Column {
     match column {
+        Column::Integer(_) => Column::Integer(Vec::new()),
+        Column::Float(_) => Column::Float(Vec::new()),
+        Column::Boolean(_) => Column::Boolean(Vec::new()),
+        Column::DateTime(_) => Column::DateTime(Vec::new()),
+        Column::Text(_) => Column::Text(Text::default()),
+    }
+}
+
+fn as_text(column: &Column) -> Text {
+    let owned: Vec<Option<String>> = match column {
         Column::Integer(v) => v.iter().map(|x| x.map(|i| i.to_string())).collect(),
-        Column::Float(v) => v.iter().map(|x| x.map(|f| f.to_string())).collect(),
+        Column::Float(v) => v
+            .iter()
+            .map(|f| (!f.is_nan()).then(|| f.to_string()))
+            .collect(),
         Column::Boolean(v) => v
             .iter()
             .map(|x| x.map(|b| if b { "True".into() } else { "False".into() }))
             .collect(),
         Column::DateTime(v) => v.iter().map(|x| x.map(format_datetime)).collect(),
-        Column::Text(v) => v.clone(),
+        Column::Text(v) => return v.clone(),
+    };
+    owned.iter().map(Option::as_deref).collect()
+}
+
+/// A builder that holds a finished column, to append to or be appended.
+impl From<Column> for ColumnBuilder {
+    fn from(column: Column) -> Self {
+        ColumnBuilder {
+            column: Some(column),
+            leading_missing: 0,
+        }
     }
 }
 
@@ -40,22 +64,24 @@ impl ColumnBuilder {
     pub fn push(&mut self, cell: &str) {
         if is_missing(cell) {
             match &mut self.column {
-                Some(column) => push_none(column),
+                Some(column) => push_missing(column),
                 None => self.leading_missing += 1,
             }
             return;
         }
-        let Some(column) = &mut self.column else {
+        if self.column.is_none() {
             self.column = Some(self.first(cell));
+        }
+        let Some(column) = &mut self.column else {
             return;
         };
         let fits = match column {
             Column::Integer(v) => parse_integer(cell).map(|i| v.push(Some(i))).is_some(),
-            Column::Float(v) => parse_float(cell).map(|f| v.push(Some(f))).is_some(),
+            Column::Float(v) => parse_float(cell).map(|f| v.push(f)).is_some(),
             Column::Boolean(v) => parse_boolean(cell).map(|b| v.push(Some(b))).is_some(),
             Column::DateTime(v) => parse_datetime(cell).map(|d| v.push(Some(d))).is_some(),
             Column::Text(v) => {
-                v.push(Some(cell.to_owned()));
+                v.push(Some(cell));
                 true
             }
         };
@@ -64,31 +90,21 @@ impl ColumnBuilder {
         }
     }
 
+    /// The narrowest type the first value fits, padded with the missing cells before it.
     fn first(&self, cell: &str) -> Column {
-        let pad = self.leading_missing;
-        if let Some(b) = parse_boolean(cell) {
-            let mut v = vec![None; pad];
-            v.push(Some(b));
-            return Column::Boolean(v);
-        }
-        if let Some(i) = parse_integer(cell) {
-            let mut v = vec![None; pad];
-            v.push(Some(i));
-            return Column::Integer(v);
-        }
-        if let Some(f) = parse_float(cell) {
-            let mut v = vec![None; pad];
-            v.push(Some(f));
-            return Column::Float(v);
-        }
-        if let Some(d) = parse_datetime(cell) {
-            let mut v = vec![None; pad];
-            v.push(Some(d));
-            return Column::DateTime(v);
-        }
-        let mut v = vec![None; pad];
-        v.push(Some(cell.to_owned()));
-        Column::Text(v)
+        let mut column = if parse_boolean(cell).is_some() {
+            Column::Boolean(Vec::new())
+        } else if parse_integer(cell).is_some() {
+            Column::Integer(Vec::new())
+        } else if parse_float(cell).is_some() {
+            Column::Float(Vec::new())
+        } else if parse_datetime(cell).is_some() {
+            Column::DateTime(Vec::new())
+        } else {
+            Column::Text(Text::default())
+        };
+        (0..self.leading_missing).for_each(|_| push_missing(&mut column));
+        column
     }
 
     /// `cell` did not fit: an integer column takes a float as float, else the column
@@ -98,33 +114,92 @@ impl ColumnBuilder {
             return;
         };
         self.column = Some(match (&column, parse_float(cell)) {
-            (Column::Integer(v), Some(f)) => {
-                let mut floats: Vec<Option<f64>> = v.iter().map(|x| x.map(|i| i as f64)).collect();
-                floats.push(Some(f));
-                Column::Float(floats)
+            (Column::Integer(v), Some(_)) => {
+                Column::Float(v.iter().map(|x| x.map_or(f64::NAN, |i| i as f64)).collect())
             }
-            _ => {
+            _ => Column::Text(as_text(&column)),
+        });
+        // Fits now: a float column takes the float, a text column anything.
+        self.push(cell);
+    }
+
+    /// Appends the cells `later` read after this builder's (one chunk of a file parsed on
+    /// another thread): the column takes the wider of the two types, as if one builder had
+    /// read every cell in order.
+    pub fn append(&mut self, later: ColumnBuilder) {
+        let Some(more) = later.column else {
+            (0..later.leading_missing).for_each(|_| self.push(""));
+            return;
+        };
+        let Some(mut column) = self.column.take() else {
+            let mut padded = ColumnBuilder {
+                column: Some(empty_like(&more)),
+                leading_missing: 0,
+            };
+            (0..self.leading_missing).for_each(|_| padded.push(""));
+            padded.extend_with(more);
+            *self = padded;
+            return;
+        };
+        let merged = match (&mut column, more) {
+            (Column::Integer(a), Column::Integer(b))
+            | (Column::DateTime(a), Column::DateTime(b)) => {
+                a.extend(b);
+                column
+            }
+            (Column::Float(a), Column::Float(b)) => {
+                a.extend(b);
+                column
+            }
+            (Column::Boolean(a), Column::Boolean(b)) => {
+                a.extend(b);
+                column
+            }
+            (Column::Integer(a), Column::Float(b)) => Column::Float(
+                a.iter()
+                    .map(|x| x.map_or(f64::NAN, |i| i as f64))
+                    .chain(b)
+                    .collect(),
+            ),
+            (Column::Float(a), Column::Integer(b)) => {
+                a.extend(b.iter().map(|x| x.map_or(f64::NAN, |i| i as f64)));
+                column
+            }
+            (_, more) => {
                 let mut text = as_text(&column);
-                text.push(Some(cell.to_owned()));
+                as_text(&more).iter().for_each(|v| text.push(v));
                 Column::Text(text)
             }
-        });
+        };
+        self.column = Some(merged);
+    }
+
+    fn extend_with(&mut self, more: Column) {
+        self.append(ColumnBuilder::from(more));
     }
 
     pub fn finish(self) -> Column {
-        self.column
-            .unwrap_or_else(|| Column::Text(vec![None; self.leading_missing]))
+        match self.column {
+            Some(Column::Text(text)) => Column::Text(text.sealed()),
+            Some(column) => column,
+            None => Column::Text((0..self.leading_missing).map(|_| None).collect()),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::table::ColumnType;
 
     fn build(cells: &[&str]) -> Column {
         let mut b = ColumnBuilder::default();
         cells.iter().for_each(|c| b.push(c));
         b.finish()
+    }
+
+    fn text(cells: &[Option<&str>]) -> Column {
+        Column::Text(cells.iter().copied().collect())
     }
 
     #[test]
@@ -133,26 +208,69 @@ mod tests {
             build(&["", "1", "2"]),
             Column::Integer(vec![None, Some(1), Some(2)])
         );
-        assert_eq!(
-            build(&["1", "2.5", "NA"]),
-            Column::Float(vec![Some(1.0), Some(2.5), None])
-        );
+        let Column::Float(v) = build(&["1", "2.5", "NA"]) else {
+            panic!("not float")
+        };
+        assert_eq!(v[..2], [1.0, 2.5]);
+        assert!(v[2].is_nan());
         assert_eq!(
             build(&["true", "False"]),
             Column::Boolean(vec![Some(true), Some(false)])
         );
+        assert_eq!(build(&["1", "x"]), text(&[Some("1"), Some("x")]));
         assert_eq!(
-            build(&["1", "x"]),
-            Column::Text(vec![Some("1".into()), Some("x".into())])
+            build(&["2.5", "", "x"]),
+            text(&[Some("2.5"), None, Some("x")])
         );
-        assert_eq!(
-            build(&["2024-01-01", "soon"]).kind(),
-            super::super::table::ColumnType::Text
-        );
-        assert_eq!(build(&["", ""]), Column::Text(vec![None, None]));
+        assert_eq!(build(&["2024-01-01", "soon"]).kind(), ColumnType::Text);
+        assert_eq!(build(&["", ""]), text(&[None, None]));
         assert!(matches!(
             build(&["2024-01-01", "2024-02-01 10:00:00"]),
             Column::DateTime(_)
         ));
+    }
+
+    #[test]
+    fn appending_chunks_reads_like_one_pass() {
+        let cases: &[&[&str]] = &[
+            &["1", "2", "", "3"],
+            &["1", "", "2.5", "4"],
+            &["", "", "", "x"],
+            &["true", "", "false", "1"],
+            &["", "", "7", "8.5"],
+            &["2024-01-01", "", "2024-01-02", ""],
+            &["a", "b", "", "c"],
+            &["", "", "", ""],
+        ];
+        for cells in cases {
+            for split in 0..=cells.len() {
+                let mut first = ColumnBuilder::default();
+                cells[..split].iter().for_each(|c| first.push(c));
+                let mut second = ColumnBuilder::default();
+                cells[split..].iter().for_each(|c| second.push(c));
+                first.append(second);
+                let (merged, whole) = (first.finish(), build(cells));
+                assert_eq!(merged.kind(), whole.kind(), "{cells:?} split at {split}");
+                assert_eq!(
+                    merged.missing(),
+                    whole.missing(),
+                    "{cells:?} split at {split}"
+                );
+                if !matches!(whole, Column::Float(_)) {
+                    assert_eq!(merged, whole, "{cells:?} split at {split}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn text_is_a_dictionary() {
+        let Column::Text(t) = build(&["b", "a", "b", "", "a"]) else {
+            panic!("not text")
+        };
+        assert_eq!(t.values, ["b", "a"]);
+        assert_eq!(t.codes, [0, 1, 0, Text::MISSING, 1]);
+        assert_eq!(t.get(3), None);
+        assert_eq!(t.get(4), Some("a"));
     }
 }

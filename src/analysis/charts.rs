@@ -48,9 +48,11 @@ fn draw(
     write_atomically(folder, name, &png).map_err(|e| format!("cannot write {name}: {e}"))
 }
 
+/// The range of the finite values (missing ones are NaN); (0, 1) when there are none.
 fn extent(values: &[f64]) -> (f64, f64) {
     let (lo, hi) = values
         .iter()
+        .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(*v), hi.max(*v))
         });
@@ -104,7 +106,7 @@ pub fn histogram(
     let (lo, hi) = extent(values);
     let width = (hi - lo) / HISTOGRAM_BINS as f64;
     let mut counts = [0u64; HISTOGRAM_BINS];
-    for v in values {
+    for v in values.iter().filter(|v| v.is_finite()) {
         counts[(((v - lo) / width) as usize).min(HISTOGRAM_BINS - 1)] += 1;
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.05;
@@ -127,17 +129,50 @@ pub fn histogram(
     })
 }
 
+/// What a box plot draws of one column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoxStats {
+    pub q1: f64,
+    pub median: f64,
+    pub q3: f64,
+    /// The whiskers: the furthest values within 1.5 IQR of the box.
+    pub low: f64,
+    pub high: f64,
+}
+
+impl BoxStats {
+    /// From the column's quartiles; one pass over the values finds the whiskers.
+    pub fn new(values: &[f64], (q1, median, q3): (f64, f64, f64)) -> Self {
+        let iqr = q3 - q1;
+        let (reach_low, reach_high) = (q1 - 1.5 * iqr, q3 + 1.5 * iqr);
+        let (low, high) =
+            values
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((q1, q3), |(low, high), &v| {
+                    (
+                        if v >= reach_low { low.min(v) } else { low },
+                        if v <= reach_high { high.max(v) } else { high },
+                    )
+                });
+        BoxStats {
+            q1,
+            median,
+            q3,
+            low,
+            high,
+        }
+    }
+}
+
 /// One box per column: quartiles, median, whiskers at the furthest values within 1.5 IQR.
 pub fn box_plots(
     folder: &Path,
     file: &str,
-    columns: &[(String, Vec<f64>)],
+    columns: &[(String, BoxStats)],
 ) -> Result<PathBuf, String> {
-    let all: Vec<f64> = columns
-        .iter()
-        .flat_map(|(_, v)| v.iter().copied())
-        .collect();
-    let (lo, hi) = extent(&all);
+    let ends: Vec<f64> = columns.iter().flat_map(|(_, b)| [b.low, b.high]).collect();
+    let (lo, hi) = extent(&ends);
     let pad = (hi - lo) * 0.05;
     let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
     draw(folder, file, "Box plots", |area| {
@@ -156,41 +191,18 @@ pub fn box_plots(
             .y_desc("Value")
             .draw()
             .map_err(err)?;
-        for (i, (_, values)) in columns.iter().enumerate() {
-            let mut sorted = values.clone();
-            sorted.sort_unstable_by(f64::total_cmp);
-            if sorted.is_empty() {
-                continue;
-            }
-            let q = |p: f64| {
-                let pos = p * (sorted.len() - 1) as f64;
-                let (a, b) = (pos.floor() as usize, pos.ceil() as usize);
-                sorted[a] + (sorted[b] - sorted[a]) * (pos - a as f64)
-            };
-            let (q1, median, q3) = (q(0.25), q(0.5), q(0.75));
-            let iqr = q3 - q1;
-            let low = sorted
-                .iter()
-                .copied()
-                .find(|v| *v >= q1 - 1.5 * iqr)
-                .unwrap_or(q1);
-            let high = sorted
-                .iter()
-                .rev()
-                .copied()
-                .find(|v| *v <= q3 + 1.5 * iqr)
-                .unwrap_or(q3);
+        for (i, (_, b)) in columns.iter().enumerate() {
             let x = i as f64;
             chart
                 .draw_series([Rectangle::new(
-                    [(x - 0.3, q1), (x + 0.3, q3)],
+                    [(x - 0.3, b.q1), (x + 0.3, b.q3)],
                     BLUE.mix(0.3).filled(),
                 )])
                 .map_err(err)?;
             for (from, to) in [
-                ((x - 0.3, median), (x + 0.3, median)),
-                ((x, q3), (x, high)),
-                ((x, q1), (x, low)),
+                ((x - 0.3, b.median), (x + 0.3, b.median)),
+                ((x, b.q3), (x, b.high)),
+                ((x, b.q1), (x, b.low)),
             ] {
                 chart
                     .draw_series(LineSeries::new([from, to], BLACK.stroke_width(2)))
@@ -291,6 +303,7 @@ pub fn scatter(
         chart
             .draw_series(
                 sample(xs.len().min(ys.len()), MAX_POINTS)
+                    .filter(|&i| xs[i].is_finite() && ys[i].is_finite())
                     .map(|i| Circle::new((xs[i], ys[i]), 2, BLUE.mix(0.5).filled())),
             )
             .map_err(err)?;
@@ -304,10 +317,9 @@ pub fn clusters(
     projected: &[[f64; 2]],
     labels: &[u32],
 ) -> Result<PathBuf, String> {
-    let xs: Vec<f64> = projected.iter().map(|p| p[0]).collect();
-    let ys: Vec<f64> = projected.iter().map(|p| p[1]).collect();
-    let (x0, x1) = extent(&xs);
-    let (y0, y1) = extent(&ys);
+    let shown: Vec<usize> = sample(projected.len(), MAX_POINTS).collect();
+    let (x0, x1) = extent(&shown.iter().map(|&i| projected[i][0]).collect::<Vec<_>>());
+    let (y0, y1) = extent(&shown.iter().map(|&i| projected[i][1]).collect::<Vec<_>>());
     let title = "K-means Clustering Results";
     draw(folder, file, title, |area| {
         let mut chart = frame(area, title, x0..x1, y0..y1, (45, 70))?;
@@ -318,9 +330,13 @@ pub fn clusters(
             .draw()
             .map_err(err)?;
         chart
-            .draw_series(sample(projected.len(), MAX_POINTS).map(|i| {
+            .draw_series(shown.iter().map(|&i| {
                 let colour = Palette99::pick(labels.get(i).copied().unwrap_or(0) as usize);
-                Circle::new((xs[i], ys[i]), 2, colour.mix(0.7).filled())
+                Circle::new(
+                    (projected[i][0], projected[i][1]),
+                    2,
+                    colour.mix(0.7).filled(),
+                )
             }))
             .map_err(err)?;
         Ok(())
@@ -348,7 +364,10 @@ mod tests {
             box_plots(
                 dir.path(),
                 "b.png",
-                &[("a".into(), a.clone()), ("b".into(), b.clone())],
+                &[
+                    ("a".into(), BoxStats::new(&a, (-5.0, 0.0, 5.0))),
+                    ("b".into(), BoxStats::new(&b, (-9.0, 1.0, 11.0))),
+                ],
             )
             .unwrap(),
             heatmap(
@@ -368,7 +387,19 @@ mod tests {
             .unwrap(),
         ];
         assert!(made.iter().all(|p| is_png_of_size(p)));
-        // A constant column still draws.
+        // A constant column still draws, and so does one with missing values.
         histogram(dir.path(), "flat.png", "c", &[3.0; 10]).unwrap();
+        histogram(dir.path(), "gaps.png", "c", &[f64::NAN, 1.0, 2.0]).unwrap();
+    }
+
+    #[test]
+    fn whiskers_stop_within_reach() {
+        let values = [1.0, 2.0, 3.0, 4.0, 5.0, 100.0, f64::NAN];
+        let b = BoxStats::new(&values, (2.0, 3.0, 4.0));
+        assert_eq!(
+            (b.low, b.high),
+            (1.0, 5.0),
+            "100 is an outlier, NaN is missing"
+        );
     }
 }

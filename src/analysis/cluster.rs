@@ -3,9 +3,12 @@
 //! (the best by inertia wins), silhouette on a sample, sizes and centroids in original
 //! units, and PCA to two components with their explained variance.
 
+use std::borrow::Cow;
+
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::Serialize;
 
+use super::parallel;
 use super::table::Table;
 
 #[derive(Debug, Clone)]
@@ -69,16 +72,16 @@ struct Scaled {
     scale: Vec<f64>,
 }
 
-fn standardize(columns: &[Vec<Option<f64>>]) -> Scaled {
+fn standardize(columns: &[Cow<'_, [f64]>]) -> Scaled {
     let dims = columns.len();
-    let complete: Vec<usize> = (0..columns.first().map_or(0, Vec::len))
-        .filter(|&r| columns.iter().all(|c| c[r].is_some_and(f64::is_finite)))
+    let complete: Vec<usize> = (0..columns.first().map_or(0, |c| c.len()))
+        .filter(|&r| columns.iter().all(|c| c[r].is_finite()))
         .collect();
     let rows = complete.len();
     let mut mean = vec![0.0; dims];
     let mut scale = vec![1.0; dims];
     for (d, column) in columns.iter().enumerate() {
-        let values = complete.iter().map(|&r| column[r].unwrap_or_default());
+        let values = complete.iter().map(|&r| column[r]);
         mean[d] = values.clone().sum::<f64>() / rows.max(1) as f64;
         let variance = values.map(|v| (v - mean[d]).powi(2)).sum::<f64>() / rows.max(1) as f64;
         // As StandardScaler: a constant column keeps scale 1.
@@ -87,7 +90,7 @@ fn standardize(columns: &[Vec<Option<f64>>]) -> Scaled {
     let mut data = Vec::with_capacity(rows * dims);
     for &r in &complete {
         for (d, column) in columns.iter().enumerate() {
-            data.push((column[r].unwrap_or_default() - mean[d]) / scale[d]);
+            data.push((column[r] - mean[d]) / scale[d]);
         }
     }
     Scaled {
@@ -99,22 +102,35 @@ fn standardize(columns: &[Vec<Option<f64>>]) -> Scaled {
     }
 }
 
+/// Squared Euclidean distance, in four lanes so the compiler can vectorize it.
 fn distance2(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+    let mut lanes = [0.0f64; 4];
+    let (mut xs, mut ys) = (a.chunks_exact(4), b.chunks_exact(4));
+    for (x, y) in (&mut xs).zip(&mut ys) {
+        for l in 0..4 {
+            let d = x[l] - y[l];
+            lanes[l] += d * d;
+        }
+    }
+    let rest: f64 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum();
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
 }
 
 /// The index of the nearest centre and its squared distance.
 fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64) {
-    centres
-        .chunks_exact(dims)
-        .enumerate()
-        .map(|(i, c)| (i, distance2(point, c)))
-        .fold(
-            (0, f64::INFINITY),
-            |best, cur| {
-                if cur.1 < best.1 { cur } else { best }
-            },
-        )
+    let mut best = (0, f64::INFINITY);
+    for (i, c) in centres.chunks_exact(dims).enumerate() {
+        let d = distance2(point, c);
+        if d < best.1 {
+            best = (i, d);
+        }
+    }
+    best
 }
 
 fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
@@ -135,72 +151,45 @@ fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
         }
         .unwrap_or_else(|| rng.usize(..x.rows));
         let new = point(chosen).to_vec();
-        for (i, d) in closest.iter_mut().enumerate() {
-            *d = d.min(distance2(point(i), &new));
+        if centres.len() / dims + 1 < k {
+            for (i, d) in closest.iter_mut().enumerate() {
+                *d = d.min(distance2(point(i), &new));
+            }
         }
         centres.extend(new);
     }
     centres
 }
 
-/// How many threads the heavy passes use: the machine's cores, at most 8.
-fn threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8)
+/// What one assignment pass found: per centre the sum and count of its points, the total
+/// squared distance, and whether any point changed its centre.
+struct Assignment {
+    sums: Vec<f64>,
+    counts: Vec<usize>,
+    inertia: f64,
+    changed: bool,
 }
 
-/// One assignment pass over all points, split across threads: each point's nearest centre
-/// (into `labels`), and per centre the sum of its points, their count and squared distances.
-fn assign(
-    x: &Scaled,
-    centres: &[f64],
-    k: usize,
-    labels: &mut [u32],
-) -> (Vec<f64>, Vec<usize>, f64) {
+/// One assignment pass over all points: each point's nearest centre into `labels`.
+fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignment {
     let dims = x.dims;
-    let per_thread = x.rows.div_ceil(threads()).max(1);
-    let parts: Vec<(Vec<f64>, Vec<usize>, f64)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = x
-            .data
-            .chunks(per_thread * dims)
-            .zip(labels.chunks_mut(per_thread))
-            .map(|(points, labels)| {
-                scope.spawn(move || {
-                    let mut sums = vec![0.0; k * dims];
-                    let mut counts = vec![0usize; k];
-                    let mut inertia = 0.0;
-                    for (point, label) in points.chunks_exact(dims).zip(labels.iter_mut()) {
-                        let (c, d) = nearest(point, centres, dims);
-                        *label = c as u32;
-                        counts[c] += 1;
-                        inertia += d;
-                        for (s, v) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
-                            *s += v;
-                        }
-                    }
-                    (sums, counts, inertia)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    // Merged in chunk order, so the result does not depend on thread timing.
-    let mut sums = vec![0.0; k * dims];
-    let mut counts = vec![0usize; k];
-    let mut inertia = 0.0;
-    for (part_sums, part_counts, part_inertia) in parts {
-        sums.iter_mut().zip(part_sums).for_each(|(a, b)| *a += b);
-        counts
-            .iter_mut()
-            .zip(part_counts)
-            .for_each(|(a, b)| *a += b);
-        inertia += part_inertia;
+    let mut found = Assignment {
+        sums: vec![0.0; k * dims],
+        counts: vec![0usize; k],
+        inertia: 0.0,
+        changed: false,
+    };
+    for (point, label) in x.data.chunks_exact(dims).zip(labels.iter_mut()) {
+        let (c, d) = nearest(point, centres, dims);
+        found.changed |= *label != c as u32;
+        *label = c as u32;
+        found.counts[c] += 1;
+        found.inertia += d;
+        for (s, v) in found.sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
+            *s += v;
+        }
     }
-    (sums, counts, inertia)
+    found
 }
 
 /// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations).
@@ -208,22 +197,28 @@ fn lloyd(
     x: &Scaled,
     k: usize,
     options: &ClusterOptions,
-    rng: &mut fastrand::Rng,
+    seed: u64,
     threshold: f64,
 ) -> (Vec<f64>, Vec<u32>, f64, usize) {
     let dims = x.dims;
-    let mut centres = kmeans_plus_plus(x, k, rng);
-    let mut labels = vec![0u32; x.rows];
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut centres = kmeans_plus_plus(x, k, &mut rng);
+    let mut labels = vec![u32::MAX; x.rows];
     let mut iterations = 0;
     for _ in 0..options.max_iterations {
         iterations += 1;
-        let (sums, counts, _) = assign(x, &centres, k, &mut labels);
+        let found = assign(x, &centres, k, &mut labels);
+        if !found.changed {
+            // A fixed point: the centres are the means of these labels already, and the
+            // pass measured the inertia against them.
+            return (centres, labels, found.inertia, iterations);
+        }
         let mut moved = 0.0;
         for c in 0..k {
-            let new: Vec<f64> = if counts[c] > 0 {
-                sums[c * dims..(c + 1) * dims]
+            let new: Vec<f64> = if found.counts[c] > 0 {
+                found.sums[c * dims..(c + 1) * dims]
                     .iter()
-                    .map(|s| s / counts[c] as f64)
+                    .map(|s| s / found.counts[c] as f64)
                     .collect()
             } else {
                 // An empty cluster takes the point farthest from its centre.
@@ -246,8 +241,10 @@ fn lloyd(
             break;
         }
     }
-    let (_, _, inertia) = assign(x, &centres, k, &mut labels);
-    (centres, labels, inertia, iterations)
+    // Converged by tolerance (or out of iterations): labels and inertia for the final
+    // centres, as scikit-learn's last E-step.
+    let found = assign(x, &centres, k, &mut labels);
+    (centres, labels, found.inertia, iterations)
 }
 
 /// The mean silhouette over up to `sample` rows (all rows when fewer).
@@ -267,31 +264,53 @@ fn silhouette(
         rows.truncate(sample);
     }
     let dims = x.dims;
-    let point = |i: usize| &x.data[i * dims..(i + 1) * dims];
-    let mut total = 0.0;
-    for &i in &rows {
-        let mut sums = vec![0.0; k];
-        let mut counts = vec![0usize; k];
-        for &j in &rows {
-            if i != j {
-                sums[labels[j] as usize] += distance2(point(i), point(j)).sqrt();
-                counts[labels[j] as usize] += 1;
+    let n = rows.len();
+    // The sample side by side (cache-friendly), with each row's cluster.
+    let points: Vec<f64> = rows
+        .iter()
+        .flat_map(|&r| x.data[r * dims..(r + 1) * dims].iter().copied())
+        .collect();
+    let point = |i: usize| &points[i * dims..(i + 1) * dims];
+    let own: Vec<usize> = rows.iter().map(|&r| labels[r] as usize).collect();
+    let mut sizes = vec![0usize; k];
+    own.iter().for_each(|&c| sizes[c] += 1);
+    // Each pair once, adding its distance to both rows' sums per cluster; the threads take
+    // interleaved rows so the triangle splits evenly.
+    let lanes: Vec<usize> = (0..parallel::threads()).collect();
+    let step = lanes.len();
+    let partial = parallel::map(&lanes, |&lane| {
+        let mut sums = vec![0.0; n * k];
+        for i in (lane..n).step_by(step) {
+            for j in i + 1..n {
+                let d = distance2(point(i), point(j)).sqrt();
+                sums[i * k + own[j]] += d;
+                sums[j * k + own[i]] += d;
             }
         }
-        let own = labels[i] as usize;
-        if counts[own] == 0 {
+        sums
+    });
+    let mut sums = vec![0.0; n * k];
+    for part in partial {
+        sums.iter_mut().zip(part).for_each(|(s, p)| *s += p);
+    }
+    let mut total = 0.0;
+    for i in 0..n {
+        let row = &sums[i * k..(i + 1) * k];
+        // The other members of a cluster: its size, minus the row itself in its own.
+        let others = |c: usize| sizes[c] - usize::from(c == own[i]);
+        if others(own[i]) == 0 {
             continue; // a singleton's silhouette is 0
         }
-        let a = sums[own] / counts[own] as f64;
+        let a = row[own[i]] / others(own[i]) as f64;
         let b = (0..k)
-            .filter(|&c| c != own && counts[c] > 0)
-            .map(|c| sums[c] / counts[c] as f64)
+            .filter(|&c| c != own[i] && others(c) > 0)
+            .map(|c| row[c] / others(c) as f64)
             .fold(f64::INFINITY, f64::min);
         if b.is_finite() {
             total += (b - a) / a.max(b);
         }
     }
-    Some(total / rows.len() as f64)
+    Some(total / n as f64)
 }
 
 /// The two principal components of standardized data, with sklearn's sign convention (the
@@ -359,12 +378,11 @@ pub fn cluster(
     columns: &[String],
     options: &ClusterOptions,
 ) -> Result<Clustering, String> {
-    let chosen: Vec<(String, Vec<Option<f64>>)> = if columns.is_empty() {
+    let chosen: Vec<(String, Cow<'_, [f64]>)> = if columns.is_empty() {
         table
-            .names
-            .iter()
-            .zip(&table.columns)
-            .filter_map(|(n, c)| c.as_f64().map(|v| (n.clone(), v)))
+            .numeric()
+            .into_iter()
+            .map(|(n, v)| (n.to_owned(), v))
             .collect()
     } else {
         columns
@@ -387,7 +405,7 @@ pub fn cluster(
     if k < 1 {
         return Err("n_clusters must be at least 1".into());
     }
-    let values: Vec<Vec<Option<f64>>> = chosen.iter().map(|(_, v)| v.clone()).collect();
+    let values: Vec<Cow<'_, [f64]>> = chosen.iter().map(|(_, v)| Cow::Borrowed(&**v)).collect();
     let x = standardize(&values);
     if x.rows < k {
         return Err(format!(
@@ -403,15 +421,16 @@ pub fn cluster(
         .sum::<f64>()
         / (x.rows * x.dims) as f64;
     let threshold = options.tolerance * variance;
+    // Each restart gets its own seed drawn up front, so the restarts run on all cores and
+    // the answer still depends on the seed alone.
     let mut rng = fastrand::Rng::with_seed(options.seed);
-    let mut best: Option<(Vec<f64>, Vec<u32>, f64, usize)> = None;
-    for _ in 0..options.restarts.max(1) {
-        let run = lloyd(&x, k, options, &mut rng, threshold);
-        if best.as_ref().is_none_or(|b| run.2 < b.2) {
-            best = Some(run);
-        }
-    }
-    let (centres, labels, inertia, iterations) = best.unwrap_or_default();
+    let seeds: Vec<u64> = (0..options.restarts.max(1)).map(|_| rng.u64(..)).collect();
+    let runs = parallel::map(&seeds, |&seed| lloyd(&x, k, options, seed, threshold));
+    // The lowest inertia wins; ties go to the earlier restart.
+    let (centres, labels, inertia, iterations) = runs
+        .into_iter()
+        .reduce(|best, run| if run.2 < best.2 { run } else { best })
+        .unwrap_or_default();
     let mut sizes = vec![0u64; k];
     labels.iter().for_each(|&l| sizes[l as usize] += 1);
     let centroids = centres
@@ -456,9 +475,9 @@ mod tests {
         let mut columns = vec![Vec::new(), Vec::new(), Vec::new()];
         for (cx, cy, cz, n) in centres {
             for _ in 0..n {
-                columns[0].push(Some(cx + rng.f64() * 2.0 - 1.0));
-                columns[1].push(Some(cy + rng.f64() * 2.0 - 1.0));
-                columns[2].push(Some(cz + rng.f64() * 2.0 - 1.0));
+                columns[0].push(cx + rng.f64() * 2.0 - 1.0);
+                columns[1].push(cy + rng.f64() * 2.0 - 1.0);
+                columns[2].push(cz + rng.f64() * 2.0 - 1.0);
             }
         }
         Table {
@@ -493,10 +512,26 @@ mod tests {
     }
 
     #[test]
+    fn silhouette_by_hand() {
+        // 1-D points 0, 1 | 10, 11: a = 1 for each; b = 10.5, 9.5, 9.5, 10.5.
+        let x = Scaled {
+            data: vec![0.0, 1.0, 10.0, 11.0],
+            rows: 4,
+            dims: 1,
+            mean: vec![0.0],
+            scale: vec![1.0],
+        };
+        let mut rng = fastrand::Rng::with_seed(1);
+        let s = silhouette(&x, &[0, 0, 1, 1], 2, 10, &mut rng).unwrap();
+        let expected = (2.0 * (9.5 / 10.5) + 2.0 * (8.5 / 9.5)) / 4.0;
+        assert!((s - expected).abs() < 1e-12, "{s} != {expected}");
+    }
+
+    #[test]
     fn clear_errors() {
         let text = Table {
             names: vec!["t".into()],
-            columns: vec![Column::Text(vec![Some("a".into())])],
+            columns: vec![Column::Text([Some("a")].into_iter().collect())],
         };
         assert!(
             cluster(&text, &[], &ClusterOptions::default())
@@ -510,7 +545,7 @@ mod tests {
         );
         let tiny = Table {
             names: vec!["x".into()],
-            columns: vec![Column::Float(vec![Some(1.0), None])],
+            columns: vec![Column::Float(vec![1.0, f64::NAN])],
         };
         assert!(
             cluster(&tiny, &[], &ClusterOptions::default())

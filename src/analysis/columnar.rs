@@ -1,7 +1,9 @@
-//! Parquet: reading input files, and writing the columnar copy that load_data leaves
-//! under the data dir so the later steps read typed columns instead of the original file.
+//! Columnar files: Parquet input files, and the copy that load_data leaves under the data
+//! dir (Arrow IPC) so the later steps read typed columns instead of the original file.
 
 use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,55 +17,70 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray,
 };
+use arrow_ipc::reader::FileReader;
+use arrow_ipc::writer::FileWriter;
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
 
+use super::builder::ColumnBuilder;
 use super::load::LoadError;
 use super::table::{Column, Table};
 
-fn arrow_column(column: &Column) -> (DataType, ArrayRef) {
+/// Rows per record batch in the copy: batches keep the extra memory of a write small.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// One column's rows `range` as an Arrow array; floats' NaN become nulls.
+fn arrow_slice(column: &Column, range: Range<usize>) -> ArrayRef {
     match column {
-        Column::Integer(v) => (DataType::Int64, Arc::new(Int64Array::from(v.clone()))),
-        Column::Float(v) => (DataType::Float64, Arc::new(Float64Array::from(v.clone()))),
-        Column::Boolean(v) => (DataType::Boolean, Arc::new(BooleanArray::from(v.clone()))),
+        Column::Integer(v) => Arc::new(Int64Array::from(v[range].to_vec())),
+        Column::Float(v) => Arc::new(Float64Array::from_iter(
+            v[range].iter().map(|x| (!x.is_nan()).then_some(*x)),
+        )),
+        Column::Boolean(v) => Arc::new(BooleanArray::from(v[range].to_vec())),
         Column::DateTime(v) => {
-            let array = TimestampMicrosecondArray::from(v.clone()).with_timezone("UTC");
-            (array.data_type().clone(), Arc::new(array))
+            Arc::new(TimestampMicrosecondArray::from(v[range].to_vec()).with_timezone("UTC"))
         }
-        Column::Text(v) => (DataType::Utf8, Arc::new(StringArray::from(v.clone()))),
+        Column::Text(v) => Arc::new(StringArray::from_iter(range.map(|r| v.get(r)))),
     }
 }
 
-/// Writes the table as Parquet (snappy), through a temporary file renamed into place.
-pub fn write_parquet(table: &Table, path: &Path) -> Result<(), String> {
-    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = table
+/// The table's Arrow schema; every column may hold nulls.
+fn arrow_schema(table: &Table) -> Arc<Schema> {
+    let fields: Vec<Field> = table
         .names
         .iter()
         .zip(&table.columns)
-        .map(|(name, column)| {
-            let (kind, array) = arrow_column(column);
-            (Field::new(name, kind, true), array)
-        })
-        .unzip();
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())?;
+        .map(|(name, column)| Field::new(name, arrow_slice(column, 0..0).data_type().clone(), true))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// Writes the table as an Arrow IPC file (uncompressed: the copy is read once or twice,
+/// right away, so speed beats size), through a temporary file renamed into place.
+pub fn write_copy(table: &Table, path: &Path) -> Result<(), String> {
+    let schema = arrow_schema(table);
     let folder = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
     let temp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
     let written = (|| -> Result<(), String> {
-        let file = File::create(&temp).map_err(|e| e.to_string())?;
-        let properties = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .build();
-        let mut writer =
-            ArrowWriter::try_new(file, schema, Some(properties)).map_err(|e| e.to_string())?;
-        writer.write(&batch).map_err(|e| e.to_string())?;
-        writer.close().map_err(|e| e.to_string())?;
-        File::open(&temp)
-            .and_then(|f| f.sync_all())
+        let file = BufWriter::new(File::create(&temp).map_err(|e| e.to_string())?);
+        let mut writer = FileWriter::try_new(file, &schema).map_err(|e| e.to_string())?;
+        let rows = table.rows();
+        for start in (0..rows.max(1)).step_by(BATCH_ROWS) {
+            let range = start..(start + BATCH_ROWS).min(rows);
+            let arrays = table
+                .columns
+                .iter()
+                .map(|c| arrow_slice(c, range.clone()))
+                .collect();
+            let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())?;
+            writer.write(&batch).map_err(|e| e.to_string())?;
+        }
+        writer.finish().map_err(|e| e.to_string())?;
+        let file = writer.into_inner().map_err(|e| e.to_string())?;
+        file.into_inner()
+            .map_err(|e| e.to_string())?
+            .sync_all()
             .map_err(|e| e.to_string())?;
         std::fs::rename(&temp, path).map_err(|e| e.to_string())
     })();
@@ -71,6 +88,47 @@ pub fn write_parquet(table: &Table, path: &Path) -> Result<(), String> {
         let _ = std::fs::remove_file(&temp);
     }
     written.map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The error for a file that is not what its extension says.
+fn unreadable(path: &Path, format: &str) -> impl Fn(&dyn std::fmt::Display) -> LoadError {
+    let path = path.display().to_string();
+    let format = format.to_owned();
+    move |e| LoadError(format!("{path}: not a readable {format} file: {e}"))
+}
+
+fn field_names(schema: &Schema) -> Vec<String> {
+    schema.fields().iter().map(|f| f.name().clone()).collect()
+}
+
+/// Reads a copy `write_copy` made.
+pub fn read_copy(path: &Path) -> Result<Table, LoadError> {
+    let fail = unreadable(path, "Arrow");
+    let file = File::open(path).map_err(|e| fail(&e))?;
+    let reader = FileReader::try_new(BufReader::new(file), None).map_err(|e| fail(&e))?;
+    let names = field_names(&reader.schema());
+    collect_batches(path, names, reader.map(|b| b.map_err(|e| fail(&e))))
+}
+
+/// A float column: nulls (and NaN) are missing.
+macro_rules! float {
+    ($array:expr, $type:ty, $map:expr) => {{
+        let a = $array.as_primitive::<$type>();
+        let f = $map;
+        Column::Float(if a.null_count() == 0 {
+            a.values().iter().map(|v| f(*v)).collect()
+        } else {
+            (0..a.len())
+                .map(|i| {
+                    if a.is_null(i) {
+                        f64::NAN
+                    } else {
+                        f(a.value(i))
+                    }
+                })
+                .collect()
+        })
+    }};
 }
 
 macro_rules! primitive {
@@ -94,9 +152,9 @@ fn table_column(name: &str, array: &dyn Array) -> Result<Column, LoadError> {
         DataType::UInt8 => primitive!(array, UInt8Type, Integer, i64::from),
         DataType::UInt16 => primitive!(array, UInt16Type, Integer, i64::from),
         DataType::UInt32 => primitive!(array, UInt32Type, Integer, i64::from),
-        DataType::UInt64 => primitive!(array, UInt64Type, Float, |v: u64| v as f64),
-        DataType::Float32 => primitive!(array, Float32Type, Float, f64::from),
-        DataType::Float64 => primitive!(array, Float64Type, Float, |v: f64| v),
+        DataType::UInt64 => float!(array, UInt64Type, |v: u64| v as f64),
+        DataType::Float32 => float!(array, Float32Type, f64::from),
+        DataType::Float64 => float!(array, Float64Type, |v: f64| v),
         DataType::Boolean => {
             let a = array.as_boolean();
             Column::Boolean(
@@ -124,7 +182,7 @@ fn table_column(name: &str, array: &dyn Array) -> Result<Column, LoadError> {
             let a = array.as_string::<i32>();
             Column::Text(
                 (0..a.len())
-                    .map(|i| (!a.is_null(i)).then(|| a.value(i).to_owned()))
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i)))
                     .collect(),
             )
         }
@@ -132,7 +190,7 @@ fn table_column(name: &str, array: &dyn Array) -> Result<Column, LoadError> {
             let a = array.as_string::<i64>();
             Column::Text(
                 (0..a.len())
-                    .map(|i| (!a.is_null(i)).then(|| a.value(i).to_owned()))
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i)))
                     .collect(),
             )
         }
@@ -144,48 +202,32 @@ fn table_column(name: &str, array: &dyn Array) -> Result<Column, LoadError> {
     })
 }
 
-fn append(into: &mut Column, more: Column) {
-    match (into, more) {
-        (Column::Integer(a), Column::Integer(b)) | (Column::DateTime(a), Column::DateTime(b)) => {
-            a.extend(b)
-        }
-        (Column::Float(a), Column::Float(b)) => a.extend(b),
-        (Column::Boolean(a), Column::Boolean(b)) => a.extend(b),
-        (Column::Text(a), Column::Text(b)) => a.extend(b),
-        _ => {}
-    }
-}
-
 pub fn read_parquet(path: &Path) -> Result<Table, LoadError> {
-    let fail = |e: &dyn std::fmt::Display| {
-        LoadError(format!(
-            "{}: not a readable Parquet file: {e}",
-            path.display()
-        ))
-    };
+    let fail = unreadable(path, "Parquet");
     let file = File::open(path).map_err(|e| fail(&e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&e))?;
-    let names: Vec<String> = builder
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
-    let mut columns: Vec<Option<Column>> = vec![None; names.len()];
-    for batch in builder.build().map_err(|e| fail(&e))? {
-        let batch = batch.map_err(|e| fail(&e))?;
+    let names = field_names(builder.schema());
+    let batches = builder.build().map_err(|e| fail(&e))?;
+    collect_batches(path, names, batches.map(|b| b.map_err(|e| fail(&e))))
+}
+
+/// The table of a sequence of record batches; an error if it has no rows.
+fn collect_batches(
+    path: &Path,
+    names: Vec<String>,
+    batches: impl Iterator<Item = Result<RecordBatch, LoadError>>,
+) -> Result<Table, LoadError> {
+    let mut columns: Vec<ColumnBuilder> = names.iter().map(|_| ColumnBuilder::default()).collect();
+    for batch in batches {
+        let batch = batch?;
         for (i, array) in batch.columns().iter().enumerate() {
-            let part = table_column(&names[i], array.as_ref())?;
-            match &mut columns[i] {
-                Some(column) => append(column, part),
-                slot => *slot = Some(part),
-            }
+            columns[i].append(ColumnBuilder::from(table_column(
+                &names[i],
+                array.as_ref(),
+            )?));
         }
     }
-    let columns: Vec<Column> = columns
-        .into_iter()
-        .map(|c| c.unwrap_or(Column::Text(Vec::new())))
-        .collect();
+    let columns = columns.into_iter().map(ColumnBuilder::finish).collect();
     let table = Table { names, columns };
     if table.rows() == 0 {
         return Err(LoadError(format!("{} has no rows", path.display())));
@@ -195,24 +237,43 @@ pub fn read_parquet(path: &Path) -> Result<Table, LoadError> {
 
 #[cfg(test)]
 mod tests {
+    use parquet::arrow::ArrowWriter;
+
     use super::*;
 
-    #[test]
-    fn round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.parquet");
-        let table = Table {
+    fn sample() -> Table {
+        Table {
             names: vec!["i".into(), "f".into(), "b".into(), "d".into(), "t".into()],
             columns: vec![
                 Column::Integer(vec![Some(1), None]),
-                Column::Float(vec![Some(1.5), Some(-2.0)]),
+                Column::Float(vec![1.5, -2.0]),
                 Column::Boolean(vec![None, Some(true)]),
                 Column::DateTime(vec![Some(86_400_000_000), None]),
-                Column::Text(vec![Some("x".into()), None]),
+                Column::Text([Some("x"), None].into_iter().collect()),
             ],
-        };
-        write_parquet(&table, &path).unwrap();
-        assert_eq!(read_parquet(&path).unwrap(), table);
+        }
+    }
+
+    /// A Parquet file of `table`, as another tool would write it.
+    pub fn write_parquet(table: &Table, path: &Path) {
+        let schema = arrow_schema(table);
+        let arrays = table
+            .columns
+            .iter()
+            .map(|c| arrow_slice(c, 0..c.len()))
+            .collect();
+        let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
+        let mut writer = ArrowWriter::try_new(File::create(path).unwrap(), schema, None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+
+    #[test]
+    fn parquet_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write_parquet(&sample(), &path);
+        assert_eq!(read_parquet(&path).unwrap(), sample());
         std::fs::write(&path, b"not parquet").unwrap();
         assert!(
             read_parquet(&path)
@@ -220,5 +281,46 @@ mod tests {
                 .0
                 .contains("not a readable Parquet file")
         );
+    }
+
+    #[test]
+    fn copy_round_trip_across_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.arrow");
+        write_copy(&sample(), &path).unwrap();
+        assert_eq!(read_copy(&path).unwrap(), sample());
+        // More rows than one batch, with missing floats and a repeated dictionary.
+        let rows = BATCH_ROWS * 2 + 7;
+        let big = Table {
+            names: vec!["f".into(), "t".into()],
+            columns: vec![
+                Column::Float(
+                    (0..rows)
+                        .map(|r| if r % 5 == 0 { f64::NAN } else { r as f64 })
+                        .collect(),
+                ),
+                Column::Text(
+                    (0..rows)
+                        .map(|r| (r % 3 != 0).then_some(["a", "b"][r % 2]))
+                        .collect(),
+                ),
+            ],
+        };
+        write_copy(&big, &path).unwrap();
+        let back = read_copy(&path).unwrap();
+        assert_eq!(back.columns[1], big.columns[1]);
+        let (Column::Float(a), Column::Float(b)) = (&back.columns[0], &big.columns[0]) else {
+            panic!("not floats")
+        };
+        assert!(
+            a.iter()
+                .zip(b)
+                .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+        );
+        assert_eq!(back.columns[0].missing(), big.columns[0].missing());
+        let Column::Text(t) = &back.columns[1] else {
+            panic!("not text")
+        };
+        assert_eq!(t.values.len(), 2, "the dictionary has each value once");
     }
 }

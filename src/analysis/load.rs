@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::builder::ColumnBuilder;
+use super::parallel;
 use super::table::Table;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,7 +91,82 @@ fn list(lines: &[(u64, String)], total: usize) -> String {
     )
 }
 
-/// A delimited text file; `delimiter` None detects it.
+/// What one stretch of a delimited file parsed into.
+struct Chunk {
+    builders: Vec<ColumnBuilder>,
+    /// Malformed rows (line, why), the first `LISTED` of them, and how many in all.
+    bad: Vec<(u64, String)>,
+    bad_total: usize,
+}
+
+/// Parses `body` (rows only, no header) into `width` columns; `first_line` is the file's
+/// line number of the body's first line.
+fn parse_rows(
+    path: &Path,
+    body: &[u8],
+    delimiter: u8,
+    width: usize,
+    first_line: u64,
+) -> Result<Chunk, LoadError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut chunk = Chunk {
+        builders: (0..width).map(|_| ColumnBuilder::default()).collect(),
+        bad: Vec::new(),
+        bad_total: 0,
+    };
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let more = reader.read_byte_record(&mut record).map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line()) + first_line - 1;
+            LoadError(format!("{}: line {line}: {e}", path.display()))
+        })?;
+        if !more {
+            return Ok(chunk);
+        }
+        let line = record.position().map_or(0, |p| p.line()) + first_line - 1;
+        if record.len() != width {
+            chunk.bad_total += 1;
+            if chunk.bad.len() < LISTED {
+                let why = format!("{} fields, the header has {width}", record.len());
+                chunk.bad.push((line, why));
+            }
+            continue;
+        }
+        for (builder, field) in chunk.builders.iter_mut().zip(record.iter()) {
+            let text = std::str::from_utf8(field).map_err(|_| {
+                LoadError(format!(
+                    "{}: line {line} is not valid UTF-8",
+                    path.display()
+                ))
+            })?;
+            builder.push(text);
+        }
+    }
+}
+
+/// Where to cut `body` into about `parts` stretches of whole lines. Only safe when no field
+/// is quoted (a quoted field may hold a line break), so a file with quotes is one stretch.
+fn cut_points(body: &[u8], parts: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    if parts > 1 && body.len() > 1 << 20 && memchr::memchr(b'"', body).is_none() {
+        for i in 1..parts {
+            let guess = (body.len() * i / parts).max(*cuts.last().unwrap_or(&0));
+            if let Some(newline) = memchr::memchr(b'\n', &body[guess..]) {
+                cuts.push(guess + newline + 1);
+            }
+        }
+    }
+    cuts.push(body.len());
+    cuts.dedup();
+    cuts
+}
+
+/// A delimited text file; `delimiter` None detects it. Large files without quoted fields
+/// are parsed on all cores, a stretch of lines each, then joined in order.
 pub fn load_delimited(
     path: &Path,
     bytes: &[u8],
@@ -111,6 +187,8 @@ pub fn load_delimited(
         .byte_headers()
         .map_err(|e| LoadError(format!("{}: cannot read the header: {e}", path.display())))?
         .clone();
+    let body_start = reader.position().byte() as usize;
+    let header_lines = reader.position().line();
     let raw_names = header
         .iter()
         .map(|h| std::str::from_utf8(h).map(str::to_owned))
@@ -123,42 +201,30 @@ pub fn load_delimited(
         })?;
     let names = column_names(raw_names);
     let width = names.len();
+    let body = &bytes[body_start.min(bytes.len())..];
+    let cuts = cut_points(body, parallel::threads());
+    let stretches: Vec<(&[u8], u64)> = cuts
+        .windows(2)
+        .map(|w| {
+            let before = memchr::memchr_iter(b'\n', &body[..w[0]]).count() as u64;
+            (&body[w[0]..w[1]], header_lines + before)
+        })
+        .collect();
+    let parsed = parallel::map(&stretches, |(stretch, line)| {
+        parse_rows(path, stretch, delimiter, width, *line)
+    });
     let mut builders: Vec<ColumnBuilder> = (0..width).map(|_| ColumnBuilder::default()).collect();
     let (mut bad, mut bad_total) = (Vec::new(), 0usize);
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(LoadError(format!("{}: line {line}: {e}", path.display())));
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != width {
-            bad_total += 1;
-            if bad.len() < LISTED {
-                bad.push((
-                    line,
-                    format!("{} fields, the header has {width}", record.len()),
-                ));
-            }
-            continue;
-        }
-        for (builder, field) in builders.iter_mut().zip(record.iter()) {
-            match std::str::from_utf8(field) {
-                Ok(text) => builder.push(text),
-                Err(_) => {
-                    return Err(LoadError(format!(
-                        "{}: line {line} is not valid UTF-8",
-                        path.display()
-                    )));
-                }
-            }
+    for chunk in parsed {
+        let chunk = chunk?;
+        bad.extend(chunk.bad);
+        bad_total += chunk.bad_total;
+        for (builder, more) in builders.iter_mut().zip(chunk.builders) {
+            builder.append(more);
         }
     }
     if bad_total > 0 {
+        bad.truncate(LISTED);
         return Err(LoadError(format!(
             "{}: {bad_total} malformed rows: {}",
             path.display(),
@@ -311,15 +377,49 @@ mod tests {
         assert_eq!(t.columns[0], Column::Integer(vec![Some(1), None, Some(3)]));
         assert_eq!(
             t.columns[2],
-            Column::Text(vec![
-                Some("q,uoted".into()),
-                Some("z".into()),
-                Some("w".into())
-            ])
+            Column::Text(
+                [Some("q,uoted"), Some("z"), Some("w")]
+                    .into_iter()
+                    .collect()
+            )
         );
         assert_eq!(
             t.columns[3],
             Column::Boolean(vec![Some(true), Some(false), None])
+        );
+    }
+
+    #[test]
+    fn large_files_parse_in_stretches_like_one_pass() {
+        let mut text = String::from("n,x,t\n");
+        for i in 0..200_000 {
+            text.push_str(&format!("{i},{}.5,{}\n", i % 7, ["a", "b", ""][i % 3]));
+        }
+        text.push_str("oops,1.5,a\n");
+        let t = csv(&text).unwrap();
+        assert_eq!(t.rows(), 200_001);
+        assert_eq!(
+            t.columns[0].kind(),
+            crate::analysis::table::ColumnType::Text
+        );
+        assert_eq!(
+            t.columns[1].kind(),
+            crate::analysis::table::ColumnType::Float
+        );
+        assert_eq!(t.columns[2].missing(), 66_666);
+        let Column::Text(n) = &t.columns[0] else {
+            panic!("not text")
+        };
+        assert_eq!(
+            (n.get(0), n.get(199_999), n.get(200_000)),
+            (Some("0"), Some("199999"), Some("oops"))
+        );
+        // Line numbers count from the file's start in every stretch.
+        let bad = text.replace("\n150000,", "\n150000,1,");
+        let err = csv(&bad).unwrap_err().0;
+        assert!(
+            err.contains("1 malformed rows: line 150002: 4 fields"),
+            "{err}"
         );
     }
 
@@ -357,7 +457,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.names, ["a", "b", "c"]);
-        assert_eq!(t.columns[0], Column::Float(vec![Some(1.0), Some(2.5)]));
+        assert_eq!(t.columns[0], Column::Float(vec![1.0, 2.5]));
         assert_eq!(t.columns[2], Column::Boolean(vec![None, Some(true)]));
         let t = load_json_lines(Path::new("t.jsonl"), b"{\"a\": 1}\n\n{\"a\": 2}\n").unwrap();
         assert_eq!(t.columns[0], Column::Integer(vec![Some(1), Some(2)]));

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod cluster;
 pub mod columnar;
 pub mod load;
+pub mod parallel;
 pub mod report;
 pub mod spreadsheet;
 pub mod stats;

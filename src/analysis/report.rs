@@ -5,9 +5,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::charts;
+use std::borrow::Cow;
+
+use super::charts::{self, BoxStats};
 use super::cluster::{ClusterOptions, Clustering, cluster};
-use super::stats::{correlation, statistics};
+use super::parallel;
+use super::stats::{correlation, statistics, summarize};
 use super::table::Table;
 use crate::files::write_atomically;
 
@@ -104,21 +107,24 @@ pub fn analyse(
     })
 }
 
-fn numeric_columns(table: &Table) -> Vec<(String, Vec<f64>)> {
-    table
-        .names
+/// The charts `visualize` draws, one job each.
+enum Chart {
+    Histogram(usize),
+    Boxes,
+    Heatmap,
+    Scatter,
+    Clusters,
+}
+
+/// A column's quartiles from the analysis' statistics, when they are there.
+fn given_quartiles(results: &Value, column: &str) -> Option<(f64, f64, f64)> {
+    let entry = results
+        .get("statistics")?
+        .as_array()?
         .iter()
-        .zip(&table.columns)
-        .filter_map(|(n, c)| {
-            c.as_f64().map(|v| {
-                (
-                    n.clone(),
-                    v.into_iter().flatten().filter(|x| x.is_finite()).collect(),
-                )
-            })
-        })
-        .take(MAX_CHART_COLUMNS)
-        .collect()
+        .find(|e| e.get(0).and_then(Value::as_str) == Some(column))?;
+    let q = |key: &str| entry.get(1)?.get(key)?.as_f64();
+    Some((q("25%")?, q("50%")?, q("75%")?))
 }
 
 fn safe_name(name: &str) -> String {
@@ -137,70 +143,76 @@ pub fn visualize(
     clusters: Option<(&[[f64; 2]], &[u32])>,
     folder: &Path,
 ) -> Result<Vec<PathBuf>, String> {
-    let numeric = numeric_columns(table);
-    let mut charts_made = Vec::new();
-    for (i, (name, values)) in numeric.iter().enumerate() {
-        charts_made.push(charts::histogram(
-            folder,
-            &format!("histogram_{i:02}_{}.png", safe_name(name)),
-            name,
-            values,
-        )?);
-    }
+    let numeric: Vec<(&str, Cow<'_, [f64]>)> = table
+        .numeric()
+        .into_iter()
+        .take(MAX_CHART_COLUMNS)
+        .collect();
+    let mut jobs: Vec<Chart> = (0..numeric.len()).map(Chart::Histogram).collect();
     if !numeric.is_empty() {
-        charts_made.push(charts::box_plots(folder, "box_plots.png", &numeric)?);
+        jobs.push(Chart::Boxes);
     }
     if numeric.len() >= 2 {
-        // The analysis step computed the matrix already when it was asked for.
-        let given = results.get("correlation").and_then(|c| {
-            let names: Vec<String> = serde_json::from_value(c.get("columns")?.clone()).ok()?;
-            let matrix: Vec<Vec<Option<f64>>> =
-                serde_json::from_value(c.get("matrix")?.clone()).ok()?;
-            Some((names, matrix))
-        });
-        let (names, matrix) = given.unwrap_or_else(|| correlation(table));
-        let n = names.len().min(MAX_CHART_COLUMNS);
-        let matrix: Vec<Vec<Option<f64>>> = matrix
-            .into_iter()
-            .take(n)
-            .map(|row| row.into_iter().take(n).collect())
-            .collect();
-        charts_made.push(charts::heatmap(
-            folder,
-            "correlation_heatmap.png",
-            &names[..n],
-            &matrix,
-        )?);
-        // The scatter pairs the first two numeric columns over the rows where both are present.
-        let (a, b) = (&table.names, &table.columns);
-        let firsts: Vec<(&String, Vec<Option<f64>>)> = a
-            .iter()
-            .zip(b)
-            .filter_map(|(n, c)| c.as_f64().map(|v| (n, v)))
-            .take(2)
-            .collect();
-        let pairs: Vec<(f64, f64)> = firsts[0]
-            .1
-            .iter()
-            .zip(&firsts[1].1)
-            .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
-            .collect();
-        let (xs, ys): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
-        charts_made.push(charts::scatter(
+        jobs.extend([Chart::Heatmap, Chart::Scatter]);
+    }
+    if clusters.is_some() {
+        jobs.push(Chart::Clusters);
+    }
+    // The charts are independent: drawn on all cores, listed in this order.
+    let charts_made = parallel::map(&jobs, |job| match job {
+        Chart::Histogram(i) => {
+            let (name, values) = &numeric[*i];
+            let file = format!("histogram_{i:02}_{}.png", safe_name(name));
+            charts::histogram(folder, &file, name, values)
+        }
+        Chart::Boxes => {
+            let boxes: Vec<(String, BoxStats)> = numeric
+                .iter()
+                .map(|(name, values)| {
+                    let quartiles = given_quartiles(results, name).unwrap_or_else(|| {
+                        let s = summarize(values);
+                        (
+                            s.q25.unwrap_or(0.0),
+                            s.q50.unwrap_or(0.0),
+                            s.q75.unwrap_or(0.0),
+                        )
+                    });
+                    ((*name).to_owned(), BoxStats::new(values, quartiles))
+                })
+                .collect();
+            charts::box_plots(folder, "box_plots.png", &boxes)
+        }
+        Chart::Heatmap => {
+            // The analysis step computed the matrix already when it was asked for.
+            let given = results.get("correlation").and_then(|c| {
+                let names: Vec<String> = serde_json::from_value(c.get("columns")?.clone()).ok()?;
+                let matrix: Vec<Vec<Option<f64>>> =
+                    serde_json::from_value(c.get("matrix")?.clone()).ok()?;
+                Some((names, matrix))
+            });
+            let (names, matrix) = given.unwrap_or_else(|| correlation(table));
+            let n = names.len().min(MAX_CHART_COLUMNS);
+            let matrix: Vec<Vec<Option<f64>>> = matrix
+                .into_iter()
+                .take(n)
+                .map(|row| row.into_iter().take(n).collect())
+                .collect();
+            charts::heatmap(folder, "correlation_heatmap.png", &names[..n], &matrix)
+        }
+        // The first two numeric columns, over the rows where both are present.
+        Chart::Scatter => charts::scatter(
             folder,
             "scatter.png",
-            (firsts[0].0, &xs),
-            (firsts[1].0, &ys),
-        )?);
-    }
-    if let Some((projected, labels)) = clusters {
-        charts_made.push(charts::clusters(
-            folder,
-            "clusters_pca.png",
-            projected,
-            labels,
-        )?);
-    }
+            (numeric[0].0, &numeric[0].1),
+            (numeric[1].0, &numeric[1].1),
+        ),
+        Chart::Clusters => {
+            let (projected, labels) = clusters.unwrap_or_default();
+            charts::clusters(folder, "clusters_pca.png", projected, labels)
+        }
+    })
+    .into_iter()
+    .collect::<Result<Vec<PathBuf>, String>>()?;
     let files: Vec<String> = charts_made
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -226,17 +238,17 @@ pub fn visualize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::table::Column;
+    use crate::analysis::table::{Column, Text};
 
     fn table() -> Table {
         let mut rng = fastrand::Rng::with_seed(1);
         let n = 300;
-        let x: Vec<Option<f64>> = (0..n)
-            .map(|i| Some(if i < 150 { 0.0 } else { 50.0 } + rng.f64()))
+        let x: Vec<f64> = (0..n)
+            .map(|i| if i < 150 { 0.0 } else { 50.0 } + rng.f64())
             .collect();
-        let y: Vec<Option<f64>> = x.iter().map(|v| v.map(|v| v * 2.0 + rng.f64())).collect();
-        let label: Vec<Option<String>> = (0..n)
-            .map(|i| Some(if i % 3 == 0 { "a" } else { "b" }.into()))
+        let y: Vec<f64> = x.iter().map(|v| v * 2.0 + rng.f64()).collect();
+        let label: Text = (0..n)
+            .map(|i| Some(if i % 3 == 0 { "a" } else { "b" }))
             .collect();
         Table {
             names: vec!["x".into(), "y".into(), "label".into()],
@@ -300,7 +312,7 @@ mod tests {
     fn statistics_only_needs_no_numbers() {
         let text = Table {
             names: vec!["t".into()],
-            columns: vec![Column::Text(vec![Some("a".into())])],
+            columns: vec![Column::Text([Some("a")].into_iter().collect())],
         };
         assert!(analyse(&text, AnalysisType::Statistics, &[], 3).is_ok());
         assert!(

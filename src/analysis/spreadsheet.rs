@@ -104,8 +104,11 @@ mod tests {
 
         let t = load_xlsx(&path, None).unwrap();
         assert_eq!(t.names, ["n", "label"]);
-        assert_eq!(t.columns[0], Column::Float(vec![Some(1.0), Some(2.5)]));
-        assert_eq!(t.columns[1], Column::Text(vec![Some("a".into()), None]));
+        assert_eq!(t.columns[0], Column::Float(vec![1.0, 2.5]));
+        assert_eq!(
+            t.columns[1],
+            Column::Text([Some("a"), None].into_iter().collect())
+        );
         let t = load_xlsx(&path, Some("other")).unwrap();
         assert_eq!(t.columns[0], Column::Boolean(vec![Some(true)]));
         let err = load_xlsx(&path, Some("missing")).unwrap_err().0;

@@ -2,11 +2,10 @@
 //! quartiles by linear interpolation, max) over the non-missing values, missing counts,
 //! types, top text values, and the Pearson correlation over pairwise complete rows.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
-use super::table::{Column, ColumnType, Table};
+use super::parallel;
+use super::table::{Column, ColumnType, Table, Text};
 
 /// How many of a text column's most frequent values a summary lists.
 pub const TOP_VALUES: usize = 5;
@@ -60,6 +59,23 @@ fn sum(values: impl Iterator<Item = f64>) -> f64 {
     total + carry
 }
 
+/// The sum of a slice: naive sums of short blocks, in four lanes the compiler vectorizes,
+/// added up with compensation. Within 1e-13 relative of the exact sum for data that does
+/// not cancel catastrophically inside a block, at the speed of a plain loop.
+fn sum_slice(values: &[f64]) -> f64 {
+    sum(values.chunks(256).map(|block| {
+        let mut lanes = [0.0f64; 4];
+        let mut chunks = block.chunks_exact(4);
+        for c in &mut chunks {
+            for (l, v) in lanes.iter_mut().zip(c) {
+                *l += v;
+            }
+        }
+        let rest: f64 = chunks.remainder().iter().sum();
+        (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
+    }))
+}
+
 /// numpy's default ("linear") percentile, by selection (O(n), no full sort); reorders
 /// `values`.
 fn percentile(values: &mut [f64], q: f64) -> Option<f64> {
@@ -76,15 +92,11 @@ fn percentile(values: &mut [f64], q: f64) -> Option<f64> {
     Some(low + (high - low) * (position - lo as f64))
 }
 
-pub fn summarize(values: &[Option<f64>]) -> NumericSummary {
-    let mut present: Vec<f64> = values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| !v.is_nan())
-        .collect();
+/// pandas' describe() of one column; NaN is missing.
+pub fn summarize(values: &[f64]) -> NumericSummary {
+    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     let n = present.len();
-    let mean = (n > 0).then(|| sum(present.iter().copied()) / n as f64);
+    let mean = (n > 0).then(|| sum_slice(&present) / n as f64);
     let std = match (mean, n) {
         (Some(m), n) if n > 1 => {
             Some((sum(present.iter().map(|v| (v - m) * (v - m))) / (n - 1) as f64).sqrt())
@@ -105,39 +117,42 @@ pub fn summarize(values: &[Option<f64>]) -> NumericSummary {
     }
 }
 
-fn text_summary(values: &[Option<String>]) -> TextSummary {
-    let mut counts: HashMap<&str, (u64, usize)> = HashMap::new();
-    let mut count = 0;
-    for (i, v) in values.iter().enumerate() {
-        if let Some(v) = v {
-            count += 1;
-            counts.entry(v.as_str()).or_insert((0, i)).0 += 1;
+fn text_summary(values: &Text) -> TextSummary {
+    // Counted by dictionary code; ties go to the value seen first, which is the lower code.
+    let mut counts = vec![0u64; values.values.len()];
+    for &code in &values.codes {
+        if let Some(n) = counts.get_mut(code as usize) {
+            *n += 1;
         }
     }
-    let unique = counts.len() as u64;
-    let mut ranked: Vec<(&str, (u64, usize))> = counts.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.1.1.cmp(&b.1.1)));
+    let count = counts.iter().sum();
+    let unique = counts.iter().filter(|&&n| n > 0).count() as u64;
+    let mut ranked: Vec<(usize, u64)> =
+        counts.into_iter().enumerate().filter(|c| c.1 > 0).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     TextSummary {
         count,
         unique,
         top: ranked
             .into_iter()
             .take(TOP_VALUES)
-            .map(|(v, (n, _))| (v.to_owned(), n))
+            .map(|(code, n)| (values.values[code].clone(), n))
             .collect(),
     }
 }
 
 pub fn statistics(table: &Table) -> Statistics {
-    let mut numeric = Vec::new();
-    let mut text = Vec::new();
-    for (name, column) in table.names.iter().zip(&table.columns) {
-        if let Some(values) = column.as_f64() {
-            numeric.push((name.clone(), summarize(&values)));
-        } else if let Column::Text(values) = column {
-            text.push((name.clone(), text_summary(values)));
-        }
-    }
+    let numeric = table.numeric();
+    let summaries = parallel::map(&numeric, |(_, values)| summarize(values));
+    let text = table
+        .names
+        .iter()
+        .zip(&table.columns)
+        .filter_map(|(name, column)| match column {
+            Column::Text(values) => Some((name.clone(), text_summary(values))),
+            _ => None,
+        })
+        .collect();
     Statistics {
         row_count: table.rows() as u64,
         column_count: table.columns.len() as u64,
@@ -148,41 +163,73 @@ pub fn statistics(table: &Table) -> Statistics {
             .cloned()
             .zip(table.columns.iter().map(|c| c.missing() as u64))
             .collect(),
-        numeric,
+        numeric: numeric
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .zip(summaries)
+            .collect(),
         text,
     }
 }
 
-/// Pearson's r of two columns over the rows where both have a value; None with fewer than
-/// two such rows or no variation.
-pub fn pearson(a: &[Option<f64>], b: &[Option<f64>]) -> Option<f64> {
-    let pairs = || a.iter().zip(b).filter_map(|(x, y)| Some(((*x)?, (*y)?)));
-    let n = pairs().count();
-    if n < 2 {
+/// Pearson's r of two columns over the rows where both have a value (not NaN); None with
+/// fewer than two such rows or no variation.
+pub fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
+    let complete = !a.iter().chain(b).any(|v| v.is_nan());
+    if complete {
+        return pearson_complete(a, b, (mean(a)?, mean(b)?));
+    }
+    let (x, y): (Vec<f64>, Vec<f64>) = a
+        .iter()
+        .zip(b)
+        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+        .map(|(x, y)| (*x, *y))
+        .unzip();
+    pearson_complete(&x, &y, (mean(&x)?, mean(&y)?))
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| sum_slice(values) / values.len() as f64)
+}
+
+/// Pearson's r of two columns without missing values, given their means: one pass.
+fn pearson_complete(a: &[f64], b: &[f64], (mean_x, mean_y): (f64, f64)) -> Option<f64> {
+    if a.len() < 2 {
         return None;
     }
-    let mean_x = sum(pairs().map(|p| p.0)) / n as f64;
-    let mean_y = sum(pairs().map(|p| p.1)) / n as f64;
-    let sxy = sum(pairs().map(|(x, y)| (x - mean_x) * (y - mean_y)));
-    let sxx = sum(pairs().map(|(x, _)| (x - mean_x) * (x - mean_x)));
-    let syy = sum(pairs().map(|(_, y)| (y - mean_y) * (y - mean_y)));
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (x, y) in a.chunks(256).zip(b.chunks(256)) {
+        let (mut bxy, mut bxx, mut byy) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+        for (i, (x, y)) in x.iter().zip(y).enumerate() {
+            let (dx, dy) = (x - mean_x, y - mean_y);
+            bxy[i % 4] += dx * dy;
+            bxx[i % 4] += dx * dx;
+            byy[i % 4] += dy * dy;
+        }
+        sxy += bxy.iter().sum::<f64>();
+        sxx += bxx.iter().sum::<f64>();
+        syy += byy.iter().sum::<f64>();
+    }
     let r = sxy / (sxx * syy).sqrt();
     r.is_finite().then(|| r.clamp(-1.0, 1.0))
 }
 
-/// The correlation matrix of the numeric columns: (names, rows of r).
+/// The correlation matrix of the numeric columns: (names, rows of r). Symmetric, so each
+/// pair is computed once, the pairs spread over the cores.
 pub fn correlation(table: &Table) -> (Vec<String>, Vec<Vec<Option<f64>>>) {
-    let numeric: Vec<(String, Vec<Option<f64>>)> = table
-        .names
-        .iter()
-        .zip(&table.columns)
-        .filter_map(|(n, c)| c.as_f64().map(|v| (n.clone(), v)))
-        .collect();
-    let matrix = numeric
-        .iter()
-        .map(|(_, a)| numeric.iter().map(|(_, b)| pearson(a, b)).collect())
-        .collect();
-    (numeric.into_iter().map(|(n, _)| n).collect(), matrix)
+    let numeric = table.numeric();
+    let n = numeric.len();
+    let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).collect();
+    let values = parallel::map(&pairs, |&(i, j)| pearson(&numeric[i].1, &numeric[j].1));
+    let mut matrix = vec![vec![None; n]; n];
+    for (&(i, j), r) in pairs.iter().zip(values) {
+        matrix[i][j] = r;
+        matrix[j][i] = r;
+    }
+    (
+        numeric.iter().map(|(name, _)| (*name).to_owned()).collect(),
+        matrix,
+    )
 }
 
 #[cfg(test)]
@@ -197,7 +244,7 @@ mod tests {
     fn describe_matches_hand_computed_values() {
         // pandas.Series([1, 2, 3, 4, 10, None]).describe():
         // count 5, mean 4.0, std 3.535533905932738, min 1, 25% 2, 50% 3, 75% 4, max 10
-        let s = summarize(&[Some(1.0), Some(2.0), Some(3.0), Some(4.0), Some(10.0), None]);
+        let s = summarize(&[1.0, 2.0, 3.0, 4.0, 10.0, f64::NAN]);
         assert_eq!(s.count, 5);
         assert!(close(s.mean, 4.0) && close(s.std, 3.535533905932738));
         assert_eq!(
@@ -205,24 +252,38 @@ mod tests {
             (Some(1.0), Some(2.0), Some(3.0), Some(4.0), Some(10.0))
         );
         // Interpolated quartiles: pandas.Series([1, 2, 3, 4]).quantile(0.25) == 1.75
-        let s = summarize(&[Some(1.0), Some(2.0), Some(3.0), Some(4.0)]);
+        let s = summarize(&[1.0, 2.0, 3.0, 4.0]);
         assert_eq!((s.q25, s.q50, s.q75), (Some(1.75), Some(2.5), Some(3.25)));
-        let one = summarize(&[Some(5.0)]);
+        let one = summarize(&[5.0]);
         assert_eq!((one.count, one.std), (1, None));
-        assert_eq!(summarize(&[None]).mean, None);
+        assert_eq!(summarize(&[f64::NAN]).mean, None);
     }
 
     #[test]
     fn pearson_over_pairwise_complete_rows() {
-        let a = [Some(1.0), Some(2.0), Some(3.0), None];
-        let b = [Some(2.0), Some(4.0), Some(6.0), Some(100.0)];
+        let a = [1.0, 2.0, 3.0, f64::NAN];
+        let b = [2.0, 4.0, 6.0, 100.0];
         assert!(close(pearson(&a, &b), 1.0));
-        let c = [Some(3.0), Some(2.0), Some(1.0), Some(0.0)];
+        let c = [3.0, 2.0, 1.0, 0.0];
         assert!(close(pearson(&a, &c), -1.0));
-        assert_eq!(
-            pearson(&[Some(1.0), Some(1.0)], &[Some(1.0), Some(2.0)]),
-            None
+        assert_eq!(pearson(&[1.0, 1.0], &[1.0, 2.0]), None);
+        // Without missing values: the one-pass path agrees with the definition.
+        let x: Vec<f64> = (0..1000)
+            .map(|i| (i as f64 * 0.7).sin() * 3.0 + 1e6)
+            .collect();
+        let y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v * 2.0 + (i % 7) as f64)
+            .collect();
+        let (mx, my) = (
+            x.iter().sum::<f64>() / 1000.0,
+            y.iter().sum::<f64>() / 1000.0,
         );
+        let cov: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
+        let vx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
+        let vy: f64 = y.iter().map(|b| (b - my) * (b - my)).sum();
+        assert!(close(pearson(&x, &y), cov / (vx * vy).sqrt()));
     }
 
     #[test]
@@ -231,7 +292,7 @@ mod tests {
             names: vec!["n".into(), "t".into()],
             columns: vec![
                 Column::Integer(vec![Some(1), Some(2), None]),
-                Column::Text(vec![Some("a".into()), Some("b".into()), Some("a".into())]),
+                Column::Text([Some("a"), Some("b"), Some("a")].into_iter().collect()),
             ],
         };
         let s = statistics(&table);

@@ -1,16 +1,96 @@
 //! An in-memory table of typed columns, with missing values, as the loaders build it.
+//! Compact on purpose: a million-row table must fit well under the memory pandas needs.
+//! Floats mark a missing value with NaN (as pandas does, so a NaN in the data is missing
+//! too); text is dictionary-encoded, since analysed text columns are mostly categories.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-/// A column's values; `None` is a missing value.
+/// A column's values; `None` (NaN for floats) is a missing value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column {
     Integer(Vec<Option<i64>>),
-    Float(Vec<Option<f64>>),
+    Float(Vec<f64>),
     Boolean(Vec<Option<bool>>),
     /// Microseconds since the Unix epoch, UTC.
     DateTime(Vec<Option<i64>>),
-    Text(Vec<Option<String>>),
+    Text(Text),
+}
+
+/// Dictionary-encoded text: each row's code indexes `values`; `Text::MISSING` is missing.
+#[derive(Debug, Clone, Default)]
+pub struct Text {
+    pub codes: Vec<u32>,
+    pub values: Vec<String>,
+    index: HashMap<String, u32, foldhash::fast::RandomState>,
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Text {
+    pub const MISSING: u32 = u32::MAX;
+
+    pub fn push(&mut self, value: Option<&str>) {
+        if self.index.len() != self.values.len() {
+            // Sealed earlier: rebuild the lookup so the dictionary stays free of repeats.
+            self.index = (0..)
+                .zip(&self.values)
+                .map(|(c, v)| (v.clone(), c))
+                .collect();
+        }
+        let code = match value {
+            None => Self::MISSING,
+            Some(v) => match self.index.get(v) {
+                Some(&code) => code,
+                None => {
+                    let code = self.values.len() as u32;
+                    self.values.push(v.to_owned());
+                    self.index.insert(v.to_owned(), code);
+                    code
+                }
+            },
+        };
+        self.codes.push(code);
+    }
+
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let code = *self.codes.get(row)?;
+        self.values.get(code as usize).map(String::as_str)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        self.codes
+            .iter()
+            .map(|&c| self.values.get(c as usize).map(String::as_str))
+    }
+
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// Drops the lookup table once the column is complete (it doubles the dictionary).
+    pub fn sealed(mut self) -> Self {
+        self.index = HashMap::default();
+        self
+    }
+}
+
+impl<'a> FromIterator<Option<&'a str>> for Text {
+    fn from_iter<I: IntoIterator<Item = Option<&'a str>>>(items: I) -> Self {
+        let mut text = Text::default();
+        items.into_iter().for_each(|v| text.push(v));
+        text.sealed()
+    }
 }
 
 /// A column's type, as reports name it.
@@ -51,17 +131,20 @@ impl Column {
     pub fn missing(&self) -> usize {
         match self {
             Column::Integer(v) | Column::DateTime(v) => v.iter().filter(|x| x.is_none()).count(),
-            Column::Float(v) => v.iter().filter(|x| x.is_none()).count(),
+            Column::Float(v) => v.iter().filter(|x| x.is_nan()).count(),
             Column::Boolean(v) => v.iter().filter(|x| x.is_none()).count(),
-            Column::Text(v) => v.iter().filter(|x| x.is_none()).count(),
+            Column::Text(v) => v.codes.iter().filter(|&&c| c == Text::MISSING).count(),
         }
     }
 
-    /// Numeric columns as floats (integers widened); None for other types.
-    pub fn as_f64(&self) -> Option<Vec<Option<f64>>> {
+    /// Numeric columns as floats, NaN where missing (integers widened, floats borrowed);
+    /// None for other types.
+    pub fn as_f64(&self) -> Option<Cow<'_, [f64]>> {
         match self {
-            Column::Float(v) => Some(v.clone()),
-            Column::Integer(v) => Some(v.iter().map(|x| x.map(|i| i as f64)).collect()),
+            Column::Float(v) => Some(Cow::Borrowed(v)),
+            Column::Integer(v) => Some(Cow::Owned(
+                v.iter().map(|x| x.map_or(f64::NAN, |i| i as f64)).collect(),
+            )),
             _ => None,
         }
     }
@@ -95,6 +178,15 @@ impl Table {
             .iter()
             .cloned()
             .zip(self.columns.iter().map(Column::kind))
+            .collect()
+    }
+
+    /// The numeric columns as floats (NaN where missing), in table order.
+    pub fn numeric(&self) -> Vec<(&str, Cow<'_, [f64]>)> {
+        self.names
+            .iter()
+            .zip(&self.columns)
+            .filter_map(|(n, c)| c.as_f64().map(|v| (n.as_str(), v)))
             .collect()
     }
 }

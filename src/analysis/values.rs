@@ -10,7 +10,13 @@ pub const MISSING: &[&str] = &[
 ];
 
 pub fn is_missing(cell: &str) -> bool {
-    MISSING.contains(&cell.trim())
+    let cell = cell.trim();
+    // Most cells are numbers: no marker starts with a digit, '.' or '+'.
+    match cell.as_bytes().first() {
+        None => true,
+        Some(b'0'..=b'9' | b'.' | b'+') => false,
+        Some(_) => MISSING.contains(&cell),
+    }
 }
 
 pub fn parse_integer(cell: &str) -> Option<i64> {
@@ -19,17 +25,10 @@ pub fn parse_integer(cell: &str) -> Option<i64> {
     cell.parse::<i64>().ok()
 }
 
+/// Decimal and scientific notation, "inf" and "infinity" (as pandas); never NaN, since the
+/// NaN words are missing values.
 pub fn parse_float(cell: &str) -> Option<f64> {
-    let cell = cell.trim();
-    let lower = cell.to_ascii_lowercase();
-    // Rust accepts "inf" and "infinity"; so does pandas. Words like "nan" are missing values.
-    if lower
-        .chars()
-        .any(|c| c.is_ascii_alphabetic() && c != 'e' && !"infty".contains(c))
-    {
-        return None;
-    }
-    cell.parse::<f64>().ok()
+    cell.trim().parse::<f64>().ok().filter(|v| !v.is_nan())
 }
 
 pub fn parse_boolean(cell: &str) -> Option<bool> {
@@ -89,6 +88,8 @@ mod tests {
         assert_eq!(parse_float("4.5e3"), Some(4500.0));
         assert_eq!(parse_float("-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_float("12abc"), None);
+        assert_eq!(parse_float("NAN"), None);
+        assert_eq!(parse_float("Infinity"), Some(f64::INFINITY));
         assert_eq!(parse_boolean("True"), Some(true));
         assert_eq!(parse_boolean("yes"), None);
         assert_eq!(parse_datetime("1970-01-02"), Some(86_400_000_000));

@@ -12,7 +12,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::errors::{blocking, non_retryable, retryable};
 use super::faults::Faults;
 use crate::analysis::access::FilePolicy;
-use crate::analysis::columnar::{read_parquet, write_parquet};
+use crate::analysis::columnar::{read_copy, read_parquet, write_copy};
 use crate::analysis::load::{LoadError, load_delimited, load_json, load_json_lines};
 use crate::analysis::report::{AnalysisType, analyse, visualize};
 use crate::analysis::spreadsheet::load_xlsx;
@@ -22,8 +22,8 @@ use crate::workflows::steps::attempted;
 /// Analysis output lands in `<data_dir>/analysis/<workflow id>/`.
 pub const ANALYSIS_FOLDER: &str = "analysis";
 const INVALID: &str = "InvalidDataFile";
-const TABLE_FILE: &str = "table.parquet";
-const CLUSTERS_FILE: &str = "clusters.parquet";
+const TABLE_FILE: &str = "table.arrow";
+const CLUSTERS_FILE: &str = "clusters.arrow";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileCheck {
@@ -42,7 +42,7 @@ pub struct LoadRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Loaded {
-    /// The columnar copy (Parquet).
+    /// The columnar copy (an Arrow IPC file).
     pub table_path: String,
     pub schema: Vec<(String, ColumnType)>,
     pub rows: u64,
@@ -173,7 +173,7 @@ impl DataActivities {
             let table = load_file(&path, request.sheet.as_deref())
                 .map_err(|e| non_retryable(INVALID, e.0))?;
             let table_path = folder.join(TABLE_FILE);
-            write_parquet(&table, &table_path).map_err(retryable)?;
+            write_copy(&table, &table_path).map_err(retryable)?;
             Ok(Loaded {
                 table_path: table_path.to_string_lossy().into_owned(),
                 schema: table.schema(),
@@ -196,7 +196,7 @@ impl DataActivities {
             let kind = AnalysisType::parse(&request.analysis_type)
                 .map_err(|e| non_retryable(INVALID, e))?;
             let table_path = PathBuf::from(&request.table_path);
-            let table = read_parquet(&table_path).map_err(|e| retryable(e.0))?;
+            let table = read_copy(&table_path).map_err(|e| retryable(e.0))?;
             let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
             let analysis = analyse(&table, kind, &request.columns, clusters)
                 .map_err(|e| non_retryable(INVALID, e))?;
@@ -206,12 +206,12 @@ impl DataActivities {
                     names: vec!["label".into(), "pc1".into(), "pc2".into()],
                     columns: vec![
                         Column::Integer(found.labels.iter().map(|l| Some(i64::from(*l))).collect()),
-                        Column::Float(found.projected.iter().map(|p| Some(p[0])).collect()),
-                        Column::Float(found.projected.iter().map(|p| Some(p[1])).collect()),
+                        Column::Float(found.projected.iter().map(|p| p[0]).collect()),
+                        Column::Float(found.projected.iter().map(|p| p[1]).collect()),
                     ],
                 };
                 let folder = table_path.parent().unwrap_or(Path::new("."));
-                write_parquet(&positions, &folder.join(CLUSTERS_FILE)).map_err(retryable)?;
+                write_copy(&positions, &folder.join(CLUSTERS_FILE)).map_err(retryable)?;
             }
             Ok(Analysed {
                 results: analysis.results,
@@ -231,20 +231,18 @@ impl DataActivities {
         blocking(move || {
             let table_path = PathBuf::from(&request.table_path);
             let folder = table_path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            let table = read_parquet(&table_path).map_err(|e| retryable(e.0))?;
+            let table = read_copy(&table_path).map_err(|e| retryable(e.0))?;
             let positions = folder.join(CLUSTERS_FILE);
             let clusters = if positions.exists() && request.results.get("clustering").is_some() {
-                let t = read_parquet(&positions).map_err(|e| retryable(e.0))?;
+                let t = read_copy(&positions).map_err(|e| retryable(e.0))?;
                 let labels: Vec<u32> = match &t.columns[0] {
                     Column::Integer(v) => v.iter().map(|l| l.unwrap_or(0) as u32).collect(),
                     _ => Vec::new(),
                 };
                 let projected: Vec<[f64; 2]> = match (&t.columns[1], &t.columns[2]) {
-                    (Column::Float(a), Column::Float(b)) => a
-                        .iter()
-                        .zip(b)
-                        .map(|(x, y)| [x.unwrap_or(0.0), y.unwrap_or(0.0)])
-                        .collect(),
+                    (Column::Float(a), Column::Float(b)) => {
+                        a.iter().zip(b).map(|(x, y)| [*x, *y]).collect()
+                    }
                     _ => Vec::new(),
                 };
                 Some((projected, labels))

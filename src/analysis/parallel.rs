@@ -1,0 +1,42 @@
+//! The heavy passes of an analysis spread over the machine's cores with scoped threads
+//! (no thread pool to configure or leak): results come back in input order, so they never
+//! depend on thread timing.
+
+/// How many threads the heavy passes use: the machine's cores, at most 8.
+pub fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+}
+
+/// `f` over every item, on up to `threads()` threads, results in item order.
+pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let per_thread = items.len().div_ceil(threads()).max(1);
+    if items.len() <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keeps_order() {
+        let items: Vec<u32> = (0..1000).collect();
+        assert_eq!(
+            super::map(&items, |x| x * 2),
+            (0..1000).map(|x| x * 2).collect::<Vec<_>>()
+        );
+        assert!(super::map(&[] as &[u32], |x| *x).is_empty());
+    }
+}
