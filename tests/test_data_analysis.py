@@ -104,6 +104,82 @@ async def test_json_and_json_lines(worker_client: Client, worker_data_dir: Path)
         assert types == {"a": "integer", "b": "float", "when": "datetime"}
 
 
+async def test_xlsx_first_and_named_sheet(worker_client: Client, worker_data_dir: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "notes"
+    first.append(["word"])
+    first.append(["hello"])
+    data = book.create_sheet("data")
+    data.append(["x", "y", "label"])
+    for i in range(30):
+        data.append([i, i * 2.5, ["a", "b", None][i % 3]])
+    path = worker_data_dir / "book.XLSX"
+    book.save(path)
+    result = await run(worker_client, DataAnalysisRequest(str(path), "statistics"))
+    assert result.success, result.error
+    assert result.results is not None
+    assert dict(result.results["column_types"]) == {"word": "text"}
+    result = await run(
+        worker_client, DataAnalysisRequest(str(path), "full", sheet="data", n_clusters=2)
+    )
+    assert result.success, result.error
+    assert result.results is not None
+    r = result.results
+    assert dict(r["column_types"]) == {"x": "integer", "y": "float", "label": "text"}
+    assert dict(r["missing_values"])["label"] == 10
+    stats = dict((name, s) for name, s in r["statistics"])
+    assert stats["y"]["mean"] == pytest.approx(pystats.fmean(i * 2.5 for i in range(30)))
+    assert sum(r["clustering"]["sizes"]) == 30
+    result = await run(worker_client, DataAnalysisRequest(str(path), "statistics", sheet="nope"))
+    assert result.error is not None and "nope" in result.error and "data" in result.error
+
+
+async def test_parquet_input_and_the_arrow_copy(
+    worker_client: Client, worker_data_dir: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.ipc
+    import pyarrow.parquet as pq
+
+    n = 2000
+    table = pa.table(
+        {
+            "small": pa.array([i % 100 for i in range(n)], pa.int32()),
+            "value": pa.array([None if i % 10 == 0 else i / 4 for i in range(n)], pa.float64()),
+            "flag": pa.array([i % 2 == 0 for i in range(n)]),
+            "city": pa.array([["oslo", "lima", None][i % 3] for i in range(n)]),
+        }
+    )
+    path = worker_data_dir / "input.parquet"
+    pq.write_table(table, path)
+    result = await run(worker_client, DataAnalysisRequest(str(path), "full"))
+    assert result.success, result.error
+    assert result.results is not None and result.output_path is not None
+    r = result.results
+    assert dict(r["column_types"]) == {
+        "small": "integer",
+        "value": "float",
+        "flag": "boolean",
+        "city": "text",
+    }
+    assert dict(r["missing_values"]) == {"small": 0, "value": 200, "flag": 0, "city": 666}
+    present = [i / 4 for i in range(n) if i % 10 != 0]
+    stats = dict((name, s) for name, s in r["statistics"])
+    assert stats["value"]["count"] == len(present)
+    assert stats["value"]["mean"] == pytest.approx(pystats.fmean(present), rel=1e-12)
+    assert r["clustering"]["rows_used"] == len(present)
+    # The columnar copy the later steps read is a plain Arrow file any Arrow reader opens.
+    with pa.memory_map(str(Path(result.output_path) / "table.arrow")) as source:
+        copy = pyarrow.ipc.open_file(source).read_all()
+    assert copy.column_names == ["small", "value", "flag", "city"]
+    assert copy.column("value").to_pylist() == table.column("value").to_pylist()
+    assert copy.column("city").to_pylist() == table.column("city").to_pylist()
+
+
 @pytest.mark.parametrize(
     ("content", "says"),
     [
