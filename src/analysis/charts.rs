@@ -10,11 +10,9 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::chart_data::{BoxStats, Histogram, Scatter, extent};
 use crate::files::{encode_png, write_atomically};
 
-pub const HISTOGRAM_BINS: usize = 30;
-/// Points drawn at most in a scatter; a larger column is sampled evenly.
-pub const MAX_POINTS: usize = 10_000;
 const SIZE: (u32, u32) = (800, 600);
 const FONT: &str = "sans-serif";
 
@@ -48,24 +46,6 @@ fn draw(
     write_atomically(folder, name, &png).map_err(|e| format!("cannot write {name}: {e}"))
 }
 
-/// The range of the finite values (missing ones are NaN); (0, 1) when there are none.
-fn extent(values: &[f64]) -> (f64, f64) {
-    let (lo, hi) = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(*v), hi.max(*v))
-        });
-    if !lo.is_finite() {
-        return (0.0, 1.0);
-    }
-    if lo == hi {
-        (lo - 0.5, hi + 0.5)
-    } else {
-        (lo, hi)
-    }
-}
-
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -91,78 +71,27 @@ fn frame<'a, 'b>(
         .map_err(err)
 }
 
-/// Evenly spaced indices, at most `limit` of them.
-fn sample(n: usize, limit: usize) -> impl Iterator<Item = usize> {
-    let step = n.div_ceil(limit).max(1);
-    (0..n).step_by(step)
-}
-
-pub fn histogram(
-    folder: &Path,
-    file: &str,
-    column: &str,
-    values: &[f64],
-) -> Result<PathBuf, String> {
-    let (lo, hi) = extent(values);
-    let width = (hi - lo) / HISTOGRAM_BINS as f64;
-    let mut counts = [0u64; HISTOGRAM_BINS];
-    for v in values.iter().filter(|v| v.is_finite()) {
-        counts[(((v - lo) / width) as usize).min(HISTOGRAM_BINS - 1)] += 1;
-    }
-    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.05;
-    let title = format!("Histogram of {column}");
+pub fn histogram(folder: &Path, file: &str, h: &Histogram) -> Result<PathBuf, String> {
+    let (lo, hi) = (h.low, h.high);
+    let width = (hi - lo) / h.counts.len().max(1) as f64;
+    let top = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.05;
+    let title = format!("Histogram of {}", h.column);
     draw(folder, file, &title, |area| {
         let mut chart = frame(area, &title, lo..hi, 0.0..top, (45, 70))?;
         chart
             .configure_mesh()
-            .x_desc(column)
+            .x_desc(&h.column)
             .y_desc("Frequency")
             .draw()
             .map_err(err)?;
         chart
-            .draw_series(counts.iter().enumerate().map(|(i, c)| {
+            .draw_series(h.counts.iter().enumerate().map(|(i, c)| {
                 let x0 = lo + i as f64 * width;
                 Rectangle::new([(x0, 0.0), (x0 + width, *c as f64)], BLUE.mix(0.7).filled())
             }))
             .map_err(err)?;
         Ok(())
     })
-}
-
-/// What a box plot draws of one column.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BoxStats {
-    pub q1: f64,
-    pub median: f64,
-    pub q3: f64,
-    /// The whiskers: the furthest values within 1.5 IQR of the box.
-    pub low: f64,
-    pub high: f64,
-}
-
-impl BoxStats {
-    /// From the column's quartiles; one pass over the values finds the whiskers.
-    pub fn new(values: &[f64], (q1, median, q3): (f64, f64, f64)) -> Self {
-        let iqr = q3 - q1;
-        let (reach_low, reach_high) = (q1 - 1.5 * iqr, q3 + 1.5 * iqr);
-        let (low, high) =
-            values
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold((q1, q3), |(low, high), &v| {
-                    (
-                        if v >= reach_low { low.min(v) } else { low },
-                        if v <= reach_high { high.max(v) } else { high },
-                    )
-                });
-        BoxStats {
-            q1,
-            median,
-            q3,
-            low,
-            high,
-        }
-    }
 }
 
 /// One box per column: quartiles, median, whiskers at the furthest values within 1.5 IQR.
@@ -172,7 +101,7 @@ pub fn box_plots(
     columns: &[(String, BoxStats)],
 ) -> Result<PathBuf, String> {
     let ends: Vec<f64> = columns.iter().flat_map(|(_, b)| [b.low, b.high]).collect();
-    let (lo, hi) = extent(&ends);
+    let (lo, hi) = extent(ends.into_iter());
     let pad = (hi - lo) * 0.05;
     let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
     draw(folder, file, "Box plots", |area| {
@@ -283,43 +212,33 @@ pub fn heatmap(
     })
 }
 
-pub fn scatter(
-    folder: &Path,
-    file: &str,
-    (x_name, xs): (&str, &[f64]),
-    (y_name, ys): (&str, &[f64]),
-) -> Result<PathBuf, String> {
-    let (x0, x1) = extent(xs);
-    let (y0, y1) = extent(ys);
-    let title = format!("{y_name} against {x_name}");
+pub fn scatter(folder: &Path, file: &str, s: &Scatter) -> Result<PathBuf, String> {
+    let (x0, x1) = extent(s.points.iter().map(|p| p[0]));
+    let (y0, y1) = extent(s.points.iter().map(|p| p[1]));
+    let title = format!("{} against {}", s.y, s.x);
     draw(folder, file, &title, |area| {
         let mut chart = frame(area, &title, x0..x1, y0..y1, (45, 70))?;
         chart
             .configure_mesh()
-            .x_desc(x_name)
-            .y_desc(y_name)
+            .x_desc(&s.x)
+            .y_desc(&s.y)
             .draw()
             .map_err(err)?;
         chart
             .draw_series(
-                sample(xs.len().min(ys.len()), MAX_POINTS)
-                    .filter(|&i| xs[i].is_finite() && ys[i].is_finite())
-                    .map(|i| Circle::new((xs[i], ys[i]), 2, BLUE.mix(0.5).filled())),
+                s.points
+                    .iter()
+                    .map(|p| Circle::new((p[0], p[1]), 2, BLUE.mix(0.5).filled())),
             )
             .map_err(err)?;
         Ok(())
     })
 }
 
-pub fn clusters(
-    folder: &Path,
-    file: &str,
-    projected: &[[f64; 2]],
-    labels: &[u32],
-) -> Result<PathBuf, String> {
-    let shown: Vec<usize> = sample(projected.len(), MAX_POINTS).collect();
-    let (x0, x1) = extent(&shown.iter().map(|&i| projected[i][0]).collect::<Vec<_>>());
-    let (y0, y1) = extent(&shown.iter().map(|&i| projected[i][1]).collect::<Vec<_>>());
+/// Clustered rows on the principal components, coloured by cluster.
+pub fn clusters(folder: &Path, file: &str, points: &[([f64; 2], u32)]) -> Result<PathBuf, String> {
+    let (x0, x1) = extent(points.iter().map(|p| p.0[0]));
+    let (y0, y1) = extent(points.iter().map(|p| p.0[1]));
     let title = "K-means Clustering Results";
     draw(folder, file, title, |area| {
         let mut chart = frame(area, title, x0..x1, y0..y1, (45, 70))?;
@@ -330,13 +249,9 @@ pub fn clusters(
             .draw()
             .map_err(err)?;
         chart
-            .draw_series(shown.iter().map(|&i| {
-                let colour = Palette99::pick(labels.get(i).copied().unwrap_or(0) as usize);
-                Circle::new(
-                    (projected[i][0], projected[i][1]),
-                    2,
-                    colour.mix(0.7).filled(),
-                )
+            .draw_series(points.iter().map(|([x, y], label)| {
+                let colour = Palette99::pick(*label as usize);
+                Circle::new((*x, *y), 2, colour.mix(0.7).filled())
             }))
             .map_err(err)?;
         Ok(())
@@ -359,8 +274,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a: Vec<f64> = (0..500).map(|i| (i as f64 * 0.37).sin() * 10.0).collect();
         let b: Vec<f64> = a.iter().map(|v| v * 2.0 + 1.0).collect();
+        let points: Vec<[f64; 2]> = a.iter().zip(&b).map(|(x, y)| [*x, *y]).collect();
         let made = [
-            histogram(dir.path(), "h.png", "a", &a).unwrap(),
+            histogram(dir.path(), "h.png", &Histogram::of("a", &a)).unwrap(),
             box_plots(
                 dir.path(),
                 "b.png",
@@ -377,29 +293,28 @@ mod tests {
                 &[vec![Some(1.0), Some(1.0)], vec![Some(1.0), None]],
             )
             .unwrap(),
-            scatter(dir.path(), "s.png", ("a", &a), ("b", &b)).unwrap(),
+            scatter(
+                dir.path(),
+                "s.png",
+                &Scatter {
+                    x: "a".into(),
+                    y: "b".into(),
+                    points: points.clone(),
+                },
+            )
+            .unwrap(),
             clusters(
                 dir.path(),
                 "k.png",
-                &a.iter().zip(&b).map(|(x, y)| [*x, *y]).collect::<Vec<_>>(),
-                &[0, 1, 2],
+                &points
+                    .iter()
+                    .map(|p| (*p, (p[0] > 0.0) as u32))
+                    .collect::<Vec<_>>(),
             )
             .unwrap(),
         ];
         assert!(made.iter().all(|p| is_png_of_size(p)));
-        // A constant column still draws, and so does one with missing values.
-        histogram(dir.path(), "flat.png", "c", &[3.0; 10]).unwrap();
-        histogram(dir.path(), "gaps.png", "c", &[f64::NAN, 1.0, 2.0]).unwrap();
-    }
-
-    #[test]
-    fn whiskers_stop_within_reach() {
-        let values = [1.0, 2.0, 3.0, 4.0, 5.0, 100.0, f64::NAN];
-        let b = BoxStats::new(&values, (2.0, 3.0, 4.0));
-        assert_eq!(
-            (b.low, b.high),
-            (1.0, 5.0),
-            "100 is an outlier, NaN is missing"
-        );
+        // A constant column still draws.
+        histogram(dir.path(), "flat.png", &Histogram::of("c", &[3.0; 10])).unwrap();
     }
 }

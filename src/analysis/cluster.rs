@@ -103,6 +103,7 @@ fn standardize(columns: &[Cow<'_, [f64]>]) -> Scaled {
 }
 
 /// Squared Euclidean distance, in four lanes so the compiler can vectorize it.
+#[inline(always)]
 fn distance2(a: &[f64], b: &[f64]) -> f64 {
     let mut lanes = [0.0f64; 4];
     let (mut xs, mut ys) = (a.chunks_exact(4), b.chunks_exact(4));
@@ -122,6 +123,7 @@ fn distance2(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// The index of the nearest centre and its squared distance.
+#[inline(always)]
 fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
     for (i, c) in centres.chunks_exact(dims).enumerate() {
@@ -133,6 +135,7 @@ fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64) {
     best
 }
 
+#[inline(always)]
 fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
     let dims = x.dims;
     let point = |i: usize| &x.data[i * dims..(i + 1) * dims];
@@ -171,6 +174,7 @@ struct Assignment {
 }
 
 /// One assignment pass over all points: each point's nearest centre into `labels`.
+#[inline(always)]
 fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignment {
     let dims = x.dims;
     let mut found = Assignment {
@@ -193,6 +197,7 @@ fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignme
 }
 
 /// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations).
+#[inline(always)]
 fn lloyd(
     x: &Scaled,
     k: usize,
@@ -279,15 +284,20 @@ fn silhouette(
     let lanes: Vec<usize> = (0..parallel::threads()).collect();
     let step = lanes.len();
     let partial = parallel::map(&lanes, |&lane| {
-        let mut sums = vec![0.0; n * k];
-        for i in (lane..n).step_by(step) {
-            for j in i + 1..n {
-                let d = distance2(point(i), point(j)).sqrt();
-                sums[i * k + own[j]] += d;
-                sums[j * k + own[i]] += d;
-            }
-        }
-        sums
+        parallel::vectorized(
+            #[inline(always)]
+            || {
+                let mut sums = vec![0.0; n * k];
+                for i in (lane..n).step_by(step) {
+                    for j in i + 1..n {
+                        let d = distance2(point(i), point(j)).sqrt();
+                        sums[i * k + own[j]] += d;
+                        sums[j * k + own[i]] += d;
+                    }
+                }
+                sums
+            },
+        )
     });
     let mut sums = vec![0.0; n * k];
     for part in partial {
@@ -425,7 +435,12 @@ pub fn cluster(
     // the answer still depends on the seed alone.
     let mut rng = fastrand::Rng::with_seed(options.seed);
     let seeds: Vec<u64> = (0..options.restarts.max(1)).map(|_| rng.u64(..)).collect();
-    let runs = parallel::map(&seeds, |&seed| lloyd(&x, k, options, seed, threshold));
+    let runs = parallel::map(&seeds, |&seed| {
+        parallel::vectorized(
+            #[inline(always)]
+            || lloyd(&x, k, options, seed, threshold),
+        )
+    });
     // The lowest inertia wins; ties go to the earlier restart.
     let (centres, labels, inertia, iterations) = runs
         .into_iter()

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod builder;
+pub mod chart_data;
 pub mod charts;
 pub mod cluster;
 pub mod columnar;

@@ -5,12 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use std::borrow::Cow;
-
-use super::charts::{self, BoxStats};
-use super::cluster::{ClusterOptions, Clustering, cluster};
+use super::chart_data::{ChartData, MAX_CHART_COLUMNS};
+use super::charts;
+use super::cluster::{ClusterOptions, cluster};
 use super::parallel;
-use super::stats::{correlation, statistics, summarize};
+use super::stats::{correlation, statistics};
 use super::table::Table;
 use crate::files::write_atomically;
 
@@ -21,8 +20,6 @@ pub const ANALYSIS_TYPES: &[&str] = &[
     "visualization",
     "full",
 ];
-/// Charts are drawn for at most this many numeric columns (histograms, box plots, heatmap).
-pub const MAX_CHART_COLUMNS: usize = 12;
 /// Results describe at most this many columns, so they stay small enough for a workflow result.
 pub const MAX_RESULT_COLUMNS: usize = 200;
 
@@ -57,11 +54,12 @@ impl AnalysisType {
     }
 }
 
-/// Everything one analysis computed; `results` is what the workflow returns.
+/// Everything one analysis computed: `results` is what the workflow returns, `charts` what
+/// the charts step draws.
 #[derive(Debug)]
 pub struct Analysis {
     pub results: Value,
-    pub clustering: Option<Clustering>,
+    pub charts: ChartData,
 }
 
 fn limited<T>(items: Vec<T>) -> Vec<T> {
@@ -86,9 +84,11 @@ pub fn analyse(
         "statistics": limited(stats.numeric.clone()),
         "top_values": limited(stats.text.clone()),
     });
+    // The heatmap needs the matrix whatever the analysis type.
+    let matrix = correlation(table);
     if kind.has(AnalysisType::Correlation) {
-        let (names, matrix) = correlation(table);
-        results["correlation"] = json!({"columns": limited(names), "matrix": limited(matrix)});
+        results["correlation"] =
+            json!({"columns": limited(matrix.0.clone()), "matrix": limited(matrix.1.clone())});
     }
     let clustering = if kind.has(AnalysisType::Clustering) {
         let options = ClusterOptions {
@@ -101,10 +101,17 @@ pub fn analyse(
     } else {
         None
     };
-    Ok(Analysis {
-        results,
-        clustering,
-    })
+    let heatmap = (
+        matrix.0.into_iter().take(MAX_CHART_COLUMNS).collect(),
+        matrix
+            .1
+            .into_iter()
+            .take(MAX_CHART_COLUMNS)
+            .map(|row| row.into_iter().take(MAX_CHART_COLUMNS).collect())
+            .collect(),
+    );
+    let charts = ChartData::of(table, &stats.numeric, Some(heatmap), clustering.as_ref());
+    Ok(Analysis { results, charts })
 }
 
 /// The charts `visualize` draws, one job each.
@@ -116,17 +123,6 @@ enum Chart {
     Clusters,
 }
 
-/// A column's quartiles from the analysis' statistics, when they are there.
-fn given_quartiles(results: &Value, column: &str) -> Option<(f64, f64, f64)> {
-    let entry = results
-        .get("statistics")?
-        .as_array()?
-        .iter()
-        .find(|e| e.get(0).and_then(Value::as_str) == Some(column))?;
-    let q = |key: &str| entry.get(1)?.get(key)?.as_f64();
-    Some((q("25%")?, q("50%")?, q("75%")?))
-}
-
 fn safe_name(name: &str) -> String {
     name.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
@@ -136,79 +132,39 @@ fn safe_name(name: &str) -> String {
 
 /// Draws the charts into `folder`, writes `report.json` (the results and the chart files)
 /// and an `index.html` that shows them; returns the chart paths.
-/// `clusters` are each clustered row's position on the principal components and its label.
-pub fn visualize(
-    table: &Table,
-    results: &Value,
-    clusters: Option<(&[[f64; 2]], &[u32])>,
-    folder: &Path,
-) -> Result<Vec<PathBuf>, String> {
-    let numeric: Vec<(&str, Cow<'_, [f64]>)> = table
-        .numeric()
-        .into_iter()
-        .take(MAX_CHART_COLUMNS)
-        .collect();
-    let mut jobs: Vec<Chart> = (0..numeric.len()).map(Chart::Histogram).collect();
-    if !numeric.is_empty() {
+pub fn visualize(data: &ChartData, results: &Value, folder: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut jobs: Vec<Chart> = (0..data.histograms.len()).map(Chart::Histogram).collect();
+    if !data.boxes.is_empty() {
         jobs.push(Chart::Boxes);
     }
-    if numeric.len() >= 2 {
-        jobs.extend([Chart::Heatmap, Chart::Scatter]);
+    if data.correlation.is_some() {
+        jobs.push(Chart::Heatmap);
     }
-    if clusters.is_some() {
+    if data.scatter.is_some() {
+        jobs.push(Chart::Scatter);
+    }
+    if data.clusters.is_some() {
         jobs.push(Chart::Clusters);
     }
     // The charts are independent: drawn on all cores, listed in this order.
     let charts_made = parallel::map(&jobs, |job| match job {
         Chart::Histogram(i) => {
-            let (name, values) = &numeric[*i];
-            let file = format!("histogram_{i:02}_{}.png", safe_name(name));
-            charts::histogram(folder, &file, name, values)
+            let h = &data.histograms[*i];
+            let file = format!("histogram_{i:02}_{}.png", safe_name(&h.column));
+            charts::histogram(folder, &file, h)
         }
-        Chart::Boxes => {
-            let boxes: Vec<(String, BoxStats)> = numeric
-                .iter()
-                .map(|(name, values)| {
-                    let quartiles = given_quartiles(results, name).unwrap_or_else(|| {
-                        let s = summarize(values);
-                        (
-                            s.q25.unwrap_or(0.0),
-                            s.q50.unwrap_or(0.0),
-                            s.q75.unwrap_or(0.0),
-                        )
-                    });
-                    ((*name).to_owned(), BoxStats::new(values, quartiles))
-                })
-                .collect();
-            charts::box_plots(folder, "box_plots.png", &boxes)
-        }
+        Chart::Boxes => charts::box_plots(folder, "box_plots.png", &data.boxes),
         Chart::Heatmap => {
-            // The analysis step computed the matrix already when it was asked for.
-            let given = results.get("correlation").and_then(|c| {
-                let names: Vec<String> = serde_json::from_value(c.get("columns")?.clone()).ok()?;
-                let matrix: Vec<Vec<Option<f64>>> =
-                    serde_json::from_value(c.get("matrix")?.clone()).ok()?;
-                Some((names, matrix))
-            });
-            let (names, matrix) = given.unwrap_or_else(|| correlation(table));
-            let n = names.len().min(MAX_CHART_COLUMNS);
-            let matrix: Vec<Vec<Option<f64>>> = matrix
-                .into_iter()
-                .take(n)
-                .map(|row| row.into_iter().take(n).collect())
-                .collect();
-            charts::heatmap(folder, "correlation_heatmap.png", &names[..n], &matrix)
+            let (names, matrix) = data.correlation.as_ref().ok_or("no correlation")?;
+            charts::heatmap(folder, "correlation_heatmap.png", names, matrix)
         }
-        // The first two numeric columns, over the rows where both are present.
-        Chart::Scatter => charts::scatter(
-            folder,
-            "scatter.png",
-            (numeric[0].0, &numeric[0].1),
-            (numeric[1].0, &numeric[1].1),
-        ),
+        Chart::Scatter => {
+            let scatter = data.scatter.as_ref().ok_or("no scatter")?;
+            charts::scatter(folder, "scatter.png", scatter)
+        }
         Chart::Clusters => {
-            let (projected, labels) = clusters.unwrap_or_default();
-            charts::clusters(folder, "clusters_pca.png", projected, labels)
+            let points = data.clusters.as_deref().unwrap_or_default();
+            charts::clusters(folder, "clusters_pca.png", points)
         }
     })
     .into_iter()
@@ -286,12 +242,7 @@ mod tests {
             serde_json::to_vec(r).unwrap().len() < 64 * 1024,
             "results stay small"
         );
-        let clustering = analysis.clustering.as_ref().unwrap();
-        let clusters = Some((
-            clustering.projected.as_slice(),
-            clustering.labels.as_slice(),
-        ));
-        let charts = visualize(&table(), &analysis.results, clusters, dir.path()).unwrap();
+        let charts = visualize(&analysis.charts, &analysis.results, dir.path()).unwrap();
         assert_eq!(
             charts.len(),
             2 + 1 + 1 + 1 + 1,

@@ -172,6 +172,9 @@ pub fn statistics(table: &Table) -> Statistics {
     }
 }
 
+/// Column names and, row by row, Pearson's r of each pair (None where undefined).
+pub type Correlation = (Vec<String>, Vec<Vec<Option<f64>>>);
+
 /// Pearson's r of two columns over the rows where both have a value (not NaN); None with
 /// fewer than two such rows or no variation.
 pub fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
@@ -216,7 +219,7 @@ fn pearson_complete(a: &[f64], b: &[f64], (mean_x, mean_y): (f64, f64)) -> Optio
 
 /// The correlation matrix of the numeric columns: (names, rows of r). Symmetric, so each
 /// pair is computed once, the pairs spread over the cores.
-pub fn correlation(table: &Table) -> (Vec<String>, Vec<Vec<Option<f64>>>) {
+pub fn correlation(table: &Table) -> Correlation {
     let numeric = table.numeric();
     let n = numeric.len();
     let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).collect();

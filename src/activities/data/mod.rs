@@ -12,18 +12,20 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::errors::{blocking, non_retryable, retryable};
 use super::faults::Faults;
 use crate::analysis::access::FilePolicy;
+use crate::analysis::chart_data::ChartData;
 use crate::analysis::columnar::{read_copy, read_parquet, write_copy};
 use crate::analysis::load::{LoadError, load_delimited, load_json, load_json_lines};
 use crate::analysis::report::{AnalysisType, analyse, visualize};
 use crate::analysis::spreadsheet::load_xlsx;
-use crate::analysis::table::{Column, ColumnType, Table};
+use crate::analysis::table::{ColumnType, Table};
+use crate::files::write_atomically;
 use crate::workflows::steps::attempted;
 
 /// Analysis output lands in `<data_dir>/analysis/<workflow id>/`.
 pub const ANALYSIS_FOLDER: &str = "analysis";
 const INVALID: &str = "InvalidDataFile";
 const TABLE_FILE: &str = "table.arrow";
-const CLUSTERS_FILE: &str = "clusters.arrow";
+const CHART_DATA_FILE: &str = "chart_data.json";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileCheck {
@@ -200,19 +202,13 @@ impl DataActivities {
             let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
             let analysis = analyse(&table, kind, &request.columns, clusters)
                 .map_err(|e| non_retryable(INVALID, e))?;
-            if let Some(found) = &analysis.clustering {
-                // Row positions for the cluster chart, next to the table.
-                let positions = Table {
-                    names: vec!["label".into(), "pc1".into(), "pc2".into()],
-                    columns: vec![
-                        Column::Integer(found.labels.iter().map(|l| Some(i64::from(*l))).collect()),
-                        Column::Float(found.projected.iter().map(|p| p[0]).collect()),
-                        Column::Float(found.projected.iter().map(|p| p[1]).collect()),
-                    ],
-                };
-                let folder = table_path.parent().unwrap_or(Path::new("."));
-                write_copy(&positions, &folder.join(CLUSTERS_FILE)).map_err(retryable)?;
-            }
+            drop(table);
+            // What the charts show, next to the table, so the charts step needs no table.
+            let folder = table_path.parent().unwrap_or(Path::new("."));
+            let charts =
+                serde_json::to_vec(&analysis.charts).map_err(|e| retryable(e.to_string()))?;
+            write_atomically(folder, CHART_DATA_FILE, &charts)
+                .map_err(|e| retryable(format!("cannot write {CHART_DATA_FILE}: {e}")))?;
             Ok(Analysed {
                 results: analysis.results,
                 attempt,
@@ -231,31 +227,12 @@ impl DataActivities {
         blocking(move || {
             let table_path = PathBuf::from(&request.table_path);
             let folder = table_path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            let table = read_copy(&table_path).map_err(|e| retryable(e.0))?;
-            let positions = folder.join(CLUSTERS_FILE);
-            let clusters = if positions.exists() && request.results.get("clustering").is_some() {
-                let t = read_copy(&positions).map_err(|e| retryable(e.0))?;
-                let labels: Vec<u32> = match &t.columns[0] {
-                    Column::Integer(v) => v.iter().map(|l| l.unwrap_or(0) as u32).collect(),
-                    _ => Vec::new(),
-                };
-                let projected: Vec<[f64; 2]> = match (&t.columns[1], &t.columns[2]) {
-                    (Column::Float(a), Column::Float(b)) => {
-                        a.iter().zip(b).map(|(x, y)| [*x, *y]).collect()
-                    }
-                    _ => Vec::new(),
-                };
-                Some((projected, labels))
-            } else {
-                None
-            };
-            let charts = visualize(
-                &table,
-                &request.results,
-                clusters.as_ref().map(|(p, l)| (p.as_slice(), l.as_slice())),
-                &folder,
-            )
-            .map_err(retryable)?;
+            let data = std::fs::read(folder.join(CHART_DATA_FILE)).map_err(|e| {
+                retryable(format!("{}: {e}", folder.join(CHART_DATA_FILE).display()))
+            })?;
+            let data: ChartData =
+                serde_json::from_slice(&data).map_err(|e| retryable(e.to_string()))?;
+            let charts = visualize(&data, &request.results, &folder).map_err(retryable)?;
             Ok(Charted {
                 output_path: folder.to_string_lossy().into_owned(),
                 charts: charts

@@ -1,0 +1,227 @@
+//! What the charts show, computed by the analysis step while it has the table in memory,
+//! and small (bins, quartiles, at most `MAX_POINTS` sampled points per scatter): the charts
+//! step draws from this alone and never reads the table again.
+
+use serde::{Deserialize, Serialize};
+
+use super::cluster::Clustering;
+use super::parallel;
+use super::stats::{Correlation, NumericSummary, summarize};
+use super::table::Table;
+
+pub const HISTOGRAM_BINS: usize = 30;
+/// Points drawn at most in a scatter; a larger column is sampled evenly.
+pub const MAX_POINTS: usize = 10_000;
+/// Charts are drawn for at most this many numeric columns (histograms, box plots, heatmap).
+pub const MAX_CHART_COLUMNS: usize = 12;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub column: String,
+    /// The range of the finite values, split into `HISTOGRAM_BINS` equal bins.
+    pub low: f64,
+    pub high: f64,
+    pub counts: Vec<u64>,
+}
+
+/// What a box plot draws of one column.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BoxStats {
+    pub q1: f64,
+    pub median: f64,
+    pub q3: f64,
+    /// The whiskers: the furthest values within 1.5 IQR of the box.
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scatter {
+    pub x: String,
+    pub y: String,
+    pub points: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChartData {
+    pub histograms: Vec<Histogram>,
+    pub boxes: Vec<(String, BoxStats)>,
+    /// Column names and Pearson's r, for the heatmap.
+    pub correlation: Option<Correlation>,
+    /// The first two numeric columns, over the rows where both are present.
+    pub scatter: Option<Scatter>,
+    /// Clustered rows on the two principal components, with their cluster.
+    pub clusters: Option<Vec<([f64; 2], u32)>>,
+}
+
+/// The range of the finite values (missing ones are NaN); (0, 1) when there are none, and
+/// one unit wide around a constant.
+pub fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if lo == hi {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    }
+}
+
+/// Evenly spaced indices, at most `limit` of them.
+pub fn sample(n: usize, limit: usize) -> impl Iterator<Item = usize> {
+    let step = n.div_ceil(limit).max(1);
+    (0..n).step_by(step)
+}
+
+impl Histogram {
+    pub fn of(column: &str, values: &[f64]) -> Self {
+        let (low, high) = extent(values.iter().copied());
+        let width = (high - low) / HISTOGRAM_BINS as f64;
+        let mut counts = vec![0u64; HISTOGRAM_BINS];
+        for v in values.iter().filter(|v| v.is_finite()) {
+            counts[(((v - low) / width) as usize).min(HISTOGRAM_BINS - 1)] += 1;
+        }
+        Histogram {
+            column: column.to_owned(),
+            low,
+            high,
+            counts,
+        }
+    }
+}
+
+impl BoxStats {
+    /// From the column's quartiles; one pass over the values finds the whiskers.
+    pub fn new(values: &[f64], (q1, median, q3): (f64, f64, f64)) -> Self {
+        let iqr = q3 - q1;
+        let (reach_low, reach_high) = (q1 - 1.5 * iqr, q3 + 1.5 * iqr);
+        let (low, high) =
+            values
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((q1, q3), |(low, high), &v| {
+                    (
+                        if v >= reach_low { low.min(v) } else { low },
+                        if v <= reach_high { high.max(v) } else { high },
+                    )
+                });
+        BoxStats {
+            q1,
+            median,
+            q3,
+            low,
+            high,
+        }
+    }
+}
+
+impl ChartData {
+    /// `summaries` are the numeric columns' statistics when the analysis has them (else
+    /// they are computed), `correlation` the matrix likewise.
+    pub fn of(
+        table: &Table,
+        summaries: &[(String, NumericSummary)],
+        correlation: Option<Correlation>,
+        clustering: Option<&Clustering>,
+    ) -> Self {
+        let numeric: Vec<_> = table
+            .numeric()
+            .into_iter()
+            .take(MAX_CHART_COLUMNS)
+            .collect();
+        let per_column = parallel::map(&numeric, |(name, values)| {
+            let given = summaries.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+            let summary = given.cloned().unwrap_or_else(|| summarize(values));
+            let quartiles = (
+                summary.q25.unwrap_or(0.0),
+                summary.q50.unwrap_or(0.0),
+                summary.q75.unwrap_or(0.0),
+            );
+            (
+                Histogram::of(name, values),
+                ((*name).to_owned(), BoxStats::new(values, quartiles)),
+            )
+        });
+        let (histograms, boxes) = per_column.into_iter().unzip();
+        let scatter = (numeric.len() >= 2).then(|| {
+            let (xs, ys) = (&numeric[0].1, &numeric[1].1);
+            Scatter {
+                x: numeric[0].0.to_owned(),
+                y: numeric[1].0.to_owned(),
+                points: sample(xs.len().min(ys.len()), MAX_POINTS)
+                    .filter(|&i| xs[i].is_finite() && ys[i].is_finite())
+                    .map(|i| [xs[i], ys[i]])
+                    .collect(),
+            }
+        });
+        let clusters = clustering.map(|c| {
+            sample(c.projected.len(), MAX_POINTS)
+                .map(|i| (c.projected[i], c.labels.get(i).copied().unwrap_or(0)))
+                .collect()
+        });
+        ChartData {
+            histograms,
+            boxes,
+            correlation: correlation.filter(|(names, _)| names.len() >= 2),
+            scatter,
+            clusters,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_bins_and_whiskers() {
+        let h = Histogram::of("v", &[0.0, 1.0, 2.0, 3.0, f64::NAN, 30.0]);
+        assert_eq!((h.low, h.high, h.counts.len()), (0.0, 30.0, HISTOGRAM_BINS));
+        assert_eq!(h.counts.iter().sum::<u64>(), 5, "NaN is missing");
+        assert_eq!(
+            (h.counts[0], h.counts[1], h.counts[2], h.counts[29]),
+            (1, 1, 1, 1)
+        );
+        let flat = Histogram::of("c", &[3.0; 10]);
+        assert_eq!((flat.low, flat.high), (2.5, 3.5));
+        let b = BoxStats::new(&[1.0, 2.0, 3.0, 4.0, 5.0, 100.0, f64::NAN], (2.0, 3.0, 4.0));
+        assert_eq!(
+            (b.low, b.high),
+            (1.0, 5.0),
+            "100 is an outlier, NaN is missing"
+        );
+    }
+
+    #[test]
+    fn scatter_samples_complete_rows() {
+        use super::super::table::Column;
+        let n = 50_000;
+        let table = Table {
+            names: vec!["a".into(), "b".into()],
+            columns: vec![
+                Column::Float(
+                    (0..n)
+                        .map(|i| if i % 7 == 0 { f64::NAN } else { i as f64 })
+                        .collect(),
+                ),
+                Column::Float((0..n).map(|i| i as f64 * 2.0).collect()),
+            ],
+        };
+        let data = ChartData::of(&table, &[], None, None);
+        let scatter = data.scatter.unwrap();
+        assert!(scatter.points.len() <= MAX_POINTS && scatter.points.len() > MAX_POINTS / 2);
+        assert!(
+            scatter
+                .points
+                .iter()
+                .all(|[x, y]| x.is_finite() && *y == x * 2.0)
+        );
+        assert_eq!(data.boxes.len(), 2);
+        assert!(data.correlation.is_none() && data.clusters.is_none());
+    }
+}
