@@ -429,6 +429,11 @@ class Client(_ClientBase):
     async def count_workflows(self, query: str = "") -> int:
         return int(await self._core.count(query))
 
+    async def check_namespace(self) -> None:
+        """Returns when the server answers for the namespace (DescribeNamespace); raises
+        TemporalConnectionError or RPCError (e.g. an unknown namespace) saying why not."""
+        await self._core.health_check()
+
     @property
     def blocking(self) -> SyncClient:
         """The same client with blocking calls, for code without an event loop."""
@@ -499,6 +504,10 @@ class SyncClient(_ClientBase):
 
     def count_workflows(self, query: str = "") -> int:
         return int(self._core.count(query).wait())
+
+    def check_namespace(self) -> None:
+        """Returns when the server answers for the namespace; raises saying why not."""
+        self._core.health_check().wait()
 
 
 class TemporalClientManager:
@@ -592,7 +601,8 @@ class TemporalClientManager:
         """True when the server answers for the namespace (DescribeNamespace)."""
         try:
             client = await self.connect()
-            return bool(await client._core.health_check())
+            await client.check_namespace()
+            return True
         except TemporalError as e:
             logger.warning("Temporal health check failed: %s", e)
             return False
