@@ -16,11 +16,13 @@ EXAMPLE_FILE = ".env.temporal.example"
 DATA_FOLDERS = ("temporal", "memory", "learning_requests", "generated_images", "analysis")
 
 _HEADER = """\
-# Settings of project-ai-temporal (app.temporal.TemporalConfig), one per line.
-# Copy to .env.temporal (`project-ai-temporal init` does) and edit. Environment variables
-# win over this file; constructor arguments win over both. Lines starting with # are unset
-# settings: uncomment one to set it. Generated from the settings table by
-# scripts/generate_config_docs.py; do not edit by hand.
+# Every setting of project-ai-temporal (app.temporal.TemporalConfig) with its default.
+# Copy to .env.temporal (`project-ai-temporal init` does) and uncomment what you change.
+# They stay commented out on purpose: a set TEMPORAL_HOST here would disagree with a
+# TEMPORAL_ADDRESS that the official `temporal` tools read from the environment.
+# Precedence: constructor arguments, then the environment, then this file, then a
+# temporal.toml profile, then the defaults. Generated from the settings table by
+# scripts/generate_config_docs.py: do not edit by hand.
 """
 
 
@@ -48,10 +50,8 @@ def render_env_example() -> str:
         if field["secret"]:
             notes.append("Secret: never printed or logged.")
         lines = [f"# {note}" for note in notes]
-        if field["default"] is None or field["secret"]:
-            lines.append(f"# {field['env']}=")
-        else:
-            lines.append(f"{field['env']}={field['default']}")
+        default = "" if field["default"] is None or field["secret"] else field["default"]
+        lines.append(f"# {field['env']}={default}")
         parts.append("\n".join(lines) + "\n")
     return "\n".join(parts)
 

@@ -15,7 +15,7 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
         parents=[parent],
         help="run a worker in the foreground",
         description=(
-            "Runs a worker hosting " + ", ".join(WORKFLOW_TYPES) + " and their activities on "
+            "Runs a worker hosting every workflow of the package and their activities on "
             "the task queue until Ctrl-C or SIGTERM; then it stops polling, lets running "
             "activities finish within graceful_shutdown_timeout and exits 0. A second Ctrl-C "
             "exits at once. Logs go to stderr at log_level."
@@ -27,8 +27,8 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
 def run(args: argparse.Namespace, out: Output) -> int:
     config = load_config(args)
     out.note(
-        f"worker on {config.get_connection_string()}, task queue {config.task_queue};"
-        " Ctrl-C stops it"
+        f"worker for {', '.join(WORKFLOW_TYPES)} on {config.get_connection_string()},"
+        f" task queue {config.task_queue}; Ctrl-C stops it"
     )
     code = run_process(config, config.task_queue)
     out.emit({"ok": code == 0, "exit_code": code, "task_queue": config.task_queue}, [])
