@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pytest
 from app.temporal import DevServer, KnowledgeStore, Worker
 from app.temporal.cli import build_parser, main
 from app.temporal.worker import WORKFLOW_TYPES
+from tests.helpers import free_port
 
 needs_memory_workflow = pytest.mark.skipif(
     "MemoryExpansionWorkflow" not in WORKFLOW_TYPES,
@@ -27,12 +27,6 @@ needs_memory_workflow = pytest.mark.skipif(
 )
 
 CONTENT = "Use specific exception types, log with context and clean up with context managers."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:

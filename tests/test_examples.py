@@ -3,9 +3,7 @@ and prints where its results are; and exits non-zero when it cannot work."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 
 from app.temporal import Worker
 from app.temporal.worker import WORKFLOW_TYPES
+from tests.helpers import free_port, subprocess_env
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "temporal"
 # What each example must show: where its results are.
@@ -28,15 +27,9 @@ NEEDS_WORKFLOW = {"memory_expansion_example.py": "MemoryExpansionWorkflow"}
 
 
 def example_env(host: str, task_queue: str, data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TEMPORAL_", "PROJECT_AI_")) and not k.endswith("_API_KEY")
-    }
-    env.update(
+    return subprocess_env(
         TEMPORAL_HOST=host, TEMPORAL_TASK_QUEUE=task_queue, PROJECT_AI_DATA_DIR=str(data_dir)
     )
-    return env
 
 
 def test_every_example_is_covered() -> None:
@@ -66,9 +59,7 @@ def test_example_runs(name: str, rust_worker: Worker, tmp_path: Path) -> None:
 
 
 def test_example_exits_non_zero_without_a_server(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        nowhere = f"127.0.0.1:{s.getsockname()[1]}"
+    nowhere = f"127.0.0.1:{free_port()}"
     out = subprocess.run(
         [sys.executable, str(EXAMPLES / "learning_workflow_example.py")],
         env=example_env(nowhere, "nobody", tmp_path),

@@ -4,39 +4,22 @@ scripts/temporal_quickstart.sh (everything but the install, which is a release b
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import free_port, subprocess_env
+
 ROOT = Path(__file__).parent.parent
 SETUP = ROOT / "scripts" / "setup_temporal.py"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TEMPORAL_", "PROJECT_AI_")) and not k.endswith("_API_KEY")
-    }
-    env["XDG_CONFIG_HOME"] = "/nonexistent"
-    env.update(extra)
-    return env
 
 
 def setup(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(SETUP), *args],
         cwd=cwd,
-        env=clean_env(**env),
+        env=subprocess_env(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -78,7 +61,7 @@ def test_quickstart_runs_every_example_and_stops(tmp_path: Path) -> None:
     shutil.copy(ROOT / "scripts" / "temporal_quickstart.sh", tmp_path / "scripts")
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     host = f"127.0.0.1:{free_port()}"
-    env = clean_env(
+    env = subprocess_env(
         QUICKSTART_SKIP_INSTALL="1",  # the package is installed in this venv already
         QUICKSTART_VENV=sys.prefix,
         QUICKSTART_UI_PORT=str(free_port()),

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Optional
 
 from app.temporal.devserver import DevServer, StrPath
-from app.temporal.errors import DevServerError
+from app.temporal.errors import DevServerError, TemporalError
 
 STATE_FILE = "dev-server.json"
 DB_FILE = "dev.db"
@@ -242,17 +242,21 @@ def _main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--headless", action="store_true")
     parser.add_argument("--namespace", action="append", default=[])
     args = parser.parse_args(argv)
-    return serve(
-        args.data_dir,
-        port=args.port,
-        ui_port=args.ui_port,
-        ip=args.ip,
-        headless=args.headless,
-        namespaces=args.namespace,
-    )
+    try:
+        return serve(
+            args.data_dir,
+            port=args.port,
+            ui_port=args.ui_port,
+            ip=args.ip,
+            headless=args.headless,
+            namespaces=args.namespace,
+        )
+    except TemporalError as e:  # the starting command shows this log's end: keep it short
+        print(e, file=sys.stderr)
+        return 1
 
+
+__all__ = ["ServerState", "read_state", "server_folder", "start_background", "stop_background"]
 
 if __name__ == "__main__":
     sys.exit(_main())
-
-__all__ = ["ServerState", "read_state", "server_folder", "start_background", "stop_background"]
