@@ -4,6 +4,7 @@ scripts/temporal_quickstart.sh (everything but the install, which is a release b
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -83,6 +84,9 @@ def test_quickstart_runs_every_example_and_stops(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert list((data / "generated_images").glob("*.png"))
     assert list((data / "analysis").glob("*/index.html"))
+    # The store file the summary names.
+    store = re.search(r"the store (\S+\.sqlite3)", out.stdout)
+    assert store is not None and Path(store.group(1)).is_file()
     # --no-wait stopped the worker and the server.
     assert not (data / "temporal" / "worker.pid").exists()
     assert not (data / "temporal" / "dev-server.json").exists()
