@@ -360,3 +360,22 @@ def test_run_memory(capsys: pytest.CaptureFixture[str], rust_worker: Worker) -> 
     )  # fmt: skip
     assert code == 0, doc
     assert doc["result"]["success"] is True and doc["result"]["memory_count"] >= 1
+
+
+def test_mistyped_request_fields_are_refused_before_sending(
+    capsys: pytest.CaptureFixture[str], cwd: Path, dev_server: DevServer
+) -> None:
+    # A worker could not decode them, and the workflow would never start.
+    (cwd / "request.json").write_text(
+        json.dumps({"file_path": "x.csv", "analysis_type": "statistics", "n_clusters": "three"})
+    )
+    where = ["--host", dev_server.address, "--task-queue", "nobody"]
+    code, doc, _ = run_cli(capsys, "run", "data", "--input", "request.json", *where)
+    assert code == 2
+    assert "DataAnalysisRequest.n_clusters must be int, not str" in doc["error"]
+    (cwd / "request.json").write_text(json.dumps({"prompt": "x", "seed": True}))
+    code, doc, _ = run_cli(capsys, "run", "image", "--input", "request.json", *where)
+    assert code == 2 and "ImageGenerationRequest.seed must be" in doc["error"]
+    (cwd / "request.json").write_text(json.dumps({"conversation_id": "c", "messages": "hi"}))
+    code, doc, _ = run_cli(capsys, "run", "memory", "--input", "request.json", *where)
+    assert code == 2 and "MemoryExpansionRequest.messages must be" in doc["error"]

@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, Union, overload
 
 from app.temporal import _core
-from app.temporal._convert import from_json, to_json
+from app.temporal._convert import check_field_types, from_json, to_json
 from app.temporal.config import TemporalConfig, get_temporal_config
 from app.temporal.errors import TemporalConnectionError, TemporalError
 from app.temporal.workflow_ref import WorkflowRun
@@ -228,6 +228,7 @@ def _prepare_start(
         "memo": [(k, to_json(v)) for k, v in (memo or {}).items()],
         "search_attributes": [(k, to_json(v)) for k, v in (search_attributes or {}).items()],
     }
+    check_field_types(arg)
     args = [] if arg is _NO_ARG else [to_json(arg)]
     queue = task_queue or client.default_task_queue
     return _Start(name, id, queue, args, options, result_type)
