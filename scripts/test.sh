@@ -10,8 +10,8 @@ step "cargo fmt --check";   cargo fmt --check
 step "cargo clippy";        cargo clippy --quiet --all-targets -- -D warnings
 step "cargo clippy (python bindings)"
 cargo clippy --quiet --all-targets --features python -- -D warnings
-step "ruff";                ruff check python tests benchmarks
-ruff format --check python tests benchmarks
+step "ruff";                ruff check python tests benchmarks examples scripts
+ruff format --check python tests benchmarks examples scripts
 step "mypy --strict";       mypy --strict python/app/temporal
 step "stubtest _core";      (cd python && python -m mypy.stubtest app.temporal._core)
 step "cargo test";          cargo test --quiet

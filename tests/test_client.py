@@ -20,6 +20,7 @@ from app.temporal import (
     Client,
     ConfigError,
     DevServer,
+    PayloadError,
     RetryPolicy,
     TemporalClientManager,
     TemporalConfig,
@@ -155,6 +156,16 @@ async def test_already_started(client: Client) -> None:
         await client.start_workflow(ECHO, EchoArg("a"), id=workflow_id)
     assert info.value.workflow_id == workflow_id and info.value.run_id == first.run_id
     await first.terminate()
+
+
+async def test_mistyped_dataclass_fields_are_refused_before_sending(client: Client) -> None:
+    workflow_id = new_id()
+    with pytest.raises(PayloadError, match=r"EchoArg\.count must be int, not str"):
+        await client.start_workflow(ECHO, EchoArg("a", count="2"), id=workflow_id)  # type: ignore[arg-type]
+    with pytest.raises(PayloadError, match=r"EchoArg\.text must be str, not NoneType"):
+        client.blocking.start_workflow(ECHO, EchoArg(None), id=workflow_id)  # type: ignore[arg-type]
+    # Nothing was started.
+    assert await client.count_workflows(f"WorkflowId='{workflow_id}'") == 0
 
 
 async def test_list_and_count(client: Client, task_queue: str) -> None:

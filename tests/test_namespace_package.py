@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+ROOT = Path(__file__).parent.parent
+GUIDE = ROOT / "docs" / "TEMPORAL_SETUP.md"
+
+
+def host_app_lines() -> str:
+    """The code block of the host-app guide in docs/TEMPORAL_SETUP.md: what Project-AI's
+    src/app/__init__.py needs. The test uses exactly what the guide says."""
+    guide = GUIDE.read_text(encoding="utf-8")
+    section = guide[guide.index("### In the Project-AI app") :]
+    block = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert block is not None, "the host-app guide has no python code block"
+    return block.group(1)
+
+
+def test_guide_and_readme_give_the_same_two_lines() -> None:
+    lines = host_app_lines()
+    assert len(lines.strip().splitlines()) == 2
+    assert lines in (ROOT / "README.md").read_text(encoding="utf-8")
+
 
 def test_host_app_package_and_wheel_share_app(tmp_path: Path) -> None:
     host = tmp_path / "host"
     (host / "app" / "core").mkdir(parents=True)
-    # The two lines Project-AI's app/__init__.py needs (docs/TEMPORAL_SETUP.md).
-    (host / "app" / "__init__.py").write_text(
-        "from pkgutil import extend_path\n__path__ = extend_path(__path__, __name__)\n"
-    )
+    (host / "app" / "__init__.py").write_text(host_app_lines())
     (host / "app" / "core" / "__init__.py").write_text("")
     (host / "app" / "core" / "x.py").write_text("VALUE = 'host app'\n")
     script = textwrap.dedent(

@@ -27,6 +27,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<runtime::Pending>()?;
     m.add_function(wrap_pyfunction!(client::cloud_address, m)?)?;
     m.add_class::<worker::WorkerCore>()?;
+    m.add_function(wrap_pyfunction!(worker::worker_workflow_types, m)?)?;
     m.add_class::<stores::KnowledgeStoreCore>()?;
     m.add_class::<stores::BlackVaultCore>()?;
     m.add_class::<stores::ImageStoreCore>()?;

@@ -87,3 +87,9 @@ impl WorkerCore {
         self.running().is_some_and(|w| !w.is_finished())
     }
 }
+
+/// The workflow type names a worker registers.
+#[pyfunction]
+pub fn worker_workflow_types() -> Vec<&'static str> {
+    crate::worker::workflow_types()
+}

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
-use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+use temporalio_sdk::{Runtime, Worker, WorkerOptions, WorkflowRegistrationError};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
@@ -23,7 +23,7 @@ use crate::config::TemporalConfig;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
 use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
-use crate::workflows::{AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow};
+use crate::workflows::{self, AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow};
 
 mod metrics;
 
@@ -125,22 +125,39 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         policy: FilePolicy::new(&roots, spec.analysis_max_file_bytes),
         faults,
     };
-    let start = |e: temporalio_sdk::WorkflowRegistrationError| WorkerError::Start(e.to_string());
-    Ok(WorkerOptions::new(spec.task_queue.clone())
-        .register_workflow::<AILearningWorkflow>()
-        .map_err(start)?
-        .register_workflow::<ImageGenerationWorkflow>()
-        .map_err(start)?
-        .register_workflow::<DataAnalysisWorkflow>()
-        .map_err(start)?
+    let mut options = WorkerOptions::new(spec.task_queue.clone())
         .register_activities(learning)
         .register_activities(image)
         .register_activities(data)
         .client_identity_override(spec.identity.clone())
         .tuner(tuner)
         .graceful_shutdown_period(spec.graceful_shutdown)
-        .build())
+        .build();
+    register_workflows(&mut options).map_err(|e| WorkerError::Start(e.to_string()))?;
+    Ok(options)
 }
+
+/// The workflows every worker hosts, written once: `register_workflows` registers them and
+/// `workflow_types` names them, so the list callers see is the list that is registered.
+macro_rules! hosted_workflows {
+    ($($workflow:ty => $name:expr),+ $(,)?) => {
+        fn register_workflows(options: &mut WorkerOptions) -> Result<(), WorkflowRegistrationError> {
+            $(options.register_workflow::<$workflow>()?;)+
+            Ok(())
+        }
+
+        /// The workflow type names every worker registers, in registration order.
+        pub fn workflow_types() -> Vec<&'static str> {
+            vec![$($name),+]
+        }
+    };
+}
+
+hosted_workflows!(
+    AILearningWorkflow => workflows::learning::NAME,
+    ImageGenerationWorkflow => workflows::image::NAME,
+    DataAnalysisWorkflow => workflows::data::NAME,
+);
 
 impl RunningWorker {
     /// Builds the worker on its own thread, driven by `handle`'s runtime, and returns once it

@@ -43,6 +43,57 @@ def to_json(value: object) -> bytes:
         raise PayloadError(f"cannot send a {type(value).__name__} as JSON: {e}") from e
 
 
+def check_field_types(value: object) -> None:
+    """For a dataclass value: raises PayloadError naming the first field whose value does not
+    have its annotated type. A worker cannot decode such a request, so its workflow would
+    never start; this says so before anything is sent."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return
+    hints = typing.get_type_hints(type(value))
+    for field in dataclasses.fields(value):
+        item = getattr(value, field.name)
+        expected = hints.get(field.name, Any)
+        if not _matches(item, expected):
+            raise PayloadError(
+                f"{type(value).__name__}.{field.name} must be {_type_name(expected)}, "
+                f"not {type(item).__name__} ({item!r:.60})"
+            )
+
+
+def _matches(value: Any, type_: Any) -> bool:
+    origin = typing.get_origin(type_)
+    args = typing.get_args(type_)
+    if type_ is Any or type_ is object:
+        return True
+    if origin is Union or (hasattr(types, "UnionType") and isinstance(type_, types.UnionType)):
+        return any(_matches(value, a) for a in args)
+    if type_ is type(None):
+        return value is None
+    if type_ is bool:
+        return isinstance(value, bool)
+    if type_ is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_ is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if type_ is str:
+        return isinstance(value, (str, os.PathLike))  # paths travel as text
+    if origin in (list, Sequence, tuple):
+        if not isinstance(value, (list, tuple)):
+            return False
+        return not args or all(_matches(v, args[0]) for v in value)
+    if origin in (dict, Mapping):
+        return isinstance(value, Mapping)
+    if isinstance(type_, type):
+        return isinstance(value, type_)
+    return True
+
+
+def _type_name(type_: Any) -> str:
+    if isinstance(type_, type):
+        return type_.__name__
+    return str(type_).replace("typing.", "")
+
+
 def from_json(data: bytes, type_: Any = None) -> Any:
     """The value a JSON document holds, as `type_` when one is given (a dict when not)."""
     try:

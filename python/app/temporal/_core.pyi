@@ -22,6 +22,7 @@ __all__ = [
     "locate_temporal_cli",
     "set_log_level",
     "stop_calls_into_python",
+    "worker_workflow_types",
     "workflow_schemas",
 ]
 
@@ -246,6 +247,8 @@ class WorkerCore:
     def shutdown(self) -> None: ...
     def wait(self) -> Pending: ...
     def is_running(self) -> bool: ...
+
+def worker_workflow_types() -> list[str]: ...
 
 @final
 class KnowledgeStoreCore:

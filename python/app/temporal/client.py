@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, Union, overload
 
 from app.temporal import _core
-from app.temporal._convert import from_json, to_json
+from app.temporal._convert import check_field_types, from_json, to_json
 from app.temporal.config import TemporalConfig, get_temporal_config
 from app.temporal.errors import TemporalConnectionError, TemporalError
 from app.temporal.workflow_ref import WorkflowRun
@@ -228,6 +228,7 @@ def _prepare_start(
         "memo": [(k, to_json(v)) for k, v in (memo or {}).items()],
         "search_attributes": [(k, to_json(v)) for k, v in (search_attributes or {}).items()],
     }
+    check_field_types(arg)
     args = [] if arg is _NO_ARG else [to_json(arg)]
     queue = task_queue or client.default_task_queue
     return _Start(name, id, queue, args, options, result_type)
@@ -429,6 +430,11 @@ class Client(_ClientBase):
     async def count_workflows(self, query: str = "") -> int:
         return int(await self._core.count(query))
 
+    async def check_namespace(self) -> None:
+        """Returns when the server answers for the namespace (DescribeNamespace); raises
+        TemporalConnectionError or RPCError (e.g. an unknown namespace) saying why not."""
+        await self._core.health_check()
+
     @property
     def blocking(self) -> SyncClient:
         """The same client with blocking calls, for code without an event loop."""
@@ -499,6 +505,10 @@ class SyncClient(_ClientBase):
 
     def count_workflows(self, query: str = "") -> int:
         return int(self._core.count(query).wait())
+
+    def check_namespace(self) -> None:
+        """Returns when the server answers for the namespace; raises saying why not."""
+        self._core.health_check().wait()
 
 
 class TemporalClientManager:
@@ -592,7 +602,8 @@ class TemporalClientManager:
         """True when the server answers for the namespace (DescribeNamespace)."""
         try:
             client = await self.connect()
-            return bool(await client._core.health_check())
+            await client.check_namespace()
+            return True
         except TemporalError as e:
             logger.warning("Temporal health check failed: %s", e)
             return False

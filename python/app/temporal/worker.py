@@ -25,6 +25,9 @@ from app.temporal.errors import TemporalError
 
 logger = logging.getLogger("app.temporal.worker")
 
+WORKFLOW_TYPES: tuple[str, ...] = tuple(_core.worker_workflow_types())
+"""The workflow type names this package's worker hosts."""
+
 
 class Worker:
     """A worker for ``task_queue`` (the configured one by default). It connects with
@@ -148,7 +151,6 @@ async def serve(config: TemporalConfig, task_queue: Optional[str] = None) -> int
 
 def main(argv: Optional[list[str]] = None) -> int:
     import argparse
-    import asyncio
 
     parser = argparse.ArgumentParser(
         prog="python -m app.temporal.worker",
@@ -161,11 +163,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     except TemporalError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    return run_process(config, args.task_queue)
+
+
+def run_process(config: TemporalConfig, task_queue: Optional[str] = None) -> int:
+    """The worker as the main thing of a process: logs to stderr at the configured level and
+    serves until SIGINT or SIGTERM. Returns the exit code."""
+    import asyncio
+
     logging.basicConfig(
         level=getattr(logging, config.log_level if config.log_level != "TRACE" else "DEBUG"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return asyncio.run(serve(config, args.task_queue))
+    return asyncio.run(serve(config, task_queue))
 
 
 if __name__ == "__main__":
