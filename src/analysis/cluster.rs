@@ -74,25 +74,43 @@ struct Scaled {
 
 fn standardize(columns: &[Cow<'_, [f64]>]) -> Scaled {
     let dims = columns.len();
-    let complete: Vec<usize> = (0..columns.first().map_or(0, |c| c.len()))
-        .filter(|&r| columns.iter().all(|c| c[r].is_finite()))
-        .collect();
-    let rows = complete.len();
-    let mut mean = vec![0.0; dims];
-    let mut scale = vec![1.0; dims];
-    for (d, column) in columns.iter().enumerate() {
-        let values = complete.iter().map(|&r| column[r]);
-        mean[d] = values.clone().sum::<f64>() / rows.max(1) as f64;
-        let variance = values.map(|v| (v - mean[d]).powi(2)).sum::<f64>() / rows.max(1) as f64;
+    let all = columns.first().map_or(0, |c| c.len());
+    let complete: Option<Vec<usize>> = columns
+        .iter()
+        .any(|c| c.iter().any(|v| !v.is_finite()))
+        .then(|| {
+            (0..all)
+                .filter(|&r| columns.iter().all(|c| c[r].is_finite()))
+                .collect()
+        });
+    // Only rows with a value in every column; all of them, without an index, when none
+    // is missing (the usual case).
+    let rows = complete.as_ref().map_or(all, Vec::len);
+    let row = |i: usize| complete.as_ref().map_or(i, |c| c[i]);
+    let per_column = parallel::map(columns, |column| {
+        let mean = (0..rows).map(|i| column[row(i)]).sum::<f64>() / rows.max(1) as f64;
+        let variance = (0..rows)
+            .map(|i| (column[row(i)] - mean).powi(2))
+            .sum::<f64>()
+            / rows.max(1) as f64;
         // As StandardScaler: a constant column keeps scale 1.
-        scale[d] = if variance > 0.0 { variance.sqrt() } else { 1.0 };
-    }
-    let mut data = Vec::with_capacity(rows * dims);
-    for &r in &complete {
-        for (d, column) in columns.iter().enumerate() {
-            data.push((column[r] - mean[d]) / scale[d]);
+        (mean, if variance > 0.0 { variance.sqrt() } else { 1.0 })
+    });
+    let (mean, scale): (Vec<f64>, Vec<f64>) = per_column.into_iter().unzip();
+    let mut data = vec![0.0; rows * dims];
+    let parts: Vec<(usize, &mut [f64])> = data
+        .chunks_mut(64 * 1024 * dims.max(1))
+        .enumerate()
+        .collect();
+    parallel::for_each(parts, |(part, chunk)| {
+        let first = part * 64 * 1024;
+        for (i, point) in chunk.chunks_exact_mut(dims).enumerate() {
+            let r = row(first + i);
+            for (d, value) in point.iter_mut().enumerate() {
+                *value = (columns[d][r] - mean[d]) / scale[d];
+            }
         }
-    }
+    });
     Scaled {
         data,
         rows,
@@ -327,11 +345,24 @@ fn silhouette(
 /// largest loading of each component is positive).
 fn pca(x: &Scaled) -> (Pca, Vec<[f64; 2]>) {
     let (n, p) = (x.rows, x.dims);
+    // Blocks of rows on all cores, merged in order.
+    let blocks: Vec<&[f64]> = x.data.chunks(64 * 1024 * p.max(1)).collect();
+    let parts = parallel::map(&blocks, |block| {
+        let mut sums = vec![0.0; p * p];
+        for point in block.chunks_exact(p) {
+            for a in 0..p {
+                for b in a..p {
+                    sums[a * p + b] += point[a] * point[b];
+                }
+            }
+        }
+        sums
+    });
     let mut covariance = DMatrix::<f64>::zeros(p, p);
-    for point in x.data.chunks_exact(p) {
+    for part in parts {
         for a in 0..p {
             for b in a..p {
-                covariance[(a, b)] += point[a] * point[b];
+                covariance[(a, b)] += part[a * p + b];
             }
         }
     }
@@ -423,13 +454,23 @@ pub fn cluster(
             x.rows
         ));
     }
-    // sklearn's tolerance: relative to the mean variance of the features (1 once standardized).
-    let variance = x
-        .data
-        .chunks_exact(x.dims)
-        .map(|p| p.iter().map(|v| v * v).sum::<f64>())
-        .sum::<f64>()
-        / (x.rows * x.dims) as f64;
+    // sklearn's tolerance: relative to the mean variance of the features, which once
+    // standardized is 1 for a column that varies and 0 for a constant one.
+    let varying = x
+        .scale
+        .iter()
+        .zip(&x.mean)
+        .filter(|(s, _)| **s != 1.0)
+        .count();
+    let variance = if varying == x.dims {
+        1.0
+    } else {
+        x.data
+            .chunks_exact(x.dims)
+            .map(|p| p.iter().map(|v| v * v).sum::<f64>())
+            .sum::<f64>()
+            / (x.rows * x.dims) as f64
+    };
     let threshold = options.tolerance * variance;
     // Each restart gets its own seed drawn up front, so the restarts run on all cores and
     // the answer still depends on the seed alone.

@@ -28,6 +28,22 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     })
 }
 
+/// `f` on every item (owned, e.g. disjoint `&mut` chunks), on up to `threads()` threads.
+pub fn for_each<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync) {
+    let per_thread = items.len().div_ceil(threads()).max(1);
+    let mut items = items.into_iter();
+    std::thread::scope(|scope| {
+        let f = &f;
+        loop {
+            let chunk: Vec<T> = items.by_ref().take(per_thread).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            scope.spawn(move || chunk.into_iter().for_each(f));
+        }
+    });
+}
+
 /// Runs `f` compiled for AVX2 where the CPU has it (the wheel targets baseline x86-64, which
 /// has only 2-wide vectors). `f` and what it calls should be `#[inline(always)]` so they are
 /// compiled into the AVX2 copy. AVX2 alone, without FMA: the same operations in the same

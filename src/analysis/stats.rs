@@ -79,17 +79,7 @@ fn sum_slice(values: &[f64]) -> f64 {
 /// numpy's default ("linear") percentile, by selection (O(n), no full sort); reorders
 /// `values`.
 fn percentile(values: &mut [f64], q: f64) -> Option<f64> {
-    let last = values.len().checked_sub(1)?;
-    let position = q * last as f64;
-    let (lo, hi) = (position.floor() as usize, position.ceil() as usize);
-    let (_, low, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
-    let low = *low;
-    let high = if hi == lo {
-        low
-    } else {
-        above.iter().copied().fold(f64::INFINITY, f64::min)
-    };
-    Some(low + (high - low) * (position - lo as f64))
+    position_in(values, 0, q)
 }
 
 /// pandas' describe() of one column; NaN is missing.
@@ -105,16 +95,39 @@ pub fn summarize(values: &[f64]) -> NumericSummary {
     };
     let min = present.iter().copied().reduce(f64::min);
     let max = present.iter().copied().reduce(f64::max);
+    // Each selection leaves the values above its position to its right, so the next
+    // quartile is selected among those alone.
+    let q25 = percentile(&mut present, 0.25);
+    let from = n.saturating_sub(1) / 4;
+    let q50 = position_in(&mut present, from, 0.5);
+    let q75 = position_in(&mut present, from.max((n.saturating_sub(1)) / 2), 0.75);
     NumericSummary {
         count: n as u64,
         mean,
         std,
         min,
-        q25: percentile(&mut present, 0.25),
-        q50: percentile(&mut present, 0.5),
-        q75: percentile(&mut present, 0.75),
+        q25,
+        q50,
+        q75,
         max,
     }
+}
+
+/// `percentile` of all of `values` where those left of `from` are known to be no larger
+/// than the rest.
+fn position_in(values: &mut [f64], from: usize, q: f64) -> Option<f64> {
+    let last = values.len().checked_sub(1)?;
+    let position = q * last as f64;
+    let lo = position.floor() as usize;
+    let from = from.min(lo);
+    let (_, low, above) = values[from..].select_nth_unstable_by(lo - from, f64::total_cmp);
+    let low = *low;
+    let high = if position.ceil() as usize == lo {
+        low
+    } else {
+        above.iter().copied().fold(f64::INFINITY, f64::min)
+    };
+    Some(low + (high - low) * (position - lo as f64))
 }
 
 fn text_summary(values: &Text) -> TextSummary {
@@ -217,14 +230,66 @@ fn pearson_complete(a: &[f64], b: &[f64], (mean_x, mean_y): (f64, f64)) -> Optio
     r.is_finite().then(|| r.clamp(-1.0, 1.0))
 }
 
-/// The correlation matrix of the numeric columns: (names, rows of r). Symmetric, so each
-/// pair is computed once, the pairs spread over the cores.
+/// Sums of centred cross products of columns without missing values, Σ (a - mean_a)(b -
+/// mean_b) for every pair, in one pass over the rows (blocks of rows on all cores, merged in
+/// order): the data is read once, not once per pair. Row-major p x p.
+fn cross_products(columns: &[&[f64]], means: &[f64]) -> Vec<f64> {
+    const BLOCK: usize = 4096;
+    let p = columns.len();
+    let rows = columns.first().map_or(0, |c| c.len());
+    let starts: Vec<usize> = (0..rows).step_by(BLOCK).collect();
+    let parts = parallel::map(&starts, |&start| {
+        let end = (start + BLOCK).min(rows);
+        let mut block = vec![0.0; p * p];
+        let mut centred = vec![0.0; p];
+        for r in start..end {
+            for (c, (column, mean)) in centred.iter_mut().zip(columns.iter().zip(means)) {
+                *c = column[r] - mean;
+            }
+            for a in 0..p {
+                for b in a..p {
+                    block[a * p + b] += centred[a] * centred[b];
+                }
+            }
+        }
+        block
+    });
+    let mut sums = vec![0.0; p * p];
+    for part in parts {
+        sums.iter_mut().zip(part).for_each(|(s, v)| *s += v);
+    }
+    sums
+}
+
+/// The correlation matrix of the numeric columns: (names, rows of r). Columns without
+/// missing values share one pass over the data; a column with missing values is paired
+/// over the rows where both have one, as pandas does.
 pub fn correlation(table: &Table) -> Correlation {
     let numeric = table.numeric();
     let n = numeric.len();
-    let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).collect();
-    let values = parallel::map(&pairs, |&(i, j)| pearson(&numeric[i].1, &numeric[j].1));
+    let complete: Vec<usize> = (0..n)
+        .filter(|&i| !numeric[i].1.iter().any(|v| v.is_nan()))
+        .collect();
     let mut matrix = vec![vec![None; n]; n];
+    if complete.len() >= 2 {
+        let columns: Vec<&[f64]> = complete.iter().map(|&i| &*numeric[i].1).collect();
+        let means: Vec<f64> = columns.iter().map(|c| mean(c).unwrap_or(0.0)).collect();
+        let sums = cross_products(&columns, &means);
+        let m = columns.len();
+        for a in 0..m {
+            for b in a..m {
+                let r = sums[a * m + b] / (sums[a * m + a] * sums[b * m + b]).sqrt();
+                let r = (r.is_finite() && columns[a].len() >= 2).then(|| r.clamp(-1.0, 1.0));
+                matrix[complete[a]][complete[b]] = r;
+                matrix[complete[b]][complete[a]] = r;
+            }
+        }
+    }
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i..n).map(move |j| (i, j)))
+        .filter(|(i, j)| !(complete.contains(i) && complete.contains(j) && complete.len() >= 2))
+        .collect();
+    let values = parallel::map(&pairs, |&(i, j)| pearson(&numeric[i].1, &numeric[j].1));
     for (&(i, j), r) in pairs.iter().zip(values) {
         matrix[i][j] = r;
         matrix[j][i] = r;
@@ -260,6 +325,24 @@ mod tests {
         let one = summarize(&[5.0]);
         assert_eq!((one.count, one.std), (1, None));
         assert_eq!(summarize(&[f64::NAN]).mean, None);
+        // Quartiles by selection agree with a full sort, whatever the order and length.
+        let mut rng = fastrand::Rng::with_seed(5);
+        for n in [2usize, 3, 4, 5, 7, 10, 101, 1000] {
+            let values: Vec<f64> = (0..n).map(|_| rng.f64() * 100.0).collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let linear = |q: f64| {
+                let pos = q * (n - 1) as f64;
+                let (a, b) = (pos.floor() as usize, pos.ceil() as usize);
+                sorted[a] + (sorted[b] - sorted[a]) * (pos - a as f64)
+            };
+            let s = summarize(&values);
+            assert_eq!(
+                (s.q25, s.q50, s.q75),
+                (Some(linear(0.25)), Some(linear(0.5)), Some(linear(0.75))),
+                "n = {n}"
+            );
+        }
     }
 
     #[test]
@@ -287,6 +370,32 @@ mod tests {
         let vx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
         let vy: f64 = y.iter().map(|b| (b - my) * (b - my)).sum();
         assert!(close(pearson(&x, &y), cov / (vx * vy).sqrt()));
+    }
+
+    #[test]
+    fn correlation_matrix_one_pass_and_pairwise() {
+        let a: Vec<f64> = (0..5000).map(|i| (i as f64 * 0.1).sin()).collect();
+        let b: Vec<f64> = a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v * 3.0 + (i % 5) as f64)
+            .collect();
+        let mut c: Vec<f64> = a.iter().map(|v| -v).collect();
+        c[7] = f64::NAN;
+        let table = Table {
+            names: vec!["a".into(), "b".into(), "c".into(), "t".into()],
+            columns: vec![
+                Column::Float(a.clone()),
+                Column::Float(b.clone()),
+                Column::Float(c.clone()),
+                Column::Text(std::iter::repeat_n(Some("x"), 5000).collect()),
+            ],
+        };
+        let (names, m) = correlation(&table);
+        assert_eq!(names, ["a", "b", "c"]);
+        assert!(close(m[0][1], pearson(&a, &b).unwrap()) && m[0][1] == m[1][0]);
+        assert!(close(m[0][2], -1.0) && close(m[2][2], 1.0) && close(m[0][0], 1.0));
+        assert!(close(m[1][2], pearson(&b, &c).unwrap()));
     }
 
     #[test]
