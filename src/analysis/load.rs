@@ -2,6 +2,7 @@
 //! UTF-8 with BOM, empty cells missing), JSON records and JSON lines. Malformed rows are
 //! reported with their line numbers.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::builder::ColumnBuilder;
@@ -103,7 +104,7 @@ struct Chunk {
 /// line number of the body's first line.
 fn parse_rows(
     path: &Path,
-    body: &[u8],
+    body: impl Read,
     delimiter: u8,
     width: usize,
     first_line: u64,
@@ -148,11 +149,10 @@ fn parse_rows(
     }
 }
 
-/// Where to cut `body` into about `parts` stretches of whole lines. Only safe when no field
-/// is quoted (a quoted field may hold a line break), so a file with quotes is one stretch.
+/// Where to cut `body` (no quoted fields) into about `parts` stretches of whole lines.
 fn cut_points(body: &[u8], parts: usize) -> Vec<usize> {
     let mut cuts = vec![0];
-    if parts > 1 && body.len() > 1 << 20 && memchr::memchr(b'"', body).is_none() {
+    if parts > 1 && body.len() > 1 << 20 {
         for i in 1..parts {
             let guess = (body.len() * i / parts).max(*cuts.last().unwrap_or(&0));
             if let Some(newline) = memchr::memchr(b'\n', &body[guess..]) {
@@ -165,30 +165,87 @@ fn cut_points(body: &[u8], parts: usize) -> Vec<usize> {
     cuts
 }
 
-/// A delimited text file; `delimiter` None detects it. Large files without quoted fields
-/// are parsed on all cores, a stretch of lines each, then joined in order.
+/// How much of a delimited file is read at a time: the file is never in memory whole.
+const BLOCK_BYTES: usize = 16 << 20;
+
+/// Reads from `source` until `buffer` holds `target` bytes; false at the end of the file.
+fn fill(
+    path: &Path,
+    source: &mut impl Read,
+    buffer: &mut Vec<u8>,
+    target: usize,
+) -> Result<bool, LoadError> {
+    while buffer.len() < target {
+        let before = buffer.len();
+        source
+            .by_ref()
+            .take((target - before) as u64)
+            .read_to_end(buffer)
+            .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
+        if buffer.len() == before {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The rows read so far, merged in file order.
+struct Rows {
+    builders: Vec<ColumnBuilder>,
+    bad: Vec<(u64, String)>,
+    bad_total: usize,
+}
+
+impl Rows {
+    fn add(&mut self, chunk: Chunk) {
+        self.bad.extend(chunk.bad);
+        self.bad.truncate(LISTED);
+        self.bad_total += chunk.bad_total;
+        for (builder, more) in self.builders.iter_mut().zip(chunk.builders) {
+            builder.append(more);
+        }
+    }
+}
+
+/// A delimited text file; `delimiter` None detects it. Read a block at a time; blocks
+/// without quoted fields are parsed on all cores, a stretch of lines each, and joined in
+/// order. From the first quote on (a quoted field may hold a line break) the rest is
+/// parsed in one stream.
 pub fn load_delimited(
     path: &Path,
-    bytes: &[u8],
+    source: impl Read,
     delimiter: Option<u8>,
 ) -> Result<Table, LoadError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    load_in_blocks(path, source, delimiter, BLOCK_BYTES)
+}
+
+fn load_in_blocks(
+    path: &Path,
+    mut source: impl Read,
+    delimiter: Option<u8>,
+    block_bytes: usize,
+) -> Result<Table, LoadError> {
+    let mut pending = Vec::with_capacity(block_bytes);
+    let mut more = fill(path, &mut source, &mut pending, block_bytes)?;
+    if pending.starts_with(b"\xEF\xBB\xBF") {
+        pending.drain(..3);
+    }
+    if !more && pending.iter().all(u8::is_ascii_whitespace) {
         return Err(LoadError(format!("{} is empty", path.display())));
     }
     let delimiter =
-        delimiter.unwrap_or_else(|| detect_delimiter(&bytes[..bytes.len().min(64 * 1024)]));
+        delimiter.unwrap_or_else(|| detect_delimiter(&pending[..pending.len().min(64 * 1024)]));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
-        .from_reader(bytes);
+        .from_reader(pending.as_slice());
     let header = reader
         .byte_headers()
         .map_err(|e| LoadError(format!("{}: cannot read the header: {e}", path.display())))?
         .clone();
-    let body_start = reader.position().byte() as usize;
-    let header_lines = reader.position().line();
+    let body_start = (reader.position().byte() as usize).min(pending.len());
+    let mut next_line = reader.position().line();
     let raw_names = header
         .iter()
         .map(|h| std::str::from_utf8(h).map(str::to_owned))
@@ -201,37 +258,56 @@ pub fn load_delimited(
         })?;
     let names = column_names(raw_names);
     let width = names.len();
-    let body = &bytes[body_start.min(bytes.len())..];
-    let cuts = cut_points(body, parallel::threads());
-    let stretches: Vec<(&[u8], u64)> = cuts
-        .windows(2)
-        .map(|w| {
-            let before = memchr::memchr_iter(b'\n', &body[..w[0]]).count() as u64;
-            (&body[w[0]..w[1]], header_lines + before)
-        })
-        .collect();
-    let parsed = parallel::map(&stretches, |(stretch, line)| {
-        parse_rows(path, stretch, delimiter, width, *line)
-    });
-    let mut builders: Vec<ColumnBuilder> = (0..width).map(|_| ColumnBuilder::default()).collect();
-    let (mut bad, mut bad_total) = (Vec::new(), 0usize);
-    for chunk in parsed {
-        let chunk = chunk?;
-        bad.extend(chunk.bad);
-        bad_total += chunk.bad_total;
-        for (builder, more) in builders.iter_mut().zip(chunk.builders) {
-            builder.append(more);
+    pending.drain(..body_start);
+    let mut rows = Rows {
+        builders: (0..width).map(|_| ColumnBuilder::default()).collect(),
+        bad: Vec::new(),
+        bad_total: 0,
+    };
+    loop {
+        if memchr::memchr(b'"', &pending).is_some() {
+            let rest = std::io::Cursor::new(std::mem::take(&mut pending)).chain(source);
+            rows.add(parse_rows(path, rest, delimiter, width, next_line)?);
+            break;
         }
+        // Whole lines only, unless the file ends here.
+        let cut = if more {
+            memchr::memrchr(b'\n', &pending).map(|i| i + 1)
+        } else {
+            Some(pending.len())
+        };
+        if let Some(cut) = cut {
+            let block = &pending[..cut];
+            let cuts = cut_points(block, parallel::threads());
+            let mut stretches: Vec<(&[u8], u64)> = Vec::new();
+            for w in cuts.windows(2) {
+                stretches.push((&block[w[0]..w[1]], next_line));
+                next_line += memchr::memchr_iter(b'\n', &block[w[0]..w[1]]).count() as u64;
+            }
+            let parsed = parallel::map(&stretches, |(stretch, line)| {
+                parse_rows(path, *stretch, delimiter, width, *line)
+            });
+            for chunk in parsed {
+                rows.add(chunk?);
+            }
+            pending.drain(..cut);
+        }
+        if !more {
+            break;
+        }
+        // A line longer than a block makes the next read longer.
+        let target = pending.len() + block_bytes;
+        more = fill(path, &mut source, &mut pending, target)?;
     }
-    if bad_total > 0 {
-        bad.truncate(LISTED);
+    if rows.bad_total > 0 {
         return Err(LoadError(format!(
-            "{}: {bad_total} malformed rows: {}",
+            "{}: {} malformed rows: {}",
             path.display(),
-            list(&bad, bad_total)
+            rows.bad_total,
+            list(&rows.bad, rows.bad_total)
         )));
     }
-    let table = finish(names, builders);
+    let table = finish(names, rows.builders);
     if table.rows() == 0 {
         return Err(LoadError(format!(
             "{} has a header but no rows",
@@ -424,6 +500,40 @@ mod tests {
     }
 
     #[test]
+    fn blocks_read_like_one_pass() {
+        let mut text = String::from("n,x,t\n");
+        for i in 0..3000 {
+            text.push_str(&format!("{i},{}.25,w{}\n", i % 11, i % 4));
+        }
+        let whole = csv(&text).unwrap();
+        for block in [64, 100, 1000, 7777] {
+            let t = load_in_blocks(Path::new("t.csv"), text.as_bytes(), None, block).unwrap();
+            assert_eq!(t, whole, "blocks of {block}");
+        }
+        // A quoted line break in a later block: the rest is read as one stream.
+        let quoted = format!("{text}3000,1.5,\"two\nlines\"\n3001,2.5,x\n");
+        let t = load_in_blocks(Path::new("t.csv"), quoted.as_bytes(), None, 100).unwrap();
+        let Column::Text(words) = &t.columns[2] else {
+            panic!("not text")
+        };
+        assert_eq!((t.rows(), words.get(3000)), (3002, Some("two\nlines")));
+        // Line numbers count across blocks, before and after a quote.
+        let bad = format!("{text}1,2\n\"q\",1,2\n1,2,3,4\n");
+        let err = load_in_blocks(Path::new("t.csv"), bad.as_bytes(), None, 100)
+            .unwrap_err()
+            .0;
+        assert!(
+            err.contains("2 malformed rows: line 3002: 2 fields")
+                && err.contains("; line 3004: 4 fields"),
+            "{err}"
+        );
+        // A line longer than a block.
+        let long = format!("a,b\n1,{}\n2,y\n", "z".repeat(500));
+        let t = load_in_blocks(Path::new("t.csv"), long.as_bytes(), None, 64).unwrap();
+        assert_eq!(t.rows(), 2);
+    }
+
+    #[test]
     fn delimiters_and_names() {
         assert_eq!(detect_delimiter(b"a;b;c\n1;2;3\n"), b';');
         assert_eq!(detect_delimiter(b"a\tb\n1\t2\n"), b'\t');
@@ -443,7 +553,7 @@ mod tests {
                 && err.contains("line 4: 1 fields"),
             "{err}"
         );
-        let err = load_delimited(Path::new("t.csv"), b"a,b\n1,\xff\xfe\n", None)
+        let err = load_delimited(Path::new("t.csv"), &b"a,b\n1,\xff\xfe\n"[..], None)
             .unwrap_err()
             .0;
         assert!(err.contains("line 2 is not valid UTF-8"), "{err}");

@@ -95,9 +95,11 @@ pub fn load_file(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     let read = || std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())));
+    let open =
+        || std::fs::File::open(path).map_err(|e| LoadError(format!("{}: {e}", path.display())));
     match extension.as_str() {
-        "csv" | "txt" => load_delimited(path, &read()?, None),
-        "tsv" => load_delimited(path, &read()?, Some(b'\t')),
+        "csv" | "txt" => load_delimited(path, open()?, None),
+        "tsv" => load_delimited(path, open()?, Some(b'\t')),
         "json" => load_json(path, &read()?),
         "jsonl" => load_json_lines(path, &read()?),
         "xlsx" => load_xlsx(path, sheet),
