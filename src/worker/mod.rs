@@ -17,13 +17,16 @@ use crate::activities::faults::Faults;
 use crate::activities::image::ImageActivities;
 use crate::activities::image::settings::ImageSettings;
 use crate::activities::learning::LearningActivities;
+use crate::activities::memory::MemoryActivities;
 use crate::analysis::access::FilePolicy;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
 use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
-use crate::workflows::{AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow};
+use crate::workflows::{
+    AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow, MemoryExpansionWorkflow,
+};
 
 mod metrics;
 
@@ -112,6 +115,10 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         http,
         faults: faults.clone(),
     };
+    let memory = MemoryActivities {
+        store: store.clone(),
+        faults: faults.clone(),
+    };
     let learning = LearningActivities {
         vault: BlackVault::new(&spec.data_dir),
         store,
@@ -133,9 +140,12 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         .map_err(start)?
         .register_workflow::<DataAnalysisWorkflow>()
         .map_err(start)?
+        .register_workflow::<MemoryExpansionWorkflow>()
+        .map_err(start)?
         .register_activities(learning)
         .register_activities(image)
         .register_activities(data)
+        .register_activities(memory)
         .client_identity_override(spec.identity.clone())
         .tuner(tuner)
         .graceful_shutdown_period(spec.graceful_shutdown)

@@ -2,7 +2,7 @@
 //! typed memories in the user's messages. Pure and deterministic: a retry or a re-run of
 //! the same conversation extracts the same memories.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
@@ -17,6 +17,34 @@ use crate::activities::learning::text::keywords;
 pub const MIN_SUBSTANTIVE_CHARS: usize = 20;
 /// Keywords per conversation.
 pub const MAX_KEYWORDS: usize = 10;
+/// A keyword occurs at least this often in the user's messages.
+pub const MIN_KEYWORD_COUNT: usize = 2;
+/// The rules' own words say nothing about a conversation's subject.
+const RULE_WORDS: &[&str] = &[
+    "adore",
+    "based",
+    "called",
+    "come",
+    "detest",
+    "dislike",
+    "enjoy",
+    "favorite",
+    "favourite",
+    "forget",
+    "hate",
+    "job",
+    "like",
+    "live",
+    "love",
+    "mind",
+    "moved",
+    "name",
+    "note",
+    "prefer",
+    "remember",
+    "role",
+    "work",
+];
 /// Typed memories of one run stop at about this many bytes (text, subject, value and
 /// fields), so the extraction plus the messages fit in one Temporal payload (2 MiB).
 pub const MAX_TYPED_MEMORY_BYTES: usize = 512 * 1024;
@@ -98,8 +126,9 @@ fn memory(found: Found, i: usize, message: &Message) -> Memory {
     }
 }
 
-/// The conversation's keywords (most frequent meaningful words of the user's messages),
-/// each pointing at the first user message that has it.
+/// The conversation's keywords (the most frequent meaningful words of the user's messages,
+/// seen at least twice, not the rules' own words), each pointing at the first user message
+/// that has it.
 fn keyword_memories(messages: &[Message]) -> Vec<Memory> {
     let user: Vec<(usize, &Message)> = messages
         .iter()
@@ -121,8 +150,18 @@ fn keyword_memories(messages: &[Message]) -> Vec<Memory> {
             )
         })
         .collect();
-    keywords(&all.join("\n"), MAX_KEYWORDS)
+    let all = all.join("\n");
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for word in all.to_lowercase().unicode_words() {
+        *counts.entry(word.to_owned()).or_default() += 1;
+    }
+    keywords(&all, MAX_KEYWORDS + RULE_WORDS.len())
         .into_iter()
+        .filter(|w| {
+            counts.get(w).is_some_and(|&n| n >= MIN_KEYWORD_COUNT)
+                && !RULE_WORDS.contains(&w.as_str())
+        })
+        .take(MAX_KEYWORDS)
         .filter_map(|word| {
             let (i, message, _) = lowered.iter().find(|(_, _, words)| words.contains(&word))?;
             Some(memory(

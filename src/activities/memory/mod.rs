@@ -1,5 +1,6 @@
-//! MemoryExpansionWorkflow's memory extraction: deterministic, documented rules that turn a
-//! conversation into typed memories.
+//! MemoryExpansionWorkflow's activities (extract the memories of a conversation, store
+//! them once, bring the full-text index up to date) and the extraction rules: deterministic,
+//! documented rules that turn a conversation into typed memories.
 //!
 //! Every message whose content has more than 20 characters is kept verbatim as conversation
 //! text (a memory of kind `message`, as the original kept them). The typed memories come
@@ -25,7 +26,7 @@
 //! | date | an ISO date (2027-05-03) | `deadline` or `date` | `2027-05-03` | 0.95 |
 //! | date | a month-name date: "May 3", "May 3rd, 2027", "3 May", "3rd of May 2027" (invalid days such as April 31 are ignored) | `deadline` or `date` | `2027-05-03`, or `--05-03` without a year | 0.9 |
 //! | date | "today", "tonight", "tomorrow", "next / this / coming" + weekday, week, weekend, month, year; "end of (the) day, week, month, year"; "on / by / before / until / till" + weekday | `deadline` or `date` | the phrase in lower case (`next friday`) | 0.6 |
-//! | keyword | the 10 most frequent meaningful words (3+ letters, not a stop word) of the user's messages | — | the word | 0.5 |
+//! | keyword | the 10 most frequent meaningful words (3+ letters, not a stop word, not a rule's own word such as "name" or "love", seen at least twice) of the user's messages | — | the word | 0.5 |
 //! | message | any message (any role) with more than 20 characters | — | — | 1.0 |
 //!
 //! - A memory's `text` is the clause it came from (for a request: what to remember; for a
@@ -48,8 +49,149 @@
 pub mod dates;
 pub mod extract;
 pub mod kind;
+pub mod request;
 pub mod rules;
 pub mod tokens;
 
 #[cfg(test)]
 mod tests;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use super::errors::{blocking, non_retryable, retryable};
+use super::faults::Faults;
+use crate::store::Store;
+use crate::workflows::steps::attempted;
+use extract::{Extraction, Message, extract, message_memory};
+
+/// The error type of requests no retry can fix.
+pub const INVALID: &str = "InvalidMemoryRequest";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Extracted {
+    pub info: Extraction,
+    pub attempt: u32,
+}
+
+/// What store_memories gets (the original's `{conversation_id, info, user_id}`, plus the
+/// messages, whose kept ones `info` names by index).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoriesToStore {
+    pub conversation_id: String,
+    pub user_id: Option<String>,
+    pub messages: Vec<Message>,
+    pub info: Extraction,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMemories {
+    /// Memories that were not stored before.
+    pub new: u64,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedMemories {
+    /// Memories added to the full-text index by this call.
+    pub indexed: u64,
+    pub attempt: u32,
+}
+
+attempted!(Extracted, StoredMemories, IndexedMemories);
+
+pub struct MemoryActivities {
+    pub store: Store,
+    pub faults: Faults,
+}
+
+fn check_messages(messages: &[Message]) -> Result<(), ActivityError> {
+    let bytes = serde_json::to_vec(messages).map_or(usize::MAX, |b| b.len());
+    request::check_size(messages.len(), bytes).map_err(|e| non_retryable(INVALID, e))
+}
+
+#[activities]
+impl MemoryActivities {
+    #[activity(name = "extract_memory_information")]
+    pub async fn extract_memory_information(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        messages: Vec<Message>,
+    ) -> Result<Extracted, ActivityError> {
+        let attempt = self
+            .faults
+            .enter("extract_memory_information", &ctx)
+            .await?;
+        // Checked again: another client may call the activity with anything.
+        check_messages(&messages)?;
+        blocking(move || {
+            let info = extract(&messages);
+            if info.truncated {
+                tracing::warn!(
+                    kept = info.kept.len(),
+                    memories = info.memories.len(),
+                    "typed memories were cut at the extraction's size limit"
+                );
+            }
+            Ok(Extracted { info, attempt })
+        })
+        .await
+    }
+
+    #[activity(name = "store_memories")]
+    pub async fn store_memories(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        request: MemoriesToStore,
+    ) -> Result<StoredMemories, ActivityError> {
+        let attempt = self.faults.enter("store_memories", &ctx).await?;
+        check_messages(&request.messages)?;
+        let workflow_id = ctx.info().workflow_id.clone();
+        let store = self.store.clone();
+        blocking(move || {
+            let mut memories =
+                Vec::with_capacity(request.info.kept.len() + request.info.memories.len());
+            for &i in &request.info.kept {
+                let message = request.messages.get(i as usize).ok_or_else(|| {
+                    non_retryable(INVALID, format!("kept message {i} is not in the request"))
+                })?;
+                memories.push(message_memory(i, message));
+            }
+            memories.extend(request.info.memories);
+            let new = store
+                .insert_memories(
+                    &request.conversation_id,
+                    request.user_id.as_deref(),
+                    workflow_id.as_deref(),
+                    &memories,
+                )
+                .map_err(|e| retryable(format!("cannot store the memories: {e}")))?;
+            Ok(StoredMemories { new, attempt })
+        })
+        .await
+    }
+
+    /// Indexes every memory not indexed yet (this conversation's, and any an earlier run
+    /// stored but could not index).
+    #[activity(name = "update_memory_indexes")]
+    pub async fn update_memory_indexes(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        conversation_id: String,
+    ) -> Result<IndexedMemories, ActivityError> {
+        let attempt = self.faults.enter("update_memory_indexes", &ctx).await?;
+        let store = self.store.clone();
+        blocking(move || {
+            let indexed = store.index_pending_memories().map_err(|e| {
+                retryable(format!(
+                    "cannot index the memories of {conversation_id}: {e}"
+                ))
+            })?;
+            Ok(IndexedMemories { indexed, attempt })
+        })
+        .await
+    }
+}
