@@ -159,9 +159,9 @@ impl Store {
         text: &str,
         user_id: Option<&str>,
         kind: Option<MemoryKind>,
-        limit: u32,
+        limit: i64,
     ) -> Result<Vec<MemoryHit>, StoreError> {
-        if !(1..=MAX_SEARCH_LIMIT).contains(&limit) {
+        if !(1..=i64::from(MAX_SEARCH_LIMIT)).contains(&limit) {
             return Err(StoreError::Query(format!(
                 "limit {limit} is out of range: 1 to {MAX_SEARCH_LIMIT}"
             )));

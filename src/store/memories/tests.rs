@@ -234,7 +234,7 @@ fn any_user_text_is_a_valid_query() {
 #[test]
 fn bad_arguments_are_query_errors() {
     let (_dir, store) = open();
-    for limit in [0, MAX_SEARCH_LIMIT + 1] {
+    for limit in [-1, 0, i64::from(MAX_SEARCH_LIMIT) + 1] {
         let e = store.search_memories("tea", None, None, limit).unwrap_err();
         assert!(
             matches!(e, StoreError::Query(_)) && e.to_string().contains("1 to 1000"),
