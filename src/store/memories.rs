@@ -29,8 +29,8 @@ pub struct StoredMemory {
     pub created_at: f64,
 }
 
-/// A search result: the memory, a snippet with the matches in [brackets], and its BM25
-/// rank (lower is better).
+/// A search result: the memory, a snippet with the matches in [brackets], and its rank
+/// (BM25 times confidence; lower is better).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MemoryHit {
     #[serde(flatten)]
@@ -151,9 +151,9 @@ impl Store {
         Ok(added as u64)
     }
 
-    /// Indexed memories matching every word of `text`, best first (BM25; a match in the
-    /// subject or value counts twice a match in the text), optionally of one user and one
-    /// kind. Any text is a valid query (see `fts`); text without words finds nothing.
+    /// Indexed memories matching every word of `text`, best first: BM25 (a match in the
+    /// subject or value counts twice a match in the text) times the memory's confidence, so
+    /// a less certain memory ranks lower. Optionally of one user and one kind. Any text is a valid query (see `fts`); text without words finds nothing.
     pub fn search_memories(
         &self,
         text: &str,
@@ -178,7 +178,7 @@ impl Store {
         let connection = self.connection();
         let mut statement = connection
             .prepare_cached(&format!(
-                "SELECT {COLUMNS}, snippet(memories_fts, -1, '[', ']', '…', 12), bm25(memories_fts, 1.0, 2.0, 2.0) AS score
+                "SELECT {COLUMNS}, snippet(memories_fts, -1, '[', ']', '…', 12), bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence AS score
                  FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
                  WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.user_id = ?2) AND (?3 IS NULL OR m.kind = ?3)
                  ORDER BY score, m.id LIMIT ?4"

@@ -151,7 +151,7 @@ class MemoryHit(StoredMemory):
     snippet: str
     """Text around the matches, which stand in [brackets]."""
     rank: float
-    """BM25; lower is better."""
+    """BM25 times the memory's confidence; lower is better."""
 
 
 class MemoryStore:

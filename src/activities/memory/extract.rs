@@ -167,9 +167,9 @@ fn keyword_memories(messages: &[Message]) -> Vec<Memory> {
             Some(memory(
                 Found {
                     kind: MemoryKind::Keyword,
-                    text: word.clone(),
+                    text: word,
                     subject: None,
-                    value: Some(word),
+                    value: None,
                     confidence: 0.5,
                 },
                 *i,

@@ -26,7 +26,7 @@
 //! | date | an ISO date (2027-05-03) | `deadline` or `date` | `2027-05-03` | 0.95 |
 //! | date | a month-name date: "May 3", "May 3rd, 2027", "3 May", "3rd of May 2027" (invalid days such as April 31 are ignored) | `deadline` or `date` | `2027-05-03`, or `--05-03` without a year | 0.9 |
 //! | date | "today", "tonight", "tomorrow", "next / this / coming" + weekday, week, weekend, month, year; "end of (the) day, week, month, year"; "on / by / before / until / till" + weekday | `deadline` or `date` | the phrase in lower case (`next friday`) | 0.6 |
-//! | keyword | the 10 most frequent meaningful words (3+ letters, not a stop word, not a rule's own word such as "name" or "love", seen at least twice) of the user's messages | — | the word | 0.5 |
+//! | keyword | the 10 most frequent meaningful words (3+ letters, not a stop word, not a rule's own word such as "name" or "love", seen at least twice) of the user's messages; `text` is the word | — | — | 0.5 |
 //! | message | any message (any role) with more than 20 characters | — | — | 1.0 |
 //!
 //! - A memory's `text` is the clause it came from (for a request: what to remember; for a

@@ -42,7 +42,7 @@ fn conversation() -> Vec<Memory> {
             Some("location"),
             Some("Zürich"),
         ),
-        memory(MemoryKind::Keyword, 0, "tea", None, Some("tea")),
+        memory(MemoryKind::Keyword, 0, "tea", None, None),
     ]
 }
 
