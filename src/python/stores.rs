@@ -252,5 +252,6 @@ pub fn memory_limits() -> Vec<(&'static str, u64)> {
         ("max_text_chars", rules::MAX_TEXT_CHARS as u64),
         ("max_search_limit", u64::from(memories::MAX_SEARCH_LIMIT)),
         ("max_query_chars", memories::MAX_QUERY_CHARS as u64),
+        ("max_ranked", memories::MAX_RANKED as u64),
     ]
 }

@@ -3,7 +3,7 @@
 //! for full-text search (FTS5, BM25) by a separate, incremental step, and erasable per
 //! conversation or per user.
 
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -16,6 +16,8 @@ use crate::activities::memory::kind::MemoryKind;
 pub const MAX_SEARCH_LIMIT: u32 = 1_000;
 /// Longest search text (characters).
 pub const MAX_QUERY_CHARS: usize = 1_000;
+/// Most matches one search ranks: the newest ones, when more match.
+pub const MAX_RANKED: i64 = 2_000;
 
 /// A stored memory: the memory and where it belongs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,7 +155,10 @@ impl Store {
 
     /// Indexed memories matching every word of `text`, best first: BM25 (a match in the
     /// subject or value counts twice a match in the text) times the memory's confidence, so
-    /// a less certain memory ranks lower. Optionally of one user and one kind. Any text is a valid query (see `fts`); text without words finds nothing.
+    /// a less certain memory ranks lower. Optionally of one user and one kind. When more
+    /// than `MAX_RANKED` memories match, the newest `MAX_RANKED` of them are ranked: that
+    /// bounds the time a very common word takes. Any text is a valid query (see `fts`);
+    /// text without words finds nothing.
     pub fn search_memories(
         &self,
         text: &str,
@@ -175,28 +180,64 @@ impl Store {
         let Some(query) = every_word(text) else {
             return Ok(Vec::new());
         };
+        let kind = kind.map(MemoryKind::as_str);
         let connection = self.connection();
-        let mut statement = connection
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS}, snippet(memories_fts, -1, '[', ']', '…', 12), bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence AS score
+        let err = |e| self.err(e);
+        // 1. The oldest memory in the ranked window: the MAX_RANKED-th newest match. FTS5
+        // walks its matches by rowid without scoring them, so this is cheap.
+        let window = if user_id.is_none() && kind.is_none() {
+            "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?1
+             ORDER BY rowid DESC LIMIT 1 OFFSET ?4"
+        } else {
+            "SELECT memories_fts.rowid FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+             WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.user_id = ?2) AND (?3 IS NULL OR m.kind = ?3)
+             ORDER BY memories_fts.rowid DESC LIMIT 1 OFFSET ?4"
+        };
+        let oldest: i64 = connection
+            .prepare_cached(window)
+            .and_then(|mut s| {
+                s.query_row(params![query, user_id, kind, MAX_RANKED - 1], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(err)?
+            .unwrap_or(0);
+        // 2. Rank the window: ids and scores only, no text, no snippets.
+        let ranked: Vec<(i64, f64)> = connection
+            .prepare_cached(
+                "SELECT memories_fts.rowid, bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence AS score
                  FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
-                 WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.user_id = ?2) AND (?3 IS NULL OR m.kind = ?3)
-                 ORDER BY score, m.id LIMIT ?4"
+                 WHERE memories_fts MATCH ?1 AND memories_fts.rowid >= ?5
+                   AND (?2 IS NULL OR m.user_id = ?2) AND (?3 IS NULL OR m.kind = ?3)
+                 ORDER BY score, memories_fts.rowid LIMIT ?4",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![query, user_id, kind, limit, oldest], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect()
+            })
+            .map_err(err)?;
+        // 3. The rows and snippets of the ranked few.
+        let mut row = connection
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS}, snippet(memories_fts, -1, '[', ']', '…', 12)
+                 FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+                 WHERE memories_fts MATCH ?1 AND memories_fts.rowid = ?2"
             ))
-            .map_err(|e| self.err(e))?;
-        statement
-            .query_map(
-                params![query, user_id, kind.map(MemoryKind::as_str), limit],
-                |r| {
+            .map_err(err)?;
+        ranked
+            .into_iter()
+            .map(|(id, rank)| {
+                row.query_row(params![query, id], |r| {
                     Ok(MemoryHit {
                         memory: stored(r)?,
                         snippet: r.get(13)?,
-                        rank: r.get(14)?,
+                        rank,
                     })
-                },
-            )
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
+                })
+                .map_err(err)
+            })
+            .collect()
     }
 
     /// Every memory of a conversation, in message order.

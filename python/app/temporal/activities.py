@@ -119,7 +119,7 @@ MEMORY_KINDS: tuple[MemoryKind, ...] = get_args(MemoryKind)
 MEMORY_LIMITS: Mapping[str, int] = MappingProxyType(dict(_core.memory_limits()))
 """MemoryExpansionWorkflow's and MemoryStore's limits (the Rust constants): max_messages,
 max_messages_bytes, max_id_chars, min_substantive_chars, max_keywords, max_text_chars,
-max_search_limit, max_query_chars."""
+max_search_limit, max_query_chars, max_ranked."""
 
 
 @dataclass(frozen=True)
@@ -173,9 +173,11 @@ class MemoryStore:
         """Memories containing every word of ``query``, best first. Any text is a valid
         query: each word is searched as a word (quotes, ``AND``, ``*``, ``:`` are not query
         syntax), case, accents and English endings are ignored ("Loves" finds "love");
-        text without words finds nothing. A memory is found once ``update_memory_indexes``
-        has run. Raises :class:`InvalidQueryError` for an unknown ``kind``, a ``limit``
-        outside 1 to 1000 or a query over 1000 characters."""
+        text without words finds nothing. Ranking: BM25 times the memory's confidence; when
+        more than ``MEMORY_LIMITS["max_ranked"]`` (2000) memories match, the newest of them
+        are ranked. A memory is found once ``update_memory_indexes`` has run. Raises
+        :class:`InvalidQueryError` for an unknown ``kind``, a ``limit`` outside 1 to 1000 or
+        a query over 1000 characters."""
         found = self._core.search(query, user_id, kind, limit)
         return from_json(found.encode(), list[MemoryHit])  # type: ignore[no-any-return]
 

@@ -337,3 +337,48 @@ fn hashes_depend_on_user_conversation_and_memory() {
         "when and how sure are not identity"
     );
 }
+
+#[test]
+fn a_very_common_word_ranks_the_newest_matches() {
+    let (_dir, store) = open();
+    let best = memory(
+        MemoryKind::Fact,
+        0,
+        "common common common",
+        Some("common"),
+        None,
+    );
+    store
+        .insert_memories("old", Some("rare"), None, &[best])
+        .unwrap();
+    let many: Vec<Memory> = (0..MAX_RANKED as u32 + 10)
+        .map(|i| {
+            memory(
+                MemoryKind::Message,
+                i,
+                &format!("a common word number {i} in a longer text"),
+                None,
+                None,
+            )
+        })
+        .collect();
+    store
+        .insert_memories("new", Some("busy"), None, &many)
+        .unwrap();
+    store.index_pending_memories().unwrap();
+    let hits = store.search_memories("common", None, None, 5).unwrap();
+    assert_eq!(hits.len(), 5);
+    assert!(
+        hits.iter().all(|h| h.memory.conversation_id == "new"),
+        "the oldest match is outside the window"
+    );
+    // A filter narrows the matches before the window: the rare user's memory is found, first.
+    let rare = store
+        .search_memories("common", Some("rare"), None, 5)
+        .unwrap();
+    assert_eq!(rare.len(), 1);
+    let facts = store
+        .search_memories("common", None, Some(MemoryKind::Fact), 5)
+        .unwrap();
+    assert_eq!(facts[0].memory.conversation_id, "old");
+}
