@@ -201,22 +201,41 @@ impl Store {
             })
             .map_err(err)?
             .unwrap_or(0);
-        // 2. Rank the window: ids and scores only, no text, no snippets.
-        let ranked: Vec<(i64, f64)> = connection
+        // 2. Rank the window by BM25 from the index alone, then weigh each candidate by its
+        // confidence (and apply the filters) from its row. Scores are negative and a
+        // confidence is at most 1, so once a candidate's BM25 is weaker than the limit-th
+        // weighted score so far, no later candidate can enter the top: stop there.
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut candidates = connection
             .prepare_cached(
-                "SELECT memories_fts.rowid, bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence AS score
-                 FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
-                 WHERE memories_fts MATCH ?1 AND memories_fts.rowid >= ?5
-                   AND (?2 IS NULL OR m.user_id = ?2) AND (?3 IS NULL OR m.kind = ?3)
-                 ORDER BY score, memories_fts.rowid LIMIT ?4",
+                "SELECT rowid, bm25(memories_fts, 1.0, 2.0, 2.0) AS score FROM memories_fts
+                 WHERE memories_fts MATCH ?1 AND rowid >= ?2 ORDER BY score, rowid",
             )
-            .and_then(|mut s| {
-                s.query_map(params![query, user_id, kind, limit, oldest], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect()
-            })
             .map_err(err)?;
+        let mut facts = connection
+            .prepare_cached("SELECT confidence, user_id, kind FROM memories WHERE id = ?1")
+            .map_err(err)?;
+        let mut ranked: Vec<(f64, i64)> = Vec::with_capacity(limit + 1);
+        let mut rows = candidates.query(params![query, oldest]).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            let (id, bm25): (i64, f64) = (row.get(0).map_err(err)?, row.get(1).map_err(err)?);
+            if ranked.len() == limit && ranked.last().is_some_and(|(worst, _)| bm25 > *worst) {
+                break;
+            }
+            let (confidence, owner, of_kind): (f64, Option<String>, String) = facts
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(err)?;
+            if user_id.is_some_and(|u| owner.as_deref() != Some(u))
+                || kind.is_some_and(|k| k != of_kind)
+            {
+                continue;
+            }
+            let entry = (bm25 * confidence.clamp(0.0, 1.0), id);
+            let at = ranked.partition_point(|e| e.0 < entry.0 || (e.0 == entry.0 && e.1 < entry.1));
+            ranked.insert(at, entry);
+            ranked.truncate(limit);
+        }
+        drop(rows);
         // 3. The rows and snippets of the ranked few.
         let mut row = connection
             .prepare_cached(&format!(
@@ -227,7 +246,7 @@ impl Store {
             .map_err(err)?;
         ranked
             .into_iter()
-            .map(|(id, rank)| {
+            .map(|(rank, id)| {
                 row.query_row(params![query, id], |r| {
                     Ok(MemoryHit {
                         memory: stored(r)?,

@@ -382,3 +382,74 @@ fn a_very_common_word_ranks_the_newest_matches() {
         .unwrap();
     assert_eq!(facts[0].memory.conversation_id, "old");
 }
+
+#[test]
+fn stopping_early_ranks_exactly_as_scoring_everything() {
+    let (_dir, store) = open();
+    let mut rng = fastrand::Rng::with_seed(3);
+    let words = [
+        "tea", "river", "lyon", "jazz", "kayak", "blue", "train", "garden",
+    ];
+    let memories: Vec<Memory> = (0..400)
+        .map(|i| {
+            let text: Vec<&str> = (0..rng.usize(1..12))
+                .map(|_| words[rng.usize(..words.len())])
+                .collect();
+            let mut m = memory(
+                MemoryKind::ALL[rng.usize(..6)],
+                i,
+                &text.join(" "),
+                None,
+                None,
+            );
+            m.confidence = [0.5, 0.6, 0.8, 0.9, 1.0][rng.usize(..5)];
+            m
+        })
+        .collect();
+    store
+        .insert_memories("c", Some("u"), None, &memories)
+        .unwrap();
+    store.index_pending_memories().unwrap();
+    let mut cases = Vec::new();
+    for query in ["tea", "river lyon", "jazz", "blue garden train"] {
+        for limit in [1_i64, 3, 10, 50] {
+            for kind in [None, Some(MemoryKind::Fact)] {
+                cases.push((query, limit, kind));
+            }
+        }
+    }
+    // Scoring every match with the weighted score, in SQL.
+    let expected: Vec<Vec<i64>> = {
+        let connection = store.connection();
+        let mut everything = connection
+            .prepare(
+                "SELECT m.id FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+                 WHERE memories_fts MATCH ?1 AND (?3 IS NULL OR m.kind = ?3)
+                 ORDER BY bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence, m.id LIMIT ?2",
+            )
+            .unwrap();
+        cases
+            .iter()
+            .map(|(query, limit, kind)| {
+                everything
+                    .query_map(
+                        params![every_word(query), limit, kind.map(MemoryKind::as_str)],
+                        |r| r.get(0),
+                    )
+                    .unwrap()
+                    .collect::<rusqlite::Result<_>>()
+                    .unwrap()
+            })
+            .collect()
+    };
+    for ((query, limit, kind), expected) in cases.iter().zip(&expected) {
+        let got: Vec<i64> = store
+            .search_memories(query, None, *kind, *limit)
+            .unwrap()
+            .iter()
+            .map(|h| h.memory.id)
+            .collect();
+        assert_eq!(&got, expected, "{query} {limit} {kind:?}");
+    }
+    assert!(expected.iter().filter(|e| e.len() > 1).count() > 10);
+}
