@@ -6,3 +6,4 @@ pub mod errors;
 pub mod faults;
 pub mod image;
 pub mod learning;
+pub mod memory;

@@ -31,6 +31,9 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stores::KnowledgeStoreCore>()?;
     m.add_class::<stores::BlackVaultCore>()?;
     m.add_class::<stores::ImageStoreCore>()?;
+    m.add_class::<stores::MemoryStoreCore>()?;
+    m.add_function(wrap_pyfunction!(stores::memory_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(stores::memory_limits, m)?)?;
     m.add_function(wrap_pyfunction!(stores::vault_hash, m)?)?;
     m.add_function(wrap_pyfunction!(stores::workflow_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(config::config_fields, m)?)?;

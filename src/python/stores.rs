@@ -1,4 +1,4 @@
-//! The stores for Python: knowledge entries and Project-AI's Black Vault.
+//! The stores for Python: knowledge entries, images, memories and Project-AI's Black Vault.
 
 use std::path::PathBuf;
 
@@ -6,7 +6,10 @@ use pyo3::prelude::*;
 
 use super::errors::python_error;
 use super::runtime::without_gil;
+use crate::activities::memory::kind::MemoryKind;
+use crate::activities::memory::{extract, request, rules};
 use crate::store::black_vault::{BlackVault, content_hash};
+use crate::store::memories;
 use crate::store::{Store, StoreError};
 use crate::workflows::types::schemas;
 
@@ -154,4 +157,101 @@ pub fn workflow_schemas(py: Python<'_>) -> PyResult<Vec<(String, Vec<String>, St
             ))
         })
         .collect()
+}
+
+/// The memories MemoryExpansionWorkflow stored under a data dir.
+#[pyclass(frozen, module = "app.temporal._core")]
+pub struct MemoryStoreCore {
+    store: Store,
+}
+
+fn memory_error(py: Python<'_>, error: &StoreError) -> PyErr {
+    match error {
+        StoreError::Query(message) => python_error(py, "InvalidQueryError", (message.clone(),)),
+        other => store_error(py, other),
+    }
+}
+
+#[pymethods]
+impl MemoryStoreCore {
+    #[new]
+    fn new(py: Python<'_>, data_dir: PathBuf) -> PyResult<Self> {
+        without_gil(py, move || Store::open(&data_dir))?
+            .map(|store| MemoryStoreCore { store })
+            .map_err(|e| store_error(py, &e))
+    }
+
+    /// Hits as JSON text, best first.
+    #[pyo3(signature = (query, user_id=None, kind=None, limit=10))]
+    fn search(
+        &self,
+        py: Python<'_>,
+        query: String,
+        user_id: Option<String>,
+        kind: Option<String>,
+        limit: i64,
+    ) -> PyResult<String> {
+        let kind = kind
+            .map(|k| MemoryKind::parse(&k))
+            .transpose()
+            .map_err(|e| memory_error(py, &StoreError::Query(e)))?;
+        let store = self.store.clone();
+        let hits = without_gil(py, move || {
+            store.search_memories(&query, user_id.as_deref(), kind, limit)
+        })?
+        .map_err(|e| memory_error(py, &e))?;
+        json(py, &hits)
+    }
+
+    /// The conversation's memories as JSON text, in message order.
+    fn for_conversation(&self, py: Python<'_>, conversation_id: String) -> PyResult<String> {
+        let store = self.store.clone();
+        let memories = without_gil(py, move || store.conversation_memories(&conversation_id))?
+            .map_err(|e| memory_error(py, &e))?;
+        json(py, &memories)
+    }
+
+    #[pyo3(signature = (conversation_id=None, user_id=None))]
+    fn forget(
+        &self,
+        py: Python<'_>,
+        conversation_id: Option<String>,
+        user_id: Option<String>,
+    ) -> PyResult<u64> {
+        let store = self.store.clone();
+        without_gil(py, move || {
+            store.forget_memories(conversation_id.as_deref(), user_id.as_deref())
+        })?
+        .map_err(|e| memory_error(py, &e))
+    }
+
+    fn count(&self, py: Python<'_>) -> PyResult<u64> {
+        let store = self.store.clone();
+        without_gil(py, move || store.memory_count())?.map_err(|e| memory_error(py, &e))
+    }
+}
+
+/// The memory kinds, in their order.
+#[pyfunction]
+pub fn memory_kinds() -> Vec<&'static str> {
+    MemoryKind::ALL.iter().map(|k| k.as_str()).collect()
+}
+
+/// The limits of MemoryExpansionWorkflow and the memory store, by name.
+#[pyfunction]
+pub fn memory_limits() -> Vec<(&'static str, u64)> {
+    vec![
+        ("max_messages", request::MAX_MESSAGES as u64),
+        ("max_messages_bytes", request::MAX_MESSAGES_BYTES as u64),
+        ("max_id_chars", request::MAX_ID_CHARS as u64),
+        (
+            "min_substantive_chars",
+            extract::MIN_SUBSTANTIVE_CHARS as u64,
+        ),
+        ("max_keywords", extract::MAX_KEYWORDS as u64),
+        ("max_text_chars", rules::MAX_TEXT_CHARS as u64),
+        ("max_search_limit", u64::from(memories::MAX_SEARCH_LIMIT)),
+        ("max_query_chars", memories::MAX_QUERY_CHARS as u64),
+        ("max_ranked", memories::MAX_RANKED as u64),
+    ]
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
+use super::fts::any_word;
 use super::{Store, StoreError, update_json_file};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,17 +59,6 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<KnowledgeEntry> {
         workflow_id: row.get(10)?,
         created_at: row.get(11)?,
     })
-}
-
-/// An FTS5 query matching any of the words of `text`, each quoted so that no word is read
-/// as query syntax.
-pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\""))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" OR "))
 }
 
 impl Store {
@@ -128,7 +118,7 @@ impl Store {
         category: Option<&str>,
         limit: u32,
     ) -> Result<Vec<KnowledgeHit>, StoreError> {
-        let Some(query) = fts_query(text) else {
+        let Some(query) = any_word(text) else {
             return Ok(Vec::new());
         };
         let connection = self.connection();

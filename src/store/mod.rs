@@ -4,9 +4,11 @@
 //! worker never stores a record twice.
 
 pub mod black_vault;
+pub mod fts;
 pub mod images;
 mod json_file;
 pub mod knowledge;
+pub mod memories;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +36,10 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Invalid(String),
+    /// A bad argument to a query (an unknown kind, a limit out of range): the caller's
+    /// mistake, not the store's.
+    #[error("{0}")]
+    Query(String),
 }
 
 impl StoreError {

@@ -54,6 +54,42 @@ const MIGRATIONS: &[&str] = &[
         created_at  REAL NOT NULL
     );
     CREATE INDEX images_created ON images(created_at);",
+    // 3: memories of MemoryExpansionWorkflow (typed memories and kept messages), one row per
+    // content hash of user, conversation and memory; a full-text index that
+    // update_memory_indexes fills incrementally (rows with indexed = 0 are not in it yet).
+    "CREATE TABLE memories (
+        id              INTEGER PRIMARY KEY,
+        hash            TEXT NOT NULL UNIQUE,   -- hex SHA-256, see store::memories::memory_hash
+        conversation_id TEXT NOT NULL,
+        user_id         TEXT,
+        kind            TEXT NOT NULL,          -- message, fact, preference, request, date, keyword
+        text            TEXT NOT NULL,
+        subject         TEXT,
+        value           TEXT,
+        role            TEXT NOT NULL,
+        message_index   INTEGER NOT NULL,
+        timestamp       TEXT,
+        confidence      REAL NOT NULL,
+        workflow_id     TEXT,
+        created_at      REAL NOT NULL,
+        indexed         INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX memories_conversation ON memories(conversation_id, message_index);
+    CREATE INDEX memories_user ON memories(user_id);
+    CREATE INDEX memories_pending ON memories(id) WHERE indexed = 0;
+    CREATE VIRTUAL TABLE memories_fts USING fts5(
+        text, subject, value, content='memories', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER memories_ad AFTER DELETE ON memories WHEN old.indexed = 1 BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, text, subject, value)
+        VALUES ('delete', old.id, old.text, old.subject, old.value);
+    END;
+    CREATE TRIGGER memories_au AFTER UPDATE OF text, subject, value ON memories WHEN old.indexed = 1 BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, text, subject, value)
+        VALUES ('delete', old.id, old.text, old.subject, old.value);
+        INSERT INTO memories_fts(rowid, text, subject, value) VALUES (new.id, new.text, new.subject, new.value);
+    END;",
 ];
 
 /// Applies the migrations this file has not seen, each in its own transaction, so two

@@ -17,13 +17,17 @@ use crate::activities::faults::Faults;
 use crate::activities::image::ImageActivities;
 use crate::activities::image::settings::ImageSettings;
 use crate::activities::learning::LearningActivities;
+use crate::activities::memory::MemoryActivities;
 use crate::analysis::access::FilePolicy;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
 use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
-use crate::workflows::{self, AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow};
+use crate::workflows::{
+    self, AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow,
+    MemoryExpansionWorkflow,
+};
 
 mod metrics;
 
@@ -112,6 +116,10 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         http,
         faults: faults.clone(),
     };
+    let memory = MemoryActivities {
+        store: store.clone(),
+        faults: faults.clone(),
+    };
     let learning = LearningActivities {
         vault: BlackVault::new(&spec.data_dir),
         store,
@@ -129,6 +137,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         .register_activities(learning)
         .register_activities(image)
         .register_activities(data)
+        .register_activities(memory)
         .client_identity_override(spec.identity.clone())
         .tuner(tuner)
         .graceful_shutdown_period(spec.graceful_shutdown)
@@ -157,6 +166,7 @@ hosted_workflows!(
     AILearningWorkflow => workflows::learning::NAME,
     ImageGenerationWorkflow => workflows::image::NAME,
     DataAnalysisWorkflow => workflows::data::NAME,
+    MemoryExpansionWorkflow => workflows::memory::NAME,
 );
 
 impl RunningWorker {

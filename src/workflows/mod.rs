@@ -3,6 +3,7 @@
 pub mod data;
 pub mod image;
 pub mod learning;
+pub mod memory;
 pub mod policy;
 pub mod progress;
 pub mod steps;
@@ -11,3 +12,4 @@ pub mod types;
 pub use data::DataAnalysisWorkflow;
 pub use image::ImageGenerationWorkflow;
 pub use learning::AILearningWorkflow;
+pub use memory::MemoryExpansionWorkflow;

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import functools
 import json
 import os
 import types
@@ -130,18 +131,30 @@ def decode(value: Any, type_: Any) -> Any:
     return value
 
 
+@functools.cache
+def _fields(type_: type) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, type, required) of each field. Cached: resolving the annotations is the slow
+    part of decoding, and a search decodes many results of one class."""
+    hints = typing.get_type_hints(type_)
+    return tuple(
+        (
+            f.name,
+            hints.get(f.name),
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(type_)
+    )
+
+
 def _decode_dataclass(value: Any, type_: type[T]) -> T:
     if not isinstance(value, dict):
         raise PayloadError(
             f"expected a JSON object for {type_.__name__}, got {type(value).__name__}"
         )
-    hints = typing.get_type_hints(type_)
     kwargs = {}
-    for field in dataclasses.fields(type_):  # type: ignore[arg-type]
-        if field.name in value:
-            kwargs[field.name] = decode(value[field.name], hints.get(field.name))
-        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            raise PayloadError(
-                f"{type_.__name__} needs field {field.name!r}, which the value lacks"
-            )
+    for name, hint, required in _fields(type_):  # type: ignore[arg-type]
+        if name in value:
+            kwargs[name] = decode(value[name], hint)
+        elif required:
+            raise PayloadError(f"{type_.__name__} needs field {name!r}, which the value lacks")
     return type_(**kwargs)

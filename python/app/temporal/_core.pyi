@@ -12,6 +12,7 @@ __all__ = [
     "DevServerProcess",
     "ImageStoreCore",
     "KnowledgeStoreCore",
+    "MemoryStoreCore",
     "Pending",
     "TemporalConfig",
     "WorkerCore",
@@ -20,6 +21,8 @@ __all__ = [
     "config_fields",
     "content_hash",
     "locate_temporal_cli",
+    "memory_kinds",
+    "memory_limits",
     "set_log_level",
     "stop_calls_into_python",
     "worker_workflow_types",
@@ -262,6 +265,23 @@ class ImageStoreCore:
     def __new__(cls, data_dir: Path) -> ImageStoreCore: ...
     def history(self, limit: int = 10) -> str: ...
     def statistics(self) -> str: ...
+
+@final
+class MemoryStoreCore:
+    def __new__(cls, data_dir: Path) -> MemoryStoreCore: ...
+    def search(
+        self,
+        query: str,
+        user_id: str | None = None,
+        kind: str | None = None,
+        limit: int = 10,
+    ) -> str: ...
+    def for_conversation(self, conversation_id: str) -> str: ...
+    def forget(self, conversation_id: str | None = None, user_id: str | None = None) -> int: ...
+    def count(self) -> int: ...
+
+def memory_kinds() -> list[str]: ...
+def memory_limits() -> list[tuple[str, int]]: ...
 
 @final
 class BlackVaultCore:

@@ -126,6 +126,10 @@ class StoreError(TemporalError):
     """The embedded store or one of Project-AI's files could not be read or written."""
 
 
+class InvalidQueryError(TemporalError, ValueError):
+    """A store query with a bad argument (an unknown kind, a limit out of range, ...)."""
+
+
 class PayloadError(TemporalError, ValueError):
     """A value could not be encoded or decoded (not JSON, over the size limit, ...)."""
 
@@ -150,6 +154,7 @@ __all__ = [
     "ConfigProblem",
     "DevServerError",
     "FailureCause",
+    "InvalidQueryError",
     "PayloadError",
     "RPCError",
     "StoreError",

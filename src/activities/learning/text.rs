@@ -215,7 +215,8 @@ pub fn keywords(text: &str, limit: usize) -> Vec<String> {
     ranked.into_iter().take(limit).map(|(w, _)| w).collect()
 }
 
-fn truncate(text: &str, max: usize) -> String {
+/// Cuts text to at most `max` characters, at a word, marking the cut with "…".
+pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }

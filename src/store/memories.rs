@@ -1,0 +1,332 @@
+//! Memories of MemoryExpansionWorkflow: stored once per content hash of user, conversation
+//! and memory (a retry or a re-run of the same conversation stores nothing twice), indexed
+//! for full-text search (FTS5, BM25) by a separate, incremental step, and erasable per
+//! conversation or per user.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::fts::every_word;
+use super::{Store, StoreError, now};
+use crate::activities::memory::extract::Memory;
+use crate::activities::memory::kind::MemoryKind;
+
+/// Most results one search returns.
+pub const MAX_SEARCH_LIMIT: u32 = 1_000;
+/// Longest search text (characters).
+pub const MAX_QUERY_CHARS: usize = 1_000;
+/// Most matches one search ranks: the newest ones, when more match.
+pub const MAX_RANKED: i64 = 2_000;
+
+/// A stored memory: the memory and where it belongs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMemory {
+    pub id: i64,
+    pub conversation_id: String,
+    pub user_id: Option<String>,
+    #[serde(flatten)]
+    pub memory: Memory,
+    pub workflow_id: Option<String>,
+    pub created_at: f64,
+}
+
+/// A search result: the memory, a snippet with the matches in [brackets], and its rank
+/// (BM25 times confidence; lower is better).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemoryHit {
+    #[serde(flatten)]
+    pub memory: StoredMemory,
+    pub snippet: String,
+    pub rank: f64,
+}
+
+/// The identity of a memory: hex SHA-256 of the user, the conversation and what the memory
+/// says. Keywords belong to the whole conversation, so their message index is left out: a
+/// conversation sent again with more messages does not store its keywords twice.
+pub fn memory_hash(user_id: Option<&str>, conversation_id: &str, m: &Memory) -> String {
+    let index = (m.kind != MemoryKind::Keyword).then_some(m.message_index);
+    let identity = (
+        user_id,
+        conversation_id,
+        m.kind,
+        index,
+        &m.text,
+        &m.subject,
+        &m.value,
+    );
+    let json = serde_json::to_vec(&identity).unwrap_or_default();
+    hex::encode(Sha256::digest(json))
+}
+
+const COLUMNS: &str = "m.id, m.conversation_id, m.user_id, m.kind, m.text, m.subject, m.value, m.role, m.message_index, m.timestamp, m.confidence, m.workflow_id, m.created_at";
+
+fn stored(row: &Row<'_>) -> rusqlite::Result<StoredMemory> {
+    let kind: String = row.get(3)?;
+    Ok(StoredMemory {
+        id: row.get(0)?,
+        conversation_id: row.get(1)?,
+        user_id: row.get(2)?,
+        memory: Memory {
+            kind: MemoryKind::parse(&kind).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
+            })?,
+            text: row.get(4)?,
+            subject: row.get(5)?,
+            value: row.get(6)?,
+            role: row.get(7)?,
+            message_index: u32::try_from(row.get::<_, i64>(8)?).unwrap_or(u32::MAX),
+            timestamp: row.get(9)?,
+            confidence: row.get(10)?,
+        },
+        workflow_id: row.get(11)?,
+        created_at: row.get(12)?,
+    })
+}
+
+impl Store {
+    /// Stores the memories of one conversation that are not stored yet, in one transaction;
+    /// returns how many were new.
+    pub fn insert_memories(
+        &self,
+        conversation_id: &str,
+        user_id: Option<&str>,
+        workflow_id: Option<&str>,
+        memories: &[Memory],
+    ) -> Result<u64, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let mut new = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO memories (hash, conversation_id, user_id, kind, text, subject, value, role,
+                                           message_index, timestamp, confidence, workflow_id, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                     ON CONFLICT(hash) DO NOTHING",
+                )
+                .map_err(|e| self.err(e))?;
+            let created_at = now();
+            for m in memories {
+                new += insert
+                    .execute(params![
+                        memory_hash(user_id, conversation_id, m),
+                        conversation_id,
+                        user_id,
+                        m.kind.as_str(),
+                        m.text,
+                        m.subject,
+                        m.value,
+                        m.role,
+                        i64::from(m.message_index),
+                        m.timestamp,
+                        m.confidence,
+                        workflow_id,
+                        created_at
+                    ])
+                    .map_err(|e| self.err(e))? as u64;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(new)
+    }
+
+    /// Adds every memory not yet in the full-text index to it; returns how many. Rows are
+    /// marked in the same transaction, so a retry or a second worker indexes nothing twice.
+    pub fn index_pending_memories(&self) -> Result<u64, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let added = tx
+            .execute(
+                "INSERT INTO memories_fts (rowid, text, subject, value)
+                 SELECT id, text, subject, value FROM memories WHERE indexed = 0",
+                [],
+            )
+            .map_err(|e| self.err(e))?;
+        tx.execute("UPDATE memories SET indexed = 1 WHERE indexed = 0", [])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(added as u64)
+    }
+
+    /// Indexed memories matching every word of `text`, best first: BM25 (a match in the
+    /// subject or value counts twice a match in the text) times the memory's confidence, so
+    /// a less certain memory ranks lower. Optionally of one user and one kind. When more
+    /// than `MAX_RANKED` memories match, the newest `MAX_RANKED` of them are ranked: that
+    /// bounds the time a very common word takes. Any text is a valid query (see `fts`);
+    /// text without words finds nothing.
+    pub fn search_memories(
+        &self,
+        text: &str,
+        user_id: Option<&str>,
+        kind: Option<MemoryKind>,
+        limit: i64,
+    ) -> Result<Vec<MemoryHit>, StoreError> {
+        if !(1..=i64::from(MAX_SEARCH_LIMIT)).contains(&limit) {
+            return Err(StoreError::Query(format!(
+                "limit {limit} is out of range: 1 to {MAX_SEARCH_LIMIT}"
+            )));
+        }
+        let chars = text.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(StoreError::Query(format!(
+                "the query has {chars} characters; at most {MAX_QUERY_CHARS} are allowed"
+            )));
+        }
+        let Some(query) = every_word(text) else {
+            return Ok(Vec::new());
+        };
+        let kind = kind.map(MemoryKind::as_str);
+        let connection = self.connection();
+        let err = |e| self.err(e);
+        // 1. The oldest memory in the ranked window: the MAX_RANKED-th newest match. FTS5
+        // walks its matches by rowid without scoring them, so this is cheap.
+        let window = if user_id.is_none() && kind.is_none() {
+            "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?1
+             ORDER BY rowid DESC LIMIT 1 OFFSET ?4"
+        } else {
+            "SELECT memories_fts.rowid FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+             WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.user_id = ?2) AND (?3 IS NULL OR m.kind = ?3)
+             ORDER BY memories_fts.rowid DESC LIMIT 1 OFFSET ?4"
+        };
+        let oldest: i64 = connection
+            .prepare_cached(window)
+            .and_then(|mut s| {
+                s.query_row(params![query, user_id, kind, MAX_RANKED - 1], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(err)?
+            .unwrap_or(0);
+        // 2. Rank the window by BM25 from the index alone, then weigh each candidate by its
+        // confidence (and apply the filters) from its row. Scores are negative and a
+        // confidence is at most 1, so once a candidate's BM25 is weaker than the limit-th
+        // weighted score so far, no later candidate can enter the top: stop there.
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut candidates = connection
+            .prepare_cached(
+                "SELECT rowid, bm25(memories_fts, 1.0, 2.0, 2.0) AS score FROM memories_fts
+                 WHERE memories_fts MATCH ?1 AND rowid >= ?2 ORDER BY score, rowid",
+            )
+            .map_err(err)?;
+        let mut facts = connection
+            .prepare_cached("SELECT confidence, user_id, kind FROM memories WHERE id = ?1")
+            .map_err(err)?;
+        let mut ranked: Vec<(f64, i64)> = Vec::with_capacity(limit + 1);
+        let mut rows = candidates.query(params![query, oldest]).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            let (id, bm25): (i64, f64) = (row.get(0).map_err(err)?, row.get(1).map_err(err)?);
+            if ranked.len() == limit && ranked.last().is_some_and(|(worst, _)| bm25 > *worst) {
+                break;
+            }
+            let (confidence, owner, of_kind): (f64, Option<String>, String) = facts
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(err)?;
+            if user_id.is_some_and(|u| owner.as_deref() != Some(u))
+                || kind.is_some_and(|k| k != of_kind)
+            {
+                continue;
+            }
+            let entry = (bm25 * confidence.clamp(0.0, 1.0), id);
+            let at = ranked.partition_point(|e| e.0 < entry.0 || (e.0 == entry.0 && e.1 < entry.1));
+            ranked.insert(at, entry);
+            ranked.truncate(limit);
+        }
+        drop(rows);
+        // 3. The rows and snippets of the ranked few.
+        let mut row = connection
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS}, snippet(memories_fts, -1, '[', ']', '…', 12)
+                 FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+                 WHERE memories_fts MATCH ?1 AND memories_fts.rowid = ?2"
+            ))
+            .map_err(err)?;
+        ranked
+            .into_iter()
+            .map(|(rank, id)| {
+                row.query_row(params![query, id], |r| {
+                    Ok(MemoryHit {
+                        memory: stored(r)?,
+                        snippet: r.get(13)?,
+                        rank,
+                    })
+                })
+                .map_err(err)
+            })
+            .collect()
+    }
+
+    /// Every memory of a conversation, in message order.
+    pub fn conversation_memories(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Vec<StoredMemory>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM memories m WHERE m.conversation_id = ?1 ORDER BY m.message_index, m.id"
+            ))
+            .map_err(|e| self.err(e))?;
+        statement
+            .query_map([conversation_id], stored)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn memory_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .connection()
+            .query_row("SELECT count(*) FROM memories", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// Removes the memories of a conversation, of a user, or of a user's conversation (both
+    /// given), with their index entries; returns how many. For a user's right to erasure the
+    /// removed text is overwritten in the file (secure_delete), the index is rebuilt without
+    /// it, and the write-ahead log is checkpointed.
+    pub fn forget_memories(
+        &self,
+        conversation_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        if conversation_id.is_none() && user_id.is_none() {
+            return Err(StoreError::Query(
+                "forget needs a conversation_id, a user_id or both".into(),
+            ));
+        }
+        let mut connection = self.connection();
+        connection
+            .pragma_update(None, "secure_delete", "ON")
+            .map_err(|e| self.err(e))?;
+        let tx = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let removed = tx
+            .execute(
+                "DELETE FROM memories WHERE (?1 IS NULL OR conversation_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
+                params![conversation_id, user_id],
+            )
+            .map_err(|e| self.err(e))?;
+        if removed > 0 {
+            // Deleted index entries linger in old segments until they are merged away.
+            tx.execute(
+                "INSERT INTO memories_fts(memories_fts) VALUES ('optimize')",
+                [],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        if removed > 0 {
+            // Best effort: another connection reading an old snapshot keeps the log alive.
+            let _ = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        Ok(removed as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,115 @@
+//! MemoryExpansionWorkflow: check the request, extract the memories, store them once,
+//! update the full-text index. Failures come back as `success=false` results naming the
+//! problem.
+
+use std::time::Duration;
+
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use super::policy::{attempts, configured_retry, options};
+use super::progress::Progress;
+use super::steps::{Tracked, step};
+use super::types::MemoryExpansionResult;
+use crate::activities::memory::request::check;
+use crate::activities::memory::{INVALID, MemoriesToStore, MemoryActivities};
+
+pub const NAME: &str = "MemoryExpansionWorkflow";
+
+#[workflow]
+pub struct MemoryExpansionWorkflow {
+    progress: Progress,
+}
+
+impl Default for MemoryExpansionWorkflow {
+    fn default() -> Self {
+        MemoryExpansionWorkflow {
+            progress: Progress::new(NAME, 3),
+        }
+    }
+}
+
+impl Tracked for MemoryExpansionWorkflow {
+    fn progress(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+}
+
+impl MemoryExpansionResult {
+    pub fn failed(error: String) -> Self {
+        MemoryExpansionResult {
+            success: false,
+            memory_count: 0,
+            error: Some(error),
+        }
+    }
+}
+
+#[workflow_methods]
+impl MemoryExpansionWorkflow {
+    /// Takes the request as plain JSON (a `MemoryExpansionRequest`), so that a malformed
+    /// one is a failure result, not a workflow task failing again and again.
+    #[run(name = "MemoryExpansionWorkflow")]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        request: serde_json::Value,
+    ) -> WorkflowResult<MemoryExpansionResult> {
+        let result = Self::expand(ctx, request)
+            .await
+            .unwrap_or_else(MemoryExpansionResult::failed);
+        ctx.state_mut(|s| s.progress.end(result.error.clone()));
+        Ok(result)
+    }
+
+    #[query(name = "status")]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> Progress {
+        self.progress.clone()
+    }
+}
+
+impl MemoryExpansionWorkflow {
+    async fn expand(
+        ctx: &mut WorkflowContext<Self>,
+        request: serde_json::Value,
+    ) -> Result<MemoryExpansionResult, String> {
+        // Deterministic checks first, before any activity.
+        let request = check(&request).map_err(|e| format!("Invalid request: {e}"))?;
+        // 1. Extraction: 2 min; the original set no policy, so the configured one applies.
+        let extract = options(Duration::from_secs(120), configured_retry(&[INVALID]));
+        let extracted = step(
+            ctx,
+            MemoryActivities::extract_memory_information,
+            request.messages.clone(),
+            extract,
+        )
+        .await?;
+        // 2. Storing: 1 min, 3 attempts; idempotent, so a retry stores nothing twice.
+        let store = options(Duration::from_secs(60), attempts(3, &[INVALID]));
+        let stored = step(
+            ctx,
+            MemoryActivities::store_memories,
+            MemoriesToStore {
+                conversation_id: request.conversation_id.clone(),
+                user_id: request.user_id,
+                messages: request.messages,
+                info: extracted.info,
+            },
+            store,
+        )
+        .await?;
+        // 3. The index: 30 s, configured policy.
+        let index = options(Duration::from_secs(30), configured_retry(&[]));
+        step(
+            ctx,
+            MemoryActivities::update_memory_indexes,
+            request.conversation_id,
+            index,
+        )
+        .await?;
+        Ok(MemoryExpansionResult {
+            success: true,
+            memory_count: stored.new,
+            error: None,
+        })
+    }
+}
