@@ -12,6 +12,9 @@ pub struct ColumnBuilder {
     column: Option<Column>,
     /// Missing cells before the first value, which decides the type.
     leading_missing: usize,
+    /// Rows expected in all, reserved once the type is known, so a large column is
+    /// allocated once instead of doubling its way up (and holding up to twice its size).
+    expected: usize,
 }
 
 fn push_missing(column: &mut Column) {
@@ -56,11 +59,33 @@ impl From<Column> for ColumnBuilder {
         ColumnBuilder {
             column: Some(column),
             leading_missing: 0,
+            expected: 0,
         }
     }
 }
 
 impl ColumnBuilder {
+    /// A builder for a column of about `rows` rows.
+    pub fn with_expected_rows(rows: usize) -> Self {
+        ColumnBuilder {
+            expected: rows,
+            ..ColumnBuilder::default()
+        }
+    }
+
+    fn reserve_expected(&mut self) {
+        let Some(column) = &mut self.column else {
+            return;
+        };
+        let more = self.expected.saturating_sub(column.len());
+        match column {
+            Column::Integer(v) | Column::DateTime(v) => v.reserve_exact(more),
+            Column::Float(v) => v.reserve_exact(more),
+            Column::Boolean(v) => v.reserve_exact(more),
+            Column::Text(v) => v.codes.reserve_exact(more),
+        }
+    }
+
     pub fn push(&mut self, cell: &str) {
         if is_missing(cell) {
             match &mut self.column {
@@ -71,6 +96,7 @@ impl ColumnBuilder {
         }
         if self.column.is_none() {
             self.column = Some(self.first(cell));
+            self.reserve_expected();
         }
         let Some(column) = &mut self.column else {
             return;
@@ -119,6 +145,7 @@ impl ColumnBuilder {
             }
             _ => Column::Text(as_text(&column)),
         });
+        self.reserve_expected();
         // Fits now: a float column takes the float, a text column anything.
         self.push(cell);
     }
@@ -135,7 +162,9 @@ impl ColumnBuilder {
             let mut padded = ColumnBuilder {
                 column: Some(empty_like(&more)),
                 leading_missing: 0,
+                expected: self.expected,
             };
+            padded.reserve_expected();
             (0..self.leading_missing).for_each(|_| padded.push(""));
             padded.extend_with(more);
             *self = padded;
@@ -178,12 +207,20 @@ impl ColumnBuilder {
         self.append(ColumnBuilder::from(more));
     }
 
+    /// The column, holding no more memory than its rows need.
     pub fn finish(self) -> Column {
-        match self.column {
+        let mut column = match self.column {
             Some(Column::Text(text)) => Column::Text(text.sealed()),
             Some(column) => column,
             None => Column::Text((0..self.leading_missing).map(|_| None).collect()),
+        };
+        match &mut column {
+            Column::Integer(v) | Column::DateTime(v) => v.shrink_to_fit(),
+            Column::Float(v) => v.shrink_to_fit(),
+            Column::Boolean(v) => v.shrink_to_fit(),
+            Column::Text(v) => v.codes.shrink_to_fit(),
         }
+        column
     }
 }
 

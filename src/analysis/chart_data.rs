@@ -159,11 +159,7 @@ impl ChartData {
                     .collect(),
             }
         });
-        let clusters = clustering.map(|c| {
-            sample(c.projected.len(), MAX_POINTS)
-                .map(|i| (c.projected[i], c.labels.get(i).copied().unwrap_or(0)))
-                .collect()
-        });
+        let clusters = clustering.map(|c| c.sample.clone());
         ChartData {
             histograms,
             boxes,

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::Serialize;
 
+use super::chart_data;
 use super::parallel;
 use super::table::Table;
 
@@ -55,12 +56,10 @@ pub struct Clustering {
     pub silhouette: Option<f64>,
     pub iterations: usize,
     pub pca: Pca,
-    /// Each used row's cluster (not serialized: it is as long as the data).
+    /// Up to `MAX_POINTS` used rows, evenly spaced, on the two principal components with
+    /// their cluster: what the chart draws (not serialized).
     #[serde(skip)]
-    pub labels: Vec<u32>,
-    /// Each used row on the two principal components (for the chart).
-    #[serde(skip)]
-    pub projected: Vec<[f64; 2]>,
+    pub sample: Vec<([f64; 2], u32)>,
 }
 
 /// Row-major standardized data.
@@ -214,15 +213,12 @@ fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignme
     found
 }
 
+/// One k-means run: (centres, labels, inertia, iterations).
+type Run = (Vec<f64>, Vec<u32>, f64, usize);
+
 /// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations).
 #[inline(always)]
-fn lloyd(
-    x: &Scaled,
-    k: usize,
-    options: &ClusterOptions,
-    seed: u64,
-    threshold: f64,
-) -> (Vec<f64>, Vec<u32>, f64, usize) {
+fn lloyd(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f64) -> Run {
     let dims = x.dims;
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut centres = kmeans_plus_plus(x, k, &mut rng);
@@ -343,7 +339,7 @@ fn silhouette(
 
 /// The two principal components of standardized data, with sklearn's sign convention (the
 /// largest loading of each component is positive).
-fn pca(x: &Scaled) -> (Pca, Vec<[f64; 2]>) {
+fn pca(x: &Scaled) -> Pca {
     let (n, p) = (x.rows, x.dims);
     // Blocks of rows on all cores, merged in order.
     let blocks: Vec<&[f64]> = x.data.chunks(64 * 1024 * p.max(1)).collect();
@@ -394,23 +390,17 @@ fn pca(x: &Scaled) -> (Pca, Vec<[f64; 2]>) {
             0.0
         });
     }
-    let projected = x
-        .data
-        .chunks_exact(p)
-        .map(|point| {
-            let project = |c: Option<&Vec<f64>>| {
-                c.map_or(0.0, |c| c.iter().zip(point).map(|(w, v)| w * v).sum())
-            };
-            [project(components.first()), project(components.get(1))]
-        })
-        .collect();
-    (
-        Pca {
-            components,
-            explained_variance_ratio: ratios,
-        },
-        projected,
-    )
+    Pca {
+        components,
+        explained_variance_ratio: ratios,
+    }
+}
+
+/// A standardized row on the two principal components.
+fn project(pca: &Pca, point: &[f64]) -> [f64; 2] {
+    let on =
+        |c: Option<&Vec<f64>>| c.map_or(0.0, |c| c.iter().zip(point).map(|(w, v)| w * v).sum());
+    [on(pca.components.first()), on(pca.components.get(1))]
 }
 
 /// Clusters the table on `columns` (all numeric columns when empty).
@@ -476,17 +466,25 @@ pub fn cluster(
     // the answer still depends on the seed alone.
     let mut rng = fastrand::Rng::with_seed(options.seed);
     let seeds: Vec<u64> = (0..options.restarts.max(1)).map(|_| rng.u64(..)).collect();
-    let runs = parallel::map(&seeds, |&seed| {
-        parallel::vectorized(
-            #[inline(always)]
-            || lloyd(&x, k, options, seed, threshold),
-        )
+    // The lowest inertia wins, ties to the earlier restart. Each thread keeps only its best
+    // run so far: one set of labels per thread in memory, not one per restart.
+    let groups: Vec<&[u64]> = seeds
+        .chunks(seeds.len().div_ceil(parallel::threads()))
+        .collect();
+    let lower = |best: Run, run: Run| if run.2 < best.2 { run } else { best };
+    let runs = parallel::map(&groups, |group| {
+        group
+            .iter()
+            .map(|&seed| {
+                parallel::vectorized(
+                    #[inline(always)]
+                    || lloyd(&x, k, options, seed, threshold),
+                )
+            })
+            .reduce(lower)
     });
-    // The lowest inertia wins; ties go to the earlier restart.
-    let (centres, labels, inertia, iterations) = runs
-        .into_iter()
-        .reduce(|best, run| if run.2 < best.2 { run } else { best })
-        .unwrap_or_default();
+    let (centres, labels, inertia, iterations) =
+        runs.into_iter().flatten().reduce(lower).unwrap_or_default();
     let mut sizes = vec![0u64; k];
     labels.iter().for_each(|&l| sizes[l as usize] += 1);
     let centroids = centres
@@ -499,7 +497,15 @@ pub fn cluster(
         })
         .collect();
     let silhouette = silhouette(&x, &labels, k, options.silhouette_sample, &mut rng);
-    let (pca, projected) = pca(&x);
+    let pca = pca(&x);
+    let sample = chart_data::sample(x.rows, chart_data::MAX_POINTS)
+        .map(|i| {
+            (
+                project(&pca, &x.data[i * x.dims..(i + 1) * x.dims]),
+                labels[i],
+            )
+        })
+        .collect();
     Ok(Clustering {
         columns: chosen.into_iter().map(|(n, _)| n).collect(),
         rows_used: x.rows as u64,
@@ -510,8 +516,7 @@ pub fn cluster(
         silhouette,
         iterations,
         pca,
-        labels,
-        projected,
+        sample,
     })
 }
 
@@ -561,10 +566,11 @@ mod tests {
         assert_eq!(result.pca.components.len(), 2);
         let explained: f64 = result.pca.explained_variance_ratio.iter().sum();
         assert!(explained > 0.9 && explained <= 1.0 + 1e-12);
-        assert_eq!(result.projected.len(), 1000);
+        assert_eq!(result.sample.len(), 1000);
         // Reproducible: the same seed, the same answer.
         let again = cluster(&blobs(), &[], &ClusterOptions::default()).unwrap();
-        assert_eq!(again.labels, result.labels);
+        assert_eq!(again.sample, result.sample);
+        assert_eq!((again.sizes, again.inertia), (result.sizes, result.inertia));
     }
 
     #[test]

@@ -26,6 +26,9 @@ use super::builder::ColumnBuilder;
 use super::load::LoadError;
 use super::table::{Column, Table};
 
+/// The schema metadata key of the copy's row count.
+const ROWS_KEY: &str = "project_ai.rows";
+
 /// Rows per record batch in the copy: batches keep the extra memory of a write small.
 const BATCH_ROWS: usize = 64 * 1024;
 
@@ -58,7 +61,14 @@ fn arrow_schema(table: &Table) -> Arc<Schema> {
 /// Writes the table as an Arrow IPC file (uncompressed: the copy is read once or twice,
 /// right away, so speed beats size), through a temporary file renamed into place.
 pub fn write_copy(table: &Table, path: &Path) -> Result<(), String> {
-    let schema = arrow_schema(table);
+    // The row count, so a reader can allocate each column once.
+    let metadata = [(ROWS_KEY.to_owned(), table.rows().to_string())];
+    let schema = Arc::new(
+        arrow_schema(table)
+            .as_ref()
+            .clone()
+            .with_metadata(std::collections::HashMap::from(metadata)),
+    );
     let folder = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
     let temp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
@@ -106,8 +116,10 @@ pub fn read_copy(path: &Path) -> Result<Table, LoadError> {
     let fail = unreadable(path, "Arrow");
     let file = File::open(path).map_err(|e| fail(&e))?;
     let reader = FileReader::try_new(BufReader::new(file), None).map_err(|e| fail(&e))?;
-    let names = field_names(&reader.schema());
-    collect_batches(path, names, reader.map(|b| b.map_err(|e| fail(&e))))
+    let schema = reader.schema();
+    let rows = schema.metadata().get(ROWS_KEY).and_then(|r| r.parse().ok());
+    let names = field_names(&schema);
+    collect_batches(path, names, rows, reader.map(|b| b.map_err(|e| fail(&e))))
 }
 
 /// A float column: nulls (and NaN) are missing.
@@ -207,17 +219,22 @@ pub fn read_parquet(path: &Path) -> Result<Table, LoadError> {
     let file = File::open(path).map_err(|e| fail(&e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&e))?;
     let names = field_names(builder.schema());
+    let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).ok();
     let batches = builder.build().map_err(|e| fail(&e))?;
-    collect_batches(path, names, batches.map(|b| b.map_err(|e| fail(&e))))
+    collect_batches(path, names, rows, batches.map(|b| b.map_err(|e| fail(&e))))
 }
 
 /// The table of a sequence of record batches; an error if it has no rows.
 fn collect_batches(
     path: &Path,
     names: Vec<String>,
+    rows: Option<usize>,
     batches: impl Iterator<Item = Result<RecordBatch, LoadError>>,
 ) -> Result<Table, LoadError> {
-    let mut columns: Vec<ColumnBuilder> = names.iter().map(|_| ColumnBuilder::default()).collect();
+    let mut columns: Vec<ColumnBuilder> = names
+        .iter()
+        .map(|_| ColumnBuilder::with_expected_rows(rows.unwrap_or(0)))
+        .collect();
     for batch in batches {
         let batch = batch?;
         for (i, array) in batch.columns().iter().enumerate() {

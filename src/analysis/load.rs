@@ -216,7 +216,26 @@ pub fn load_delimited(
     source: impl Read,
     delimiter: Option<u8>,
 ) -> Result<Table, LoadError> {
-    load_in_blocks(path, source, delimiter, BLOCK_BYTES)
+    load_in_blocks(path, source, delimiter, BLOCK_BYTES, None)
+}
+
+/// A delimited file on disk: as `load_delimited`, with the columns allocated once from the
+/// file's size.
+pub fn load_delimited_file(path: &Path, delimiter: Option<u8>) -> Result<Table, LoadError> {
+    let file =
+        std::fs::File::open(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    load_in_blocks(path, file, delimiter, BLOCK_BYTES, size)
+}
+
+/// Rows a file of `size` bytes holds, guessed from the lines of its first block, a little
+/// high: columns reserve this once and give back the rest when they are finished.
+fn expected_rows(size: Option<u64>, first_block: &[u8]) -> usize {
+    let lines = memchr::memchr_iter(b'\n', first_block).count().max(1);
+    let per_line = (first_block.len() / lines).max(1) as u64;
+    size.map_or(0, |size| {
+        (size / per_line + size / per_line / 10 + 16) as usize
+    })
 }
 
 fn load_in_blocks(
@@ -224,6 +243,7 @@ fn load_in_blocks(
     mut source: impl Read,
     delimiter: Option<u8>,
     block_bytes: usize,
+    size: Option<u64>,
 ) -> Result<Table, LoadError> {
     let mut pending = Vec::with_capacity(block_bytes);
     let mut more = fill(path, &mut source, &mut pending, block_bytes)?;
@@ -259,8 +279,11 @@ fn load_in_blocks(
     let names = column_names(raw_names);
     let width = names.len();
     pending.drain(..body_start);
+    let expected = expected_rows(size, &pending);
     let mut rows = Rows {
-        builders: (0..width).map(|_| ColumnBuilder::default()).collect(),
+        builders: (0..width)
+            .map(|_| ColumnBuilder::with_expected_rows(expected))
+            .collect(),
         bad: Vec::new(),
         bad_total: 0,
     };
@@ -507,19 +530,26 @@ mod tests {
         }
         let whole = csv(&text).unwrap();
         for block in [64, 100, 1000, 7777] {
-            let t = load_in_blocks(Path::new("t.csv"), text.as_bytes(), None, block).unwrap();
+            let t = load_in_blocks(
+                Path::new("t.csv"),
+                text.as_bytes(),
+                None,
+                block,
+                Some(text.len() as u64),
+            )
+            .unwrap();
             assert_eq!(t, whole, "blocks of {block}");
         }
         // A quoted line break in a later block: the rest is read as one stream.
         let quoted = format!("{text}3000,1.5,\"two\nlines\"\n3001,2.5,x\n");
-        let t = load_in_blocks(Path::new("t.csv"), quoted.as_bytes(), None, 100).unwrap();
+        let t = load_in_blocks(Path::new("t.csv"), quoted.as_bytes(), None, 100, None).unwrap();
         let Column::Text(words) = &t.columns[2] else {
             panic!("not text")
         };
         assert_eq!((t.rows(), words.get(3000)), (3002, Some("two\nlines")));
         // Line numbers count across blocks, before and after a quote.
         let bad = format!("{text}1,2\n\"q\",1,2\n1,2,3,4\n");
-        let err = load_in_blocks(Path::new("t.csv"), bad.as_bytes(), None, 100)
+        let err = load_in_blocks(Path::new("t.csv"), bad.as_bytes(), None, 100, None)
             .unwrap_err()
             .0;
         assert!(
@@ -529,7 +559,7 @@ mod tests {
         );
         // A line longer than a block.
         let long = format!("a,b\n1,{}\n2,y\n", "z".repeat(500));
-        let t = load_in_blocks(Path::new("t.csv"), long.as_bytes(), None, 64).unwrap();
+        let t = load_in_blocks(Path::new("t.csv"), long.as_bytes(), None, 64, Some(10)).unwrap();
         assert_eq!(t.rows(), 2);
     }
 

@@ -14,7 +14,7 @@ use super::faults::Faults;
 use crate::analysis::access::FilePolicy;
 use crate::analysis::chart_data::ChartData;
 use crate::analysis::columnar::{read_copy, read_parquet, write_copy};
-use crate::analysis::load::{LoadError, load_delimited, load_json, load_json_lines};
+use crate::analysis::load::{LoadError, load_delimited_file, load_json, load_json_lines};
 use crate::analysis::report::{AnalysisType, analyse, visualize};
 use crate::analysis::spreadsheet::load_xlsx;
 use crate::analysis::table::{ColumnType, Table};
@@ -95,11 +95,9 @@ pub fn load_file(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     let read = || std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())));
-    let open =
-        || std::fs::File::open(path).map_err(|e| LoadError(format!("{}: {e}", path.display())));
     match extension.as_str() {
-        "csv" | "txt" => load_delimited(path, open()?, None),
-        "tsv" => load_delimited(path, open()?, Some(b'\t')),
+        "csv" | "txt" => load_delimited_file(path, None),
+        "tsv" => load_delimited_file(path, Some(b'\t')),
         "json" => load_json(path, &read()?),
         "jsonl" => load_json_lines(path, &read()?),
         "xlsx" => load_xlsx(path, sheet),
