@@ -4,6 +4,7 @@
 pub mod data;
 pub mod errors;
 pub mod faults;
+pub mod heap;
 pub mod image;
 pub mod learning;
 pub mod memory;

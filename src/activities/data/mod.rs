@@ -11,6 +11,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::{blocking, non_retryable, retryable};
 use super::faults::Faults;
+use super::heap::release_free_memory;
 use crate::analysis::access::FilePolicy;
 use crate::analysis::chart_data::ChartData;
 use crate::analysis::columnar::{read_copy, read_parquet, write_copy};
@@ -176,11 +177,14 @@ impl DataActivities {
                 .map_err(|e| non_retryable(INVALID, e.0))?;
             let table_path = folder.join(TABLE_FILE);
             write_copy(&table, &table_path).map_err(retryable)?;
+            let (schema, rows, columns) = (table.schema(), table.rows(), table.columns.len());
+            drop(table);
+            release_free_memory();
             Ok(Loaded {
                 table_path: table_path.to_string_lossy().into_owned(),
-                schema: table.schema(),
-                rows: table.rows() as u64,
-                columns: table.columns.len() as u64,
+                schema,
+                rows: rows as u64,
+                columns: columns as u64,
                 attempt,
             })
         })
@@ -199,6 +203,8 @@ impl DataActivities {
                 .map_err(|e| non_retryable(INVALID, e))?;
             let table_path = PathBuf::from(&request.table_path);
             let table = read_copy(&table_path).map_err(|e| retryable(e.0))?;
+            // Reading leaves the batches' freed buffers scattered over the heap.
+            release_free_memory();
             let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
             let analysis = analyse(&table, kind, &request.columns, clusters)
                 .map_err(|e| non_retryable(INVALID, e))?;
@@ -209,6 +215,8 @@ impl DataActivities {
                 serde_json::to_vec(&analysis.charts).map_err(|e| retryable(e.to_string()))?;
             write_atomically(folder, CHART_DATA_FILE, &charts)
                 .map_err(|e| retryable(format!("cannot write {CHART_DATA_FILE}: {e}")))?;
+            drop(analysis.charts);
+            release_free_memory();
             Ok(Analysed {
                 results: analysis.results,
                 attempt,
