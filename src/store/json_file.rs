@@ -128,9 +128,25 @@ pub fn update_json_file<T>(
     };
     let (changed, outcome) = change(&mut value)?;
     if changed {
+        remove_leftovers(path, folder);
         write_atomically(path, folder, &value)?;
     }
     Ok(outcome)
+}
+
+/// Temporary files of `path` left by writers killed between writing and renaming. With the
+/// lock held no other writer of `path` runs, so every one of them is stale.
+fn remove_leftovers(path: &Path, folder: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn write_atomically(
