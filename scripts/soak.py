@@ -7,6 +7,12 @@ workflow) and samples each worker's resident memory (RSS) over the run.
 
     python scripts/soak.py                       # 2,000 workflows, 2 workers
     python scripts/soak.py --workflows 40 --json # what CI runs
+    python scripts/soak.py --workflows 300 --kill-every 10   # SIGKILL worker 0 every 10 s
+
+With --kill-every, worker 0 is killed and started again while workflows run, so activities
+die at any point (also after a store was written and before it was reported): the same
+checks then show that retries store nothing twice. A workflow whose worker died inside a
+step waits for that step's start-to-close timeout (up to 5 min) before it is retried.
 
 Exit code 0 when nothing was lost and memory stayed flat after warm-up, 1 otherwise.
 """
@@ -15,8 +21,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -60,6 +68,7 @@ class Report:
     reports: int = 0
     rss_mb: dict[str, list[float]] = field(default_factory=dict)
     rss_growth_after_warmup: float = 0.0
+    kills: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -71,6 +80,7 @@ def worker(address: str, data_dir: Path, queue: str, log: Path) -> subprocess.Po
         PROJECT_AI_DATA_DIR=str(data_dir),
         XDG_CONFIG_HOME="/nonexistent",
     )
+    started = log.read_text(errors="replace").count("worker started") if log.exists() else 0
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "app.temporal.worker"],
@@ -80,7 +90,7 @@ def worker(address: str, data_dir: Path, queue: str, log: Path) -> subprocess.Po
             stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 60
-    while "worker started" not in log.read_text(errors="replace"):
+    while log.read_text(errors="replace").count("worker started") <= started:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise SystemExit(f"a worker did not start: {log.read_text()}")
@@ -88,18 +98,25 @@ def worker(address: str, data_dir: Path, queue: str, log: Path) -> subprocess.Po
     return process
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def rss_mb(pid: int) -> float | None:
+    """The resident memory of `pid`, None when it has just been killed."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-    return 0.0
+    return None
 
 
-def requests(n: int, data_file: Path) -> list[tuple[str, Any, Any]]:
+KINDS = ["learning", "image", "data", "memory"]
+
+
+def requests(n: int, data_file: Path, kinds: list[str]) -> list[tuple[str, Any, Any]]:
     """n (kind, workflow, request), the kinds in turn."""
-    kinds = ["learning", "image", "data"]
-    if "MemoryExpansionWorkflow" in WORKFLOW_TYPES:
-        kinds.append("memory")
+    if "MemoryExpansionWorkflow" not in WORKFLOW_TYPES:
+        kinds = [k for k in kinds if k != "memory"]
     made: list[tuple[str, Any, Any]] = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
@@ -153,7 +170,7 @@ def requests(n: int, data_file: Path) -> list[tuple[str, Any, Any]]:
 async def run(args: argparse.Namespace, data_dir: Path) -> Report:
     data_file = data_dir / "soak.csv"
     data_file.write_text("x,y,label\n" + "".join(f"{i},{i * i % 17},{i % 3}\n" for i in range(200)))
-    work = requests(args.workflows, data_file)
+    work = requests(args.workflows, data_file, args.kinds.split(","))
     report = Report(
         args.workflows, args.workers, {k: sum(1 for w in work if w[0] == k) for k, _, _ in work}
     )
@@ -169,10 +186,25 @@ async def run(args: argparse.Namespace, data_dir: Path) -> Report:
         async def sample() -> None:
             while not done.is_set():
                 for n, process in enumerate(workers):
-                    report.rss_mb[str(n)].append(round(rss_mb(process.pid), 1))
+                    rss = rss_mb(process.pid)
+                    if rss is not None:
+                        report.rss_mb[str(n)].append(round(rss, 1))
                 await asyncio.sleep(args.sample_every)
 
+        async def kill() -> None:
+            while not done.is_set():
+                await asyncio.sleep(args.kill_every)
+                if done.is_set():
+                    return
+                os.kill(workers[0].pid, signal.SIGKILL)
+                workers[0].wait()
+                report.kills += 1
+                workers[0] = await asyncio.to_thread(
+                    worker, server.address, data_dir, queue, data_dir / "worker-0.log"
+                )
+
         sampler = asyncio.create_task(sample())
+        killer = asyncio.create_task(kill()) if args.kill_every else None
         config = TemporalConfig(env_file=None, host=server.address, task_queue=queue)
         began = time.monotonic()
         limit = asyncio.Semaphore(args.concurrency)
@@ -191,6 +223,10 @@ async def run(args: argparse.Namespace, data_dir: Path) -> Report:
         finally:
             done.set()
             await sampler
+            if killer is not None:
+                killer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await killer
             for process in workers:
                 process.terminate()
             for process in workers:
@@ -214,7 +250,8 @@ def check(report: Report, results: list[tuple[str, Any]], data_dir: Path) -> Non
             report.failed.append(f"{kind}: {error}")
     learned = {r.knowledge_id for k, r in results if k == "learning" and r.success}
     report.knowledge_records = KnowledgeStore(data_dir).count()
-    knowledge = json.loads((data_dir / "memory" / "knowledge.json").read_text() or "{}")
+    knowledge_file = data_dir / "memory" / "knowledge.json"
+    knowledge = json.loads(knowledge_file.read_text() or "{}") if knowledge_file.exists() else {}
     entries = [key for group in knowledge.values() for key in group]
     report.knowledge_json_entries = len(entries)
     report.image_records = ImageStore(data_dir).statistics().total
@@ -239,7 +276,7 @@ def check(report: Report, results: list[tuple[str, Any]], data_dir: Path) -> Non
             late = statistics.median(samples[-len(samples) // 4 :])
             growth.append(late / warm - 1 if warm else 0.0)
     report.rss_growth_after_warmup = round(max(growth, default=0.0), 3)
-    if report.rss_growth_after_warmup > FLAT:
+    if report.rss_growth_after_warmup > FLAT and not report.kills:
         report.problems.append(
             f"worker RSS grew {report.rss_growth_after_warmup:.0%} after warm-up (limit {FLAT:.0%})"
         )
@@ -252,6 +289,14 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=200, help="workflows open at once")
     parser.add_argument(
         "--sample-every", type=float, default=1.0, help="seconds between RSS samples"
+    )
+    parser.add_argument(
+        "--kinds",
+        default=",".join(KINDS),
+        help="comma-separated workflow kinds (memory only once the worker hosts it)",
+    )
+    parser.add_argument(
+        "--kill-every", type=float, help="SIGKILL worker 0 every this many seconds, and restart it"
     )
     parser.add_argument("--data-dir", type=Path, help="kept afterwards (default: a temporary one)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -270,6 +315,7 @@ def main() -> int:
             f"knowledge {report.knowledge_records} (json {report.knowledge_json_entries}), "
             f"images {report.image_records}, reports {report.reports}; "
             f"RSS peak MB {peaks}, growth after warm-up {report.rss_growth_after_warmup:.1%}"
+            + (f"; worker 0 killed {report.kills} times" if report.kills else "")
         )
         for problem in report.problems:
             print(f"PROBLEM: {problem}")
