@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -24,3 +28,33 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env["XDG_CONFIG_HOME"] = "/nonexistent"
     env.update(extra)
     return env
+
+
+def start_worker_process(
+    address: str, data_dir: Path, task_queue: str, log: Path, **env: str
+) -> subprocess.Popen[bytes]:
+    """`python -m app.temporal.worker` on ``task_queue`` with ``data_dir``, logging to ``log``
+    (a file, so a busy worker never blocks on a full pipe); returns once it polls."""
+    out = log.open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.temporal.worker"],
+        env=subprocess_env(
+            TEMPORAL_HOST=address,
+            TEMPORAL_TASK_QUEUE=task_queue,
+            PROJECT_AI_DATA_DIR=str(data_dir),
+            **env,
+        ),
+        cwd=data_dir,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    out.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the worker exited with {process.returncode}: {log.read_text()}")
+        if "worker started" in log.read_text(errors="replace"):
+            return process
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"the worker did not start: {log.read_text()}")

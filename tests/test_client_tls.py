@@ -3,6 +3,8 @@ TLS-terminating proxy in front of the real dev server."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +15,10 @@ from app.temporal import (
     TemporalClientManager,
     TemporalConfig,
     TemporalConnectionError,
+    TemporalError,
     TLSConfig,
 )
-from tests.tls_proxy import CertificateAuthority, Issued, tls_proxy
+from tests.tls_proxy import REFUSED_KEY, CertificateAuthority, Issued, tls_proxy
 
 
 @dataclass
@@ -86,3 +89,29 @@ async def test_mutual_tls(dev_server: DevServer, pki: Pki) -> None:
             assert address in str(info.value)
         with pytest.raises(TemporalConnectionError):
             await count_through(address, TLSConfig(server_root_ca_cert=ca))
+
+
+async def test_api_key_travels_as_a_bearer_token_and_a_wrong_one_is_refused(
+    dev_server: DevServer, pki: Pki, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The proxy answers UNAUTHENTICATED unless `authorization: Bearer <key>` is right, as
+    Temporal Cloud does; neither key shows up in errors or logs."""
+    caplog.set_level(logging.DEBUG, logger="app.temporal")
+    right, wrong = f"sk-right-{uuid.uuid4().hex}", f"sk-wrong-{uuid.uuid4().hex}"
+    tls = TLSConfig(server_root_ca_cert=pki.ca)
+    async with tls_proxy(dev_server.address, pki.server, api_key=right) as address:
+        assert await count_through(address, tls, api_key=right) >= 0
+        errors = []
+        for key in (wrong, None):
+            with pytest.raises(TemporalError) as info:
+                await count_through(address, tls, api_key=key)
+            assert f"Unauthenticated: {REFUSED_KEY}" in str(info.value), str(info.value)
+            assert "MetadataMap" not in str(info.value)
+            errors.append(f"{info.value!s} {info.value!r}")
+    async with tls_proxy(
+        dev_server.address, pki.server, client_ca=pki.ca, api_key=right
+    ) as address:
+        assert await count_through(address, pki.mtls(pki.client), api_key=right) >= 0
+    for secret in (right, wrong):
+        assert secret not in caplog.text
+        assert all(secret not in e for e in errors)

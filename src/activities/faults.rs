@@ -45,9 +45,11 @@ impl Faults {
             let fault = match kind {
                 "fail" => Fault::Fail(amount.parse().map_err(|_| bad())?),
                 "panic" => Fault::Panic(amount.parse().map_err(|_| bad())?),
-                "sleep" => Fault::Sleep(Duration::from_secs_f64(
-                    amount.parse::<f64>().map_err(|_| bad())?.max(0.0),
-                )),
+                // try_from: infinite, NaN or huge seconds are refused, not a panic.
+                "sleep" => Fault::Sleep(
+                    Duration::try_from_secs_f64(amount.parse::<f64>().map_err(|_| bad())?)
+                        .map_err(|_| bad())?,
+                ),
                 _ => return Err(bad()),
             };
             faults.insert(activity.trim().to_owned(), fault);

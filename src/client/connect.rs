@@ -83,6 +83,18 @@ fn classify(error: &ClientConnectError) -> (ConnectCause, String) {
         chain.push(s.to_string());
         source = s.source();
     }
+    if let ClientConnectError::SystemInfoCallError(status) = error {
+        // The server (or a proxy in front of it) answered and refused the credentials: say
+        // so with its own message, not the whole gRPC status. 16 Unauthenticated, 7
+        // PermissionDenied; other codes (a lazy connect that failed) are classified below.
+        let code = status.code();
+        if matches!(code as i32, 16 | 7) {
+            return (
+                ConnectCause::Rejected,
+                format!("{code:?}: {}", status.message()),
+            );
+        }
+    }
     if let ClientConnectError::DnsResolutionError { host, source } = error {
         return (ConnectCause::NameLookup, format!("{host}: {source}"));
     }

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
 use super::errors::config_error;
+use super::runtime::without_gil;
 use crate::config::{
     self as core, ConfigError, ConfigProblem, FIELDS, FieldKind, LoadOptions, Value,
 };
@@ -95,7 +96,8 @@ impl TemporalConfig {
             profile,
             environment: None,
         };
-        core::TemporalConfig::load(&options)
+        // Reads files: without the GIL, and a panic in the parsers becomes a TemporalError.
+        without_gil(py, move || core::TemporalConfig::load(&options))?
             .map(|inner| Self { inner })
             .map_err(|e| config_error(py, &e))
     }

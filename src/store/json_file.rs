@@ -16,6 +16,8 @@ use super::StoreError;
 /// As Project-AI: a lock older than this belongs to a writer that died.
 const STALE_AFTER: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
+/// A lock still empty this long after it was made lost its writer before it wrote its pid.
+const UNWRITTEN_AFTER: Duration = Duration::from_secs(2);
 /// Longer than Project-AI's 5 s: a worker under load may queue behind several writers.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -75,27 +77,29 @@ fn lock(path: &Path) -> Result<LockFile, StoreError> {
     }
 }
 
-/// Stale: older than 30 s, or naming a process that no longer runs.
+/// Stale: older than 30 s, naming a process that no longer runs, or still without a pid a
+/// moment after it was made (a writer writes its pid right after creating the lock, so
+/// such a lock belongs to one killed in between; waiting 30 s for it would outlast
+/// `LOCK_TIMEOUT`).
 fn is_stale(lock: &Path) -> bool {
-    let old = std::fs::metadata(lock)
+    let age = std::fs::metadata(lock)
         .and_then(|m| m.modified())
         .ok()
-        .and_then(|t| t.elapsed().ok())
-        .is_some_and(|age| age > STALE_AFTER);
-    let dead = std::fs::read_to_string(lock)
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .next()
-                .and_then(|pid| pid.trim().parse::<i32>().ok())
-        })
-        // SAFETY: kill(pid, 0) sends nothing; it only asks whether the process exists.
-        .is_some_and(|pid| {
-            pid > 0
-                && unsafe { libc::kill(pid, 0) } != 0
-                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
-        });
-    old || dead
+        .and_then(|t| t.elapsed().ok());
+    let pid = std::fs::read_to_string(lock).ok().and_then(|text| {
+        text.lines()
+            .next()
+            .and_then(|pid| pid.trim().parse::<i32>().ok())
+    });
+    let old = age.is_some_and(|age| age > STALE_AFTER);
+    let unwritten = pid.is_none() && age.is_some_and(|age| age > UNWRITTEN_AFTER);
+    // SAFETY: kill(pid, 0) sends nothing; it only asks whether the process exists.
+    let dead = pid.is_some_and(|pid| {
+        pid > 0
+            && unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    });
+    old || unwritten || dead
 }
 
 /// Reads `path` (an absent file is `{}`), lets `change` edit the value, and writes it back
@@ -128,9 +132,25 @@ pub fn update_json_file<T>(
     };
     let (changed, outcome) = change(&mut value)?;
     if changed {
+        remove_leftovers(path, folder);
         write_atomically(path, folder, &value)?;
     }
     Ok(outcome)
+}
+
+/// Temporary files of `path` left by writers killed between writing and renaming. With the
+/// lock held no other writer of `path` runs, so every one of them is stale.
+fn remove_leftovers(path: &Path, folder: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn write_atomically(
@@ -197,6 +217,21 @@ mod tests {
             !lock_path(&path).exists(),
             "the lock is removed after writing"
         );
+    }
+
+    #[test]
+    fn a_lock_its_writer_never_wrote_is_taken_over_after_a_moment() {
+        // Left by a writer killed between creating the lock and writing its pid.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.json");
+        std::fs::write(lock_path(&path), "").unwrap();
+        let began = Instant::now();
+        update_json_file(&path, |v| {
+            v["x"] = serde_json::json!(1);
+            Ok((true, ()))
+        })
+        .unwrap();
+        assert!(began.elapsed() < LOCK_TIMEOUT, "{:?}", began.elapsed());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
+use super::input::Input;
 use super::policy::{attempts, configured_retry, options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, step};
@@ -50,7 +51,7 @@ impl DataAnalysisWorkflow {
     #[run(name = "DataAnalysisWorkflow")]
     pub async fn run(
         ctx: &mut WorkflowContext<Self>,
-        request: DataAnalysisRequest,
+        request: Input<DataAnalysisRequest>,
     ) -> WorkflowResult<DataAnalysisResult> {
         let result = Self::analyse(ctx, request)
             .await
@@ -68,8 +69,9 @@ impl DataAnalysisWorkflow {
 impl DataAnalysisWorkflow {
     async fn analyse(
         ctx: &mut WorkflowContext<Self>,
-        request: DataAnalysisRequest,
+        request: Input<DataAnalysisRequest>,
     ) -> Result<DataAnalysisResult, String> {
+        let request = request.into_request()?;
         // A request for an unknown analysis fails before any work (deterministic, no activity).
         AnalysisType::parse(&request.analysis_type)?;
         // 1. The file: 30 s; the original set no policy, so the configured one applies.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
+use super::input::Input;
 use super::policy::{configured_retry, options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, step};
@@ -49,7 +50,7 @@ impl ImageGenerationWorkflow {
     #[run(name = "ImageGenerationWorkflow")]
     pub async fn run(
         ctx: &mut WorkflowContext<Self>,
-        request: ImageGenerationRequest,
+        request: Input<ImageGenerationRequest>,
     ) -> WorkflowResult<ImageGenerationResult> {
         let result = Self::generate(ctx, request)
             .await
@@ -67,8 +68,9 @@ impl ImageGenerationWorkflow {
 impl ImageGenerationWorkflow {
     async fn generate(
         ctx: &mut WorkflowContext<Self>,
-        request: ImageGenerationRequest,
+        request: Input<ImageGenerationRequest>,
     ) -> Result<ImageGenerationResult, String> {
+        let request = request.into_request()?;
         // 1. Safety: 10 s; the original set no policy, so the configured one applies.
         let check = options(Duration::from_secs(10), configured_retry(&[]));
         let safety = step(

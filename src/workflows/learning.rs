@@ -6,6 +6,7 @@ use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
+use super::input::Input;
 use super::policy::{attempts, configured_retry, options as step_options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, step};
@@ -33,7 +34,7 @@ impl AILearningWorkflow {
     #[run(name = "AILearningWorkflow")]
     pub async fn run(
         ctx: &mut WorkflowContext<Self>,
-        request: LearningRequest,
+        request: Input<LearningRequest>,
     ) -> WorkflowResult<LearningResult> {
         let result = Self::learn(ctx, request)
             .await
@@ -57,8 +58,9 @@ impl Tracked for AILearningWorkflow {
 impl AILearningWorkflow {
     async fn learn(
         ctx: &mut WorkflowContext<Self>,
-        request: LearningRequest,
+        request: Input<LearningRequest>,
     ) -> Result<LearningResult, String> {
+        let request = request.into_request()?;
         // 1. Validation: 30 s, at most 3 attempts; a rejection is final.
         let options = step_options(Duration::from_secs(30), attempts(3, &[INVALID]));
         let validation = step(

@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod image;
+pub mod input;
 pub mod learning;
 pub mod memory;
 pub mod policy;

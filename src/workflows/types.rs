@@ -169,7 +169,7 @@ schema!(
     MemoryExpansionResult: ["success"],
 );
 
-fn describe<T: Schema>() -> (
+pub(crate) fn describe<T: Schema>() -> (
     &'static str,
     Vec<&'static str>,
     serde_json::Map<String, serde_json::Value>,

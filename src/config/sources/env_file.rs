@@ -47,21 +47,26 @@ fn parse(path: &Path, text: &str) -> (Vec<Variable>, Vec<ConfigProblem>) {
                 }
             }
             Err(dotenvy::Error::LineParse(content, _)) => {
-                // dotenvy gives the offending text, not its line; find it.
+                // dotenvy gives the text from the point it could not parse, not its line
+                // (often only the value): find the line that holds it.
                 let first = content.lines().next().unwrap_or("").trim();
-                let line = text
+                let found = text
                     .lines()
-                    .position(|l| l.trim() == first)
-                    .map_or(0, |i| i + 1);
-                problems.push(ConfigProblem::new(
-                    None,
-                    None,
-                    format!(
-                        "{} line {line} is not KEY=VALUE: {:?}",
+                    .enumerate()
+                    .find(|(_, l)| !first.is_empty() && l.contains(first));
+                let message = match found {
+                    Some((i, l)) => format!(
+                        "{} line {} is not KEY=VALUE: {:?}",
                         path.display(),
-                        first
+                        i + 1,
+                        l.trim()
                     ),
-                ));
+                    None => format!(
+                        "{} has a line that is not KEY=VALUE: {first:?}",
+                        path.display()
+                    ),
+                };
+                problems.push(ConfigProblem::new(None, None, message));
             }
             Err(e) => problems.push(ConfigProblem::new(
                 None,

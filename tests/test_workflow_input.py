@@ -1,0 +1,69 @@
+"""Requests other clients get wrong (started by type name with JSON that does not fit the
+request type, or with no input at all) end promptly with a success=False result naming the
+field and what the request allows. Before, they failed the first workflow task, which
+Temporal retries forever."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import Client as OfficialClient
+
+from app.temporal import Worker
+from app.temporal.worker import WORKFLOW_TYPES
+
+# (workflow type, JSON another client sends, the field the error must name)
+BAD_INPUTS: list[tuple[str, Any, str]] = [
+    (
+        "DataAnalysisWorkflow",
+        {"file_path": "a.csv", "analysis_type": "full", "n_clusters": "three"},
+        "n_clusters",
+    ),
+    ("DataAnalysisWorkflow", {"analysis_type": "full"}, "file_path"),
+    ("AILearningWorkflow", {"content": 42, "source": "s", "category": "facts"}, "content"),
+    ("AILearningWorkflow", "just some text", "the input is a string"),
+    ("ImageGenerationWorkflow", {"prompt": "a cat", "seed": -1}, "seed"),
+    ("ImageGenerationWorkflow", {"style": "anime"}, "prompt"),
+    ("MemoryExpansionWorkflow", {"conversation_id": "c1", "messages": "hello"}, "messages"),
+]
+
+
+@pytest.mark.parametrize(
+    ("workflow", "arg", "field"),
+    [pytest.param(*case, id=f"{case[0]}-{case[2]}") for case in BAD_INPUTS],
+)
+async def test_a_request_of_the_wrong_shape_ends_with_a_result_naming_the_field(
+    rust_worker: Worker, workflow: str, arg: Any, field: str
+) -> None:
+    """Before, such a request failed the first workflow task, which Temporal retries forever."""
+    if workflow not in WORKFLOW_TYPES:
+        pytest.skip(f"this worker does not host {workflow} yet")
+    official = await OfficialClient.connect(rust_worker.config.host)
+    handle = await official.start_workflow(
+        workflow,
+        arg,
+        id=f"bad-input-{uuid.uuid4().hex}",
+        task_queue=rust_worker.config.task_queue,
+        execution_timeout=timedelta(seconds=60),
+    )
+    result = await asyncio.wait_for(handle.result(), 30)
+    assert result["success"] is False
+    assert field in result["error"], result["error"]
+    assert "expected a JSON object with fields" in result["error"], result["error"]
+
+
+async def test_a_workflow_started_without_input_ends_with_a_result(rust_worker: Worker) -> None:
+    official = await OfficialClient.connect(rust_worker.config.host)
+    handle = await official.start_workflow(
+        "AILearningWorkflow",
+        id=f"no-input-{uuid.uuid4().hex}",
+        task_queue=rust_worker.config.task_queue,
+    )
+    result = await asyncio.wait_for(handle.result(), 30)
+    assert result["success"] is False
+    assert "no input was given" in result["error"]
+    assert "content (required)" in result["error"]
