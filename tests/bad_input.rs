@@ -6,6 +6,8 @@ use std::path::Path;
 
 use project_ai_temporal::activities::faults::Faults;
 use project_ai_temporal::activities::image::safety;
+use project_ai_temporal::activities::memory::extract::{Message, extract};
+use project_ai_temporal::activities::memory::request;
 use project_ai_temporal::analysis::load::{load_delimited, load_json, load_json_lines};
 use project_ai_temporal::analysis::spreadsheet::load_xlsx;
 use project_ai_temporal::client::payload;
@@ -138,6 +140,33 @@ proptest! {
         std::fs::write(&path, bytes).unwrap();
         if let Err(e) = load_xlsx(&path, None) {
             message_of(e.0);
+        }
+    }
+
+    #[test]
+    fn memory_extraction_never_panics_and_is_deterministic(
+        contents in proptest::collection::vec("\\PC{0,200}", 0..8),
+        user in any::<bool>(),
+    ) {
+        let messages: Vec<Message> = contents
+            .into_iter()
+            .map(|content| Message {
+                role: if user { "user".into() } else { "assistant".into() },
+                content,
+                timestamp: None,
+            })
+            .collect();
+        let first = extract(&messages);
+        let again = extract(&messages);
+        prop_assert_eq!(format!("{first:?}"), format!("{again:?}"));
+    }
+
+    #[test]
+    fn memory_requests_of_any_shape_are_checked_not_panicked_on(text in texty(JSON_CHARS)) {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+            if let Err(e) = request::check(&value) {
+                prop_assert!(!e.is_empty());
+            }
         }
     }
 

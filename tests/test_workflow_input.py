@@ -53,7 +53,12 @@ async def test_a_request_of_the_wrong_shape_ends_with_a_result_naming_the_field(
     result = await asyncio.wait_for(handle.result(), 30)
     assert result["success"] is False
     assert field in result["error"], result["error"]
-    assert "expected a JSON object with fields" in result["error"], result["error"]
+    if workflow == "MemoryExpansionWorkflow":
+        # It checks its JSON itself, in the workflow, with limits a type cannot express
+        # (README, "Memory expansion"); its answers say what is wrong in its own words.
+        assert result["error"].startswith("Invalid request:"), result["error"]
+    else:
+        assert "expected a JSON object with fields" in result["error"], result["error"]
 
 
 async def test_a_workflow_started_without_input_ends_with_a_result(rust_worker: Worker) -> None:
