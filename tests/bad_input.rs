@@ -163,10 +163,10 @@ proptest! {
 
     #[test]
     fn memory_requests_of_any_shape_are_checked_not_panicked_on(text in texty(JSON_CHARS)) {
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
-            if let Err(e) = request::check(&value) {
-                prop_assert!(!e.is_empty());
-            }
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text)
+            && let Err(e) = request::check(&value)
+        {
+            prop_assert!(!e.is_empty());
         }
     }
 
