@@ -176,7 +176,3 @@ def run_process(config: TemporalConfig, task_queue: Optional[str] = None) -> int
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     return asyncio.run(serve(config, task_queue))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
