@@ -48,7 +48,6 @@ from app.temporal import (
     TemporalClientManager,
     TemporalConfig,
 )
-from app.temporal.worker import WORKFLOW_TYPES
 
 # RSS after warm-up may grow by at most this fraction before the run counts as a leak.
 FLAT = 0.25
@@ -115,8 +114,6 @@ KINDS = ["learning", "image", "data", "memory"]
 
 def requests(n: int, data_file: Path, kinds: list[str]) -> list[tuple[str, Any, Any]]:
     """n (kind, workflow, request), the kinds in turn."""
-    if "MemoryExpansionWorkflow" not in WORKFLOW_TYPES:
-        kinds = [k for k in kinds if k != "memory"]
     made: list[tuple[str, Any, Any]] = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
@@ -293,7 +290,7 @@ def main() -> int:
     parser.add_argument(
         "--kinds",
         default=",".join(KINDS),
-        help="comma-separated workflow kinds (memory only once the worker hosts it)",
+        help="comma-separated workflow kinds",
     )
     parser.add_argument(
         "--kill-every", type=float, help="SIGKILL worker 0 every this many seconds, and restart it"

@@ -76,13 +76,7 @@ else
 fi
 
 examples=(learning_workflow_example image_generation_example batch_workflows_example
-          data_analysis_example)
-# Only the workflows this worker hosts; the list grows with the package.
-if "$py" -c 'import sys; from app.temporal.worker import WORKFLOW_TYPES as t; sys.exit("MemoryExpansionWorkflow" not in t)'; then
-    examples+=(memory_expansion_example)
-else
-    echo "(memory_expansion_example skipped: this version's worker does not host MemoryExpansionWorkflow)"
-fi
+          data_analysis_example memory_expansion_example)
 
 failed=0
 for example in "${examples[@]}"; do

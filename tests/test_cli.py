@@ -18,13 +18,7 @@ import pytest
 
 from app.temporal import DevServer, KnowledgeStore, Worker
 from app.temporal.cli import build_parser, main
-from app.temporal.worker import WORKFLOW_TYPES
 from tests.helpers import free_port
-
-needs_memory_workflow = pytest.mark.skipif(
-    "MemoryExpansionWorkflow" not in WORKFLOW_TYPES,
-    reason="the worker does not register MemoryExpansionWorkflow on this branch yet",
-)
 
 CONTENT = "Use specific exception types, log with context and clean up with context managers."
 
@@ -350,7 +344,6 @@ def test_worker_command_serves_until_ctrl_c(dev_server: DevServer, tmp_path: Pat
     assert "worker shutdown complete" in err
 
 
-@needs_memory_workflow
 def test_run_memory(capsys: pytest.CaptureFixture[str], rust_worker: Worker) -> None:
     code, doc, _ = run_cli(
         capsys, "run", "memory", *on_worker(rust_worker), "--conversation-id",

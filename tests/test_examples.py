@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from app.temporal import Worker
-from app.temporal.worker import WORKFLOW_TYPES
 from tests.helpers import free_port, subprocess_env
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "temporal"
@@ -23,7 +22,6 @@ EXPECTED = {
     "data_analysis_example.py": r"clusters_pca\.png",
     "memory_expansion_example.py": r"memories: [1-9]\d* new",
 }
-NEEDS_WORKFLOW = {"memory_expansion_example.py": "MemoryExpansionWorkflow"}
 
 
 def example_env(host: str, task_queue: str, data_dir: Path) -> dict[str, str]:
@@ -39,9 +37,6 @@ def test_every_example_is_covered() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_runs(name: str, rust_worker: Worker, tmp_path: Path) -> None:
-    needed = NEEDS_WORKFLOW.get(name)
-    if needed is not None and needed not in WORKFLOW_TYPES:
-        pytest.skip(f"the worker does not register {needed} on this branch yet")
     config = rust_worker.config
     out = subprocess.run(
         [sys.executable, str(EXAMPLES / name)],

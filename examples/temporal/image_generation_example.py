@@ -2,8 +2,9 @@
 """Example: ImageGenerationWorkflow.
 
 Generates one image and prints where the PNG is. Without OPENAI_API_KEY or
-HUGGINGFACE_API_KEY it uses the `local` backend: an offline procedural renderer (a
-placeholder picture, not a model), so it works on any machine. Exits 1 on failure.
+HUGGINGFACE_API_KEY it uses the `local` backend: an offline procedural renderer (a picture
+drawn from the prompt's seed and style, not a model's), so it works on any machine. Exits 1
+on failure.
 """
 
 from __future__ import annotations

@@ -11,8 +11,12 @@ import asyncio
 import sys
 import time
 
-import app.temporal
-from app.temporal import MemoryExpansionRequest, MemoryExpansionWorkflow, TemporalClientManager
+from app.temporal import (
+    MemoryExpansionRequest,
+    MemoryExpansionWorkflow,
+    MemoryStore,
+    TemporalClientManager,
+)
 
 MESSAGES = [
     {
@@ -43,12 +47,9 @@ async def main() -> int:
     data_dir = manager.config.data_dir.resolve()
     print(f"memories: {result.memory_count} new, for conversation {conversation_id}")
     print(f"  stored in the embedded store under {data_dir}")
-    # The memory store's reader; listed when this version of the package has it.
-    store_class = getattr(app.temporal, "MemoryStore", None)
-    if store_class is not None:
-        for memory in store_class(data_dir).for_conversation(conversation_id):
-            detail = f"{memory.subject} = {memory.value}" if memory.value else memory.text
-            print(f"  - {memory.kind}: {detail}")
+    for memory in MemoryStore(data_dir).for_conversation(conversation_id):
+        detail = f"{memory.subject} = {memory.value}" if memory.value else memory.text
+        print(f"  - {memory.kind}: {detail}")
     return 0
 
 
