@@ -4,13 +4,16 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
+use super::input::Input;
 use super::policy::{attempts, configured_retry, options};
 use super::progress::Progress;
 use super::steps::{Tracked, step};
-use super::types::MemoryExpansionResult;
+use super::types::{MemoryExpansionRequest, MemoryExpansionResult, Schema};
 use crate::activities::memory::request::check;
 use crate::activities::memory::{INVALID, MemoriesToStore, MemoryActivities};
 
@@ -45,14 +48,33 @@ impl MemoryExpansionResult {
     }
 }
 
+/// The request as plain JSON: `check` reads it in the workflow, with limits and shapes a
+/// type cannot express (numeric timestamps, sizes, ids). Taken through `Input`, like every
+/// workflow's request, so no input, another encoding or bad JSON are answered too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawMemoryRequest(serde_json::Value);
+
+/// The fields listed when the input is not JSON at all are the request type's.
+impl Default for RawMemoryRequest {
+    fn default() -> Self {
+        RawMemoryRequest(
+            serde_json::to_value(MemoryExpansionRequest::default()).unwrap_or_default(),
+        )
+    }
+}
+
+impl Schema for RawMemoryRequest {
+    const NAME: &'static str = MemoryExpansionRequest::NAME;
+    const REQUIRED: &'static [&'static str] = MemoryExpansionRequest::REQUIRED;
+}
+
 #[workflow_methods]
 impl MemoryExpansionWorkflow {
-    /// Takes the request as plain JSON (a `MemoryExpansionRequest`), so that a malformed
-    /// one is a failure result, not a workflow task failing again and again.
     #[run(name = "MemoryExpansionWorkflow")]
     pub async fn run(
         ctx: &mut WorkflowContext<Self>,
-        request: serde_json::Value,
+        request: Input<RawMemoryRequest>,
     ) -> WorkflowResult<MemoryExpansionResult> {
         let result = Self::expand(ctx, request)
             .await
@@ -70,9 +92,10 @@ impl MemoryExpansionWorkflow {
 impl MemoryExpansionWorkflow {
     async fn expand(
         ctx: &mut WorkflowContext<Self>,
-        request: serde_json::Value,
+        request: Input<RawMemoryRequest>,
     ) -> Result<MemoryExpansionResult, String> {
         // Deterministic checks first, before any activity.
+        let RawMemoryRequest(request) = request.into_request()?;
         let request = check(&request).map_err(|e| format!("Invalid request: {e}"))?;
         // 1. Extraction: 2 min; the original set no policy, so the configured one applies.
         let extract = options(Duration::from_secs(120), configured_retry(&[INVALID]));
