@@ -29,6 +29,7 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
     ("ImageGenerationWorkflow", {"style": "anime"}, "prompt"),
     # Its fields are checked in the workflow (tests/test_memory.py); the shape is shared.
     ("MemoryExpansionWorkflow", ["c1", []], "the input is an array"),
+    ("OrchestrationProbeWorkflow", {"payload": 7}, "payload"),
 ]
 
 

@@ -8,3 +8,4 @@ pub mod heap;
 pub mod image;
 pub mod learning;
 pub mod memory;
+pub mod probe;

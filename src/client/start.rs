@@ -121,6 +121,10 @@ pub struct StartOptions {
     pub retry_policy: Option<RetryPolicySpec>,
     pub memo: Vec<(String, Vec<u8>)>,
     pub search_attributes: Vec<(String, Vec<u8>)>,
+    /// Ask the server to hand the first workflow task straight back to a worker built on
+    /// this client's connection, skipping a poll round trip; ignored when no such worker
+    /// has a free slot.
+    pub eager: bool,
 }
 
 fn payload_map(
@@ -176,6 +180,7 @@ impl TemporalClient {
             retry_policy: options.retry_policy.as_ref().map(RetryPolicySpec::proto),
             memo: memo.map(|fields| Memo { fields }),
             search_attributes: search.map(|indexed_fields| SearchAttributes { indexed_fields }),
+            request_eager_execution: options.eager,
             ..Default::default()
         };
         match self

@@ -194,7 +194,7 @@ impl ClientCore {
         self.call(py, |c| async move { c.health_check().await.map(|()| true) })
     }
 
-    #[pyo3(signature = (workflow_type, workflow_id, task_queue, args, *, execution_timeout=None, run_timeout=None, task_timeout=None, id_reuse_policy="allow_duplicate", id_conflict_policy="fail", retry_policy=None, memo=Vec::new(), search_attributes=Vec::new()))]
+    #[pyo3(signature = (workflow_type, workflow_id, task_queue, args, *, execution_timeout=None, run_timeout=None, task_timeout=None, id_reuse_policy="allow_duplicate", id_conflict_policy="fail", retry_policy=None, memo=Vec::new(), search_attributes=Vec::new(), request_eager_start=false))]
     #[allow(clippy::too_many_arguments)]
     fn start_workflow(
         &self,
@@ -211,6 +211,7 @@ impl ClientCore {
         retry_policy: Option<RetryArg>,
         memo: Vec<(String, Vec<u8>)>,
         search_attributes: Vec<(String, Vec<u8>)>,
+        request_eager_start: bool,
     ) -> PyResult<Pending> {
         let options = (|| -> Result<StartOptions, ClientError> {
             Ok(StartOptions {
@@ -236,6 +237,7 @@ impl ClientCore {
                     .transpose()?,
                 memo,
                 search_attributes,
+                eager: request_eager_start,
             })
         })()
         .map_err(|e| client_error(py, &e))?;

@@ -18,6 +18,7 @@ use crate::activities::image::ImageActivities;
 use crate::activities::image::settings::ImageSettings;
 use crate::activities::learning::LearningActivities;
 use crate::activities::memory::MemoryActivities;
+use crate::activities::probe::ProbeActivities;
 use crate::analysis::access::FilePolicy;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
@@ -26,7 +27,7 @@ use crate::store::black_vault::BlackVault;
 use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
 use crate::workflows::{
     self, AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow,
-    MemoryExpansionWorkflow,
+    MemoryExpansionWorkflow, OrchestrationProbeWorkflow,
 };
 
 mod metrics;
@@ -120,6 +121,9 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         store: store.clone(),
         faults: faults.clone(),
     };
+    let probe = ProbeActivities {
+        faults: faults.clone(),
+    };
     let learning = LearningActivities {
         vault: BlackVault::new(&spec.data_dir),
         store,
@@ -138,6 +142,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         .register_activities(image)
         .register_activities(data)
         .register_activities(memory)
+        .register_activities(probe)
         .client_identity_override(spec.identity.clone())
         .tuner(tuner)
         .graceful_shutdown_period(spec.graceful_shutdown)
@@ -167,6 +172,7 @@ hosted_workflows!(
     ImageGenerationWorkflow => workflows::image::NAME,
     DataAnalysisWorkflow => workflows::data::NAME,
     MemoryExpansionWorkflow => workflows::memory::NAME,
+    OrchestrationProbeWorkflow => workflows::probe::NAME,
 );
 
 impl RunningWorker {

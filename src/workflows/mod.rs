@@ -1,4 +1,4 @@
-//! The four workflows, their request and result types, and the options their steps use.
+//! The four workflows and the orchestration probe, their request and result types, and the options their steps use.
 
 pub mod data;
 pub mod image;
@@ -6,6 +6,7 @@ pub mod input;
 pub mod learning;
 pub mod memory;
 pub mod policy;
+pub mod probe;
 pub mod progress;
 pub mod steps;
 pub mod types;
@@ -14,3 +15,4 @@ pub use data::DataAnalysisWorkflow;
 pub use image::ImageGenerationWorkflow;
 pub use learning::AILearningWorkflow;
 pub use memory::MemoryExpansionWorkflow;
+pub use probe::OrchestrationProbeWorkflow;

@@ -5,7 +5,7 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 use temporalio_common::RetryPolicy;
-use temporalio_sdk::{ActivityExecutionError, ActivityOptions};
+use temporalio_sdk::{ActivityExecutionError, ActivityOptions, LocalActivityOptions};
 
 use crate::config::TemporalConfig;
 
@@ -84,6 +84,15 @@ pub fn options(start_to_close: Duration, policy: RetryPolicy) -> ActivityOptions
     let mut options = ActivityOptions::start_to_close_timeout(start_to_close);
     options.retry_policy = Some(policy);
     options
+}
+
+/// The same timeout and policy for a local activity. Backoffs longer than the SDK's
+/// threshold (1 min) become workflow timers, so long retries do not hold a workflow task.
+pub fn local_options(start_to_close: Duration, policy: RetryPolicy) -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(start_to_close)
+        .retry_policy(policy)
+        .build()
 }
 
 /// What went wrong in an activity, for a result's `error`: the innermost cause's message.

@@ -3,7 +3,7 @@
 
 use temporalio_common::ActivityDefinition;
 use temporalio_common::data_converters::TemporalDeserializable;
-use temporalio_sdk::{ActivityOptions, WorkflowContext};
+use temporalio_sdk::{ActivityOptions, LocalActivityOptions, WorkflowContext};
 
 use super::policy::describe;
 use super::progress::Progress;
@@ -30,13 +30,32 @@ macro_rules! attempted {
 }
 pub(crate) use attempted;
 
+/// How a step runs: as an activity the server schedules, or as a local activity the worker
+/// runs inside the workflow task and records as a marker.
+pub enum StepOptions {
+    Scheduled(ActivityOptions),
+    Local(LocalActivityOptions),
+}
+
+impl From<ActivityOptions> for StepOptions {
+    fn from(options: ActivityOptions) -> Self {
+        StepOptions::Scheduled(options)
+    }
+}
+
+impl From<LocalActivityOptions> for StepOptions {
+    fn from(options: LocalActivityOptions) -> Self {
+        StepOptions::Local(options)
+    }
+}
+
 /// Runs `activity` as the workflow's current step; on failure (after the retries its
 /// options allow) the error reads "<activity> failed: <innermost cause>".
 pub async fn step<W, A>(
     ctx: &mut WorkflowContext<W>,
     activity: A,
     input: impl Into<A::Input>,
-    options: ActivityOptions,
+    options: impl Into<StepOptions>,
 ) -> Result<A::Output, String>
 where
     W: Tracked + 'static,
@@ -45,7 +64,11 @@ where
 {
     let name = activity.name().to_owned();
     ctx.state_mut(|w| w.progress().begin(&name));
-    match ctx.execute_activity(activity, input, options).await {
+    let outcome = match options.into() {
+        StepOptions::Scheduled(options) => ctx.execute_activity(activity, input, options).await,
+        StepOptions::Local(options) => ctx.execute_local_activity(activity, input, options).await,
+    };
+    match outcome {
         Ok(output) => {
             ctx.state_mut(|w| w.progress().finish(&name, output.attempt()));
             Ok(output)

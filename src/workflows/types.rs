@@ -1,4 +1,4 @@
-//! The request and result types of the four workflows: the one definition of each schema.
+//! The request and result types of the workflows: the one definition of each schema.
 //! Field names are snake_case JSON, as Project-AI's dataclasses and every other Temporal SDK
 //! send them; optional fields have defaults so old callers keep working. The Python
 //! dataclasses in `app.temporal.workflows` mirror these, and a test checks that they agree
@@ -144,6 +144,25 @@ pub struct MemoryExpansionResult {
     pub error: Option<String>,
 }
 
+/// OrchestrationProbeWorkflow's request: a payload carried through its four steps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeRequest {
+    #[serde(default)]
+    pub payload: String,
+    /// Run the steps as local activities (same timeouts and retries).
+    #[serde(default)]
+    pub local_activities: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    pub success: bool,
+    #[serde(default)]
+    pub steps: u32,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
 macro_rules! schema {
     ($($t:ident: [$($required:literal),*]),* $(,)?) => {
         $(impl Schema for $t {
@@ -167,6 +186,8 @@ schema!(
     DataAnalysisResult: ["success"],
     MemoryExpansionRequest: ["conversation_id", "messages"],
     MemoryExpansionResult: ["success"],
+    ProbeRequest: [],
+    ProbeResult: ["success"],
 );
 
 pub(crate) fn describe<T: Schema>() -> (

@@ -211,6 +211,7 @@ class ClientCore:
         retry_policy: tuple[float | None, float | None, float | None, int, list[str]] | None = None,
         memo: list[tuple[str, bytes]] = ...,
         search_attributes: list[tuple[str, bytes]] = ...,
+        request_eager_start: bool = False,
     ) -> Pending: ...
     def result(
         self,

@@ -211,6 +211,7 @@ def _prepare_start(
     retry_policy: RetryPolicy | None,
     memo: Mapping[str, Any] | None,
     search_attributes: Mapping[str, Any] | None,
+    request_eager_start: bool,
 ) -> _Start:
     name = workflow.name if isinstance(workflow, WorkflowRun) else workflow
     result_type = workflow.result_type if isinstance(workflow, WorkflowRun) else None
@@ -227,6 +228,7 @@ def _prepare_start(
         "retry_policy": _retry_tuple(retry_policy),
         "memo": [(k, to_json(v)) for k, v in (memo or {}).items()],
         "search_attributes": [(k, to_json(v)) for k, v in (search_attributes or {}).items()],
+        "request_eager_start": request_eager_start,
     }
     check_field_types(arg)
     args = [] if arg is _NO_ARG else [to_json(arg)]
@@ -344,6 +346,7 @@ class Client(_ClientBase):
         retry_policy: RetryPolicy | None = None,
         memo: Mapping[str, Any] | None = None,
         search_attributes: Mapping[str, Any] | None = None,
+        request_eager_start: bool = False,
     ) -> WorkflowHandle[ResultT]: ...
 
     @overload
@@ -361,6 +364,7 @@ class Client(_ClientBase):
         retry_policy: RetryPolicy | None = None,
         memo: Mapping[str, Any] | None = None,
         search_attributes: Mapping[str, Any] | None = None,
+        request_eager_start: bool = False,
     ) -> WorkflowHandle[Any]: ...
 
     async def start_workflow(
@@ -377,9 +381,14 @@ class Client(_ClientBase):
         retry_policy: RetryPolicy | None = None,
         memo: Mapping[str, Any] | None = None,
         search_attributes: Mapping[str, Any] | None = None,
+        request_eager_start: bool = False,
     ) -> WorkflowHandle[Any]:
         """Starts ``workflow`` (``X.run`` or a type name) with ``arg`` (a dataclass or any
-        JSON-able value) on ``task_queue`` (the configured one by default)."""
+        JSON-able value) on ``task_queue`` (the configured one by default).
+
+        ``request_eager_start`` asks the server to hand the first workflow task straight to
+        a ``Worker`` built on this client (``Worker(client=...)``) when it has a free slot,
+        which saves a poll round trip; otherwise the start is an ordinary one."""
         start = _prepare_start(
             self,
             workflow,
@@ -393,6 +402,7 @@ class Client(_ClientBase):
             retry_policy=retry_policy,
             memo=memo,
             search_attributes=search_attributes,
+            request_eager_start=request_eager_start,
         )
         run_id = await self._core.start_workflow(
             start.workflow_type, start.workflow_id, start.task_queue, start.args, **start.options
@@ -459,6 +469,7 @@ class SyncClient(_ClientBase):
         retry_policy: RetryPolicy | None = None,
         memo: Mapping[str, Any] | None = None,
         search_attributes: Mapping[str, Any] | None = None,
+        request_eager_start: bool = False,
     ) -> SyncWorkflowHandle[ResultT]:
         start = _prepare_start(
             self,
@@ -473,6 +484,7 @@ class SyncClient(_ClientBase):
             retry_policy=retry_policy,
             memo=memo,
             search_attributes=search_attributes,
+            request_eager_start=request_eager_start,
         )
         run_id = self._core.start_workflow(
             start.workflow_type, start.workflow_id, start.task_queue, start.args, **start.options

@@ -1,4 +1,4 @@
-"""The four workflows' requests, results and references, with the original field names and
+"""The workflows' requests, results and references, with the original field names and
 defaults. The Rust definitions are the source of truth; a test checks these agree.
 
     handle = await client.start_workflow(AILearningWorkflow.run, LearningRequest(...), id=...)
@@ -85,6 +85,22 @@ class MemoryExpansionResult:
 
 
 @dataclass
+class ProbeRequest:
+    payload: str = ""
+    """Carried through the four steps unchanged."""
+    local_activities: bool = False
+    """Run the steps as local activities (same timeouts and retries, fewer server round
+    trips)."""
+
+
+@dataclass
+class ProbeResult:
+    success: bool
+    steps: int = 0
+    error: Optional[str] = None
+
+
+@dataclass
 class WorkflowProgress:
     """What a workflow's ``status`` query answers."""
 
@@ -132,6 +148,16 @@ class MemoryExpansionWorkflow:
     status = STATUS_QUERY
 
 
+class OrchestrationProbeWorkflow:
+    """AILearningWorkflow's four steps and policies with activities that do nothing: what
+    orchestration alone costs, and a check that a worker answers on a task queue."""
+
+    run = WorkflowRun[ProbeRequest, ProbeResult](
+        "OrchestrationProbeWorkflow", ProbeRequest, ProbeResult
+    )
+    status = STATUS_QUERY
+
+
 __all__ = [
     "AILearningWorkflow",
     "DataAnalysisRequest",
@@ -145,5 +171,8 @@ __all__ = [
     "MemoryExpansionRequest",
     "MemoryExpansionResult",
     "MemoryExpansionWorkflow",
+    "OrchestrationProbeWorkflow",
+    "ProbeRequest",
+    "ProbeResult",
     "WorkflowProgress",
 ]

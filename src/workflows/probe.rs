@@ -1,0 +1,109 @@
+//! OrchestrationProbeWorkflow: AILearningWorkflow's shape (four steps with its timeouts and
+//! retry policies) with activities that do nothing. It measures what orchestration alone
+//! costs (benchmarks/orchestration.py) and shows a worker answers on a task queue without
+//! touching any store. `local_activities` runs the steps as local activities: same
+//! timeouts and retries, but recorded as markers in one workflow task instead of four
+//! scheduled activities, which saves the server most of its work.
+
+use std::time::Duration;
+
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use super::input::Input;
+use temporalio_common::RetryPolicy;
+
+use super::policy::{attempts, configured_retry, local_options, options, retry};
+use super::progress::Progress;
+use super::steps::{StepOptions, Tracked, step};
+use super::types::{ProbeRequest, ProbeResult};
+use crate::activities::probe::{ProbeActivities, ProbeStep};
+
+pub const NAME: &str = "OrchestrationProbeWorkflow";
+const STEPS: u32 = 4;
+
+#[workflow]
+pub struct OrchestrationProbeWorkflow {
+    progress: Progress,
+}
+
+impl Default for OrchestrationProbeWorkflow {
+    fn default() -> Self {
+        OrchestrationProbeWorkflow {
+            progress: Progress::new(NAME, STEPS),
+        }
+    }
+}
+
+impl Tracked for OrchestrationProbeWorkflow {
+    fn progress(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+}
+
+/// AILearningWorkflow's four step policies, in order.
+fn learning_shape() -> [(Duration, RetryPolicy); STEPS as usize] {
+    [
+        (Duration::from_secs(30), attempts(3, &[])),
+        (Duration::from_secs(10), configured_retry(&[])),
+        (
+            Duration::from_secs(300),
+            retry(3, Duration::from_secs(1), Duration::from_secs(30), &[]),
+        ),
+        (Duration::from_secs(30), configured_retry(&[])),
+    ]
+}
+
+#[workflow_methods]
+impl OrchestrationProbeWorkflow {
+    #[run(name = "OrchestrationProbeWorkflow")]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        request: Input<ProbeRequest>,
+    ) -> WorkflowResult<ProbeResult> {
+        let result = match Self::probe(ctx, request).await {
+            Ok(steps) => ProbeResult {
+                success: true,
+                steps,
+                error: None,
+            },
+            Err(error) => ProbeResult {
+                success: false,
+                steps: 0,
+                error: Some(error),
+            },
+        };
+        ctx.state_mut(|s| s.progress.end(result.error.clone()));
+        Ok(result)
+    }
+
+    #[query(name = "status")]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> Progress {
+        self.progress.clone()
+    }
+}
+
+impl OrchestrationProbeWorkflow {
+    async fn probe(
+        ctx: &mut WorkflowContext<Self>,
+        request: Input<ProbeRequest>,
+    ) -> Result<u32, String> {
+        let request = request.into_request()?;
+        let mut payload = request.payload;
+        for (number, (timeout, policy)) in (1..).zip(learning_shape()) {
+            let input = ProbeStep {
+                step: number,
+                payload,
+                attempt: 0,
+            };
+            let options: StepOptions = if request.local_activities {
+                local_options(timeout, policy).into()
+            } else {
+                options(timeout, policy).into()
+            };
+            let output = step(ctx, ProbeActivities::probe_step, input, options).await?;
+            payload = output.payload;
+        }
+        Ok(STEPS)
+    }
+}
