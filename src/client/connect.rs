@@ -5,7 +5,8 @@ use std::error::Error as _;
 
 use temporalio_client::errors::ClientConnectError;
 use temporalio_client::{
-    Client, ClientOptions, ClientTlsOptions, Connection, ConnectionOptions, TlsOptions, Url,
+    Client, ClientOptions, ClientTlsOptions, Connection, ConnectionOptions, GrpcCompression,
+    TlsOptions, Url,
 };
 
 use super::error::{ClientError, ConnectCause};
@@ -31,6 +32,11 @@ pub async fn connect(settings: &ConnectSettings) -> Result<Client, ClientError> 
         .maybe_tls_options(tls.map(tls_options))
         .maybe_api_key(settings.api_key.clone())
         .connect_timeout(settings.connect_timeout)
+        // The Rust client gzips every request and response by default. Temporal's messages
+        // are small protobufs: under benchmarks/orchestration.py deflate and its per-message
+        // buffers were the largest cost in the worker process, and the server pays the same
+        // again on its side.
+        .grpc_compression(GrpcCompression::None)
         .build();
     let failed = |cause: ConnectCause, detail: String| ClientError::Connect {
         address: address.clone(),
