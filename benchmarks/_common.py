@@ -7,6 +7,7 @@ import datetime
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 from collections.abc import Sequence
@@ -27,6 +28,12 @@ def process_cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """User plus system CPU time of this process, all its threads included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def version(dist: str) -> str:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import resource
 import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-from _common import process_cpu_seconds, spread, write_section
+from _common import own_cpu_seconds, process_cpu_seconds, spread, write_section
 
 from app.temporal import DevServer, TemporalClientManager, TemporalConfig
 
@@ -58,11 +57,6 @@ async def official(address: str, queue: str) -> tuple[Starter, Callable[[], Awai
         return None
 
     return start, close
-
-
-def own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 async def measure(

@@ -17,10 +17,15 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
     [
         ["client_starts.py", "--count", "20", "--in-flight", "5", "--runs", "1"],
         ["import_time.py", "--runs", "1"],
+        [
+            "orchestration.py",
+            *("--count", "10", "--in-flight", "5", "--runs", "1", "--warmup", "2"),
+            *("--variants", "official,ours,ours+eager+local"),
+        ],
         ["data_analysis.py", "--rows", "300", "--runs", "1", "--skip-peer"],
         ["memory_search.py", "--memories", "300", "--queries", "20", "--batch", "50"],
     ],
-    ids=["client_starts", "import_time", "data_analysis", "memory_search"],
+    ids=["client_starts", "import_time", "orchestration", "data_analysis", "memory_search"],
 )
 def test_benchmark_runs(command: list[str]) -> None:
     out = subprocess.run(

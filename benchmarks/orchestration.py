@@ -1,0 +1,286 @@
+"""Benchmark: orchestration alone. N workflows shaped like AILearningWorkflow (four steps
+with its timeouts and retry policies, activities that do nothing) at a fixed number in
+flight, client and worker in one process: this project's (OrchestrationProbeWorkflow on the
+Rust worker and client) against the official `temporalio` Python SDK running the same shape
+(peer_orchestration.py). Each measurement runs in a fresh process against a fresh dev
+server, variants interleaved, and records workflows per second, end-to-end latency (start
+to result), the CPU the client+worker process spends per workflow, its peak RSS and the dev
+server's own CPU per workflow (from /proc).
+
+Variants: `+eager` asks for eager workflow start (the first workflow task comes back in the
+start response), `+local` runs the four steps as local activities. Eager activity dispatch
+is on in both SDKs by default.
+
+    python benchmarks/orchestration.py --count 1000 --in-flight 100 500 --runs 5 --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from _common import own_cpu_seconds, process_cpu_seconds, spread, write_section
+
+from app.temporal import DevServer
+
+HERE = Path(__file__).resolve().parent
+PEER = "official"
+# A learning request's worth of text, carried through the four steps.
+PAYLOAD = "Temporal keeps workflow state durable across worker restarts. " * 4
+# Limits both workers get (TemporalConfig's defaults).
+SLOTS = 50
+
+
+@dataclass(frozen=True)
+class Variant:
+    sdk: str
+    eager: bool
+    local: bool
+
+
+VARIANTS = {
+    "official": Variant("temporalio", eager=False, local=False),
+    "official+eager+local": Variant("temporalio", eager=True, local=True),
+    "ours": Variant("ours", eager=False, local=False),
+    "ours+eager": Variant("ours", eager=True, local=False),
+    "ours+local": Variant("ours", eager=False, local=True),
+    "ours+eager+local": Variant("ours", eager=True, local=True),
+}
+
+RunOne = Callable[[str], Awaitable[bool]]
+
+
+async def measure(run_one: RunOne, count: int, in_flight: int, server_pid: int) -> dict[str, Any]:
+    gate = asyncio.Semaphore(in_flight)
+    prefix = uuid.uuid4().hex[:8]
+    latencies: list[float] = []
+    failed = 0
+
+    async def one(i: int) -> None:
+        nonlocal failed
+        async with gate:
+            began = time.perf_counter()
+            ok = await run_one(f"probe-{prefix}-{i}")
+            latencies.append(time.perf_counter() - began)
+            failed += not ok
+
+    cpu0, server0, began = own_cpu_seconds(), process_cpu_seconds(server_pid), time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(count)))
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "rate": count / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "cpu_ms": (own_cpu_seconds() - cpu0) * 1000 / count,
+        "server_cpu_ms": (process_cpu_seconds(server_pid) - server0) * 1000 / count,
+        "failed": failed,
+    }
+
+
+async def child_ours(variant: Variant, address: str, args: argparse.Namespace) -> dict[str, Any]:
+    from app.temporal import TemporalClientManager, TemporalConfig, Worker
+    from app.temporal.workflows import OrchestrationProbeWorkflow, ProbeRequest
+
+    queue = f"probe-{uuid.uuid4().hex[:6]}"
+    data_dir = tempfile.mkdtemp(prefix="orchestration-")
+    config = TemporalConfig(
+        env_file=None,
+        host=address,
+        data_dir=data_dir,
+        log_level="WARNING",
+        max_concurrent_activities=SLOTS,
+        max_concurrent_workflows=SLOTS,
+    )
+    manager = TemporalClientManager(config=config, task_queue=queue)
+    client = await manager.connect()
+    request = ProbeRequest(payload=PAYLOAD, local_activities=variant.local)
+
+    async def run_one(workflow_id: str) -> bool:
+        handle = await client.start_workflow(
+            OrchestrationProbeWorkflow.run,
+            request,
+            id=workflow_id,
+            request_eager_start=variant.eager,
+        )
+        return (await handle.result()).success
+
+    async with Worker(config, task_queue=queue, client=client):
+        await measure(run_one, args.warmup, args.in_flight, args.server_pid)
+        result = await measure(run_one, args.count, args.in_flight, args.server_pid)
+    await manager.disconnect()
+    return result
+
+
+async def child_official(
+    variant: Variant, address: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    import datetime
+
+    from peer_orchestration import PeerOrchestrationProbeWorkflow, probe_step
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    queue = f"probe-{uuid.uuid4().hex[:6]}"
+    client = await Client.connect(address)
+    request = {"payload": PAYLOAD, "local_activities": variant.local}
+
+    async def run_one(workflow_id: str) -> bool:
+        handle = await client.start_workflow(
+            PeerOrchestrationProbeWorkflow.run,
+            request,
+            id=workflow_id,
+            task_queue=queue,
+            # The timeouts this project's client sets from TemporalConfig: equal server work.
+            execution_timeout=datetime.timedelta(seconds=3600),
+            run_timeout=datetime.timedelta(seconds=1800),
+            request_eager_start=variant.eager,
+        )
+        return bool((await handle.result())["success"])
+
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[PeerOrchestrationProbeWorkflow],
+        activities=[probe_step],
+        max_concurrent_workflow_tasks=SLOTS,
+        max_concurrent_activities=SLOTS,
+        max_concurrent_local_activities=SLOTS,
+    ):
+        await measure(run_one, args.warmup, args.in_flight, args.server_pid)
+        return await measure(run_one, args.count, args.in_flight, args.server_pid)
+
+
+def child(args: argparse.Namespace) -> None:
+    variant = VARIANTS[args.child]
+    run = child_ours if variant.sdk == "ours" else child_official
+    result = asyncio.run(run(variant, args.address, args))
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure_in_child(name: str, count: int, in_flight: int, warmup: int) -> dict[str, Any]:
+    with DevServer(headless=True) as server:
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            name,
+            "--address",
+            server.address,
+            "--server-pid",
+            str(server.pid),
+            "--count",
+            str(count),
+            "--in-flight",
+            str(in_flight),
+            "--warmup",
+            str(warmup),
+        ]
+        done = subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["failed"]:
+        raise SystemExit(f"{name}: {result['failed']} workflows did not succeed")
+    return result
+
+
+COLUMNS = (
+    ("workflows/s", "rate", 1),
+    ("p50 ms", "p50_ms", 0),
+    ("p99 ms", "p99_ms", 0),
+    ("process CPU ms/workflow", "cpu_ms", 2),
+    ("peak RSS MB", "rss_mb", 0),
+    ("dev-server CPU ms/workflow", "server_cpu_ms", 1),
+)
+
+
+def table(in_flight: int, results: dict[str, list[dict[str, Any]]]) -> str:
+    header = "| variant | " + " | ".join(title for title, _, _ in COLUMNS) + " |\n"
+    lines = [f"**{in_flight} in flight**\n\n", header, "|---" * (len(COLUMNS) + 1) + "|\n"]
+    for name, runs in results.items():
+        cells = [spread([r[key] for r in runs], digits) for _, key, digits in COLUMNS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |\n")
+    peer = results.get(PEER)
+    if peer:
+        lines.append("\nRatios against `official`, per run, median: ")
+        ratios = []
+        for name, runs in results.items():
+            if name == PEER:
+                continue
+            speed = statistics.median(r["rate"] / p["rate"] for r, p in zip(runs, peer))
+            cpu = statistics.median(r["cpu_ms"] / p["cpu_ms"] for r, p in zip(runs, peer))
+            ratios.append(f"{name} throughput **{speed:.2f}x**, CPU per workflow **{cpu:.2f}**")
+        lines.append("; ".join(ratios) + ".\n")
+    return "".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--in-flight", type=int, nargs="+", default=[100, 500])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=50, help="workflows run before measuring")
+    parser.add_argument(
+        "--variants",
+        default="official,ours,ours+eager,ours+local,ours+eager+local",
+        help=f"comma-separated, from {', '.join(VARIANTS)}",
+    )
+    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--address", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        args.in_flight = args.in_flight[0]
+        child(args)
+        return
+
+    names = [n.strip() for n in args.variants.split(",") if n.strip()]
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
+    results = {k: {n: [] for n in names} for k in args.in_flight}
+    for run in range(args.runs):
+        for in_flight in args.in_flight:
+            order = names if run % 2 == 0 else list(reversed(names))
+            for name in order:
+                r = measure_in_child(name, args.count, in_flight, args.warmup)
+                results[in_flight][name].append(r)
+                print(
+                    f"run {run + 1}, {in_flight} in flight, {name}: {r['rate']:.1f}/s, "
+                    f"p50 {r['p50_ms']:.0f} ms, CPU {r['cpu_ms']:.2f} ms/wf, "
+                    f"server {r['server_cpu_ms']:.1f} ms/wf, RSS {r['rss_mb']:.0f} MB",
+                    flush=True,
+                )
+    body = "".join(table(k, v) + "\n" for k, v in results.items())
+    print(body)
+    if args.report:
+        intro = (
+            f"{args.count} workflows shaped like AILearningWorkflow (four steps with its "
+            "timeouts and retry policies, activities that do nothing), client and worker in "
+            f"one process with {SLOTS} workflow-task and {SLOTS} activity slots, a fresh dev "
+            f"server per measurement, after {args.warmup} warm-up workflows; median of "
+            f"{args.runs} runs (min-max). Latency is start to result. `official` is the "
+            "`temporalio` Python SDK (its default workflow sandbox), `ours` this project's "
+            "Rust worker and client; `+eager` is eager workflow start, `+local` local "
+            "activities (same timeouts and retries).\n\n"
+        )
+        write_section("Orchestration", intro + body)
+
+
+if __name__ == "__main__":
+    main()
