@@ -208,9 +208,9 @@ COLUMNS = (
 )
 
 
-def table(in_flight: int, results: dict[str, list[dict[str, Any]]]) -> str:
+def table(results: dict[str, list[dict[str, Any]]]) -> str:
     header = "| variant | " + " | ".join(title for title, _, _ in COLUMNS) + " |\n"
-    lines = [f"**{in_flight} in flight**\n\n", header, "|---" * (len(COLUMNS) + 1) + "|\n"]
+    lines = [header, "|---" * (len(COLUMNS) + 1) + "|\n"]
     for name, runs in results.items():
         cells = [spread([r[key] for r in runs], digits) for _, key, digits in COLUMNS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |\n")
@@ -266,8 +266,8 @@ def main() -> None:
                     f"server {r['server_cpu_ms']:.1f} ms/wf, RSS {r['rss_mb']:.0f} MB",
                     flush=True,
                 )
-    body = "".join(table(k, v) + "\n" for k, v in results.items())
-    print(body)
+    for in_flight, by_variant in results.items():
+        print(f"{in_flight} in flight\n" + table(by_variant))
     if args.report:
         intro = (
             f"{args.count} workflows shaped like AILearningWorkflow (four steps with its "
@@ -279,7 +279,9 @@ def main() -> None:
             "Rust worker and client; `+eager` is eager workflow start, `+local` local "
             "activities (same timeouts and retries).\n\n"
         )
-        write_section("Orchestration", intro + body)
+        # One section per level, so levels can be run with different variants.
+        for in_flight, by_variant in results.items():
+            write_section(f"Orchestration, {in_flight} in flight", intro + table(by_variant))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ export BENCH_BUILD=release
 cd benchmarks
 "$venv/bin/python" import_time.py --runs 15 --report
 "$venv/bin/python" client_starts.py --count 1000 --in-flight 100 --runs 5 --report
-"$venv/bin/python" orchestration.py --count 1000 --in-flight 100 500 --runs 5 --report
+"$venv/bin/python" orchestration.py --count 1000 --in-flight 100 --runs 5 --report \
+    --variants official,ours,ours+eager,ours+local,ours+eager+local,official+eager+local
+"$venv/bin/python" orchestration.py --count 1000 --in-flight 500 --runs 5 --report \
+    --variants official,ours,ours+eager+local,official+eager+local
 "$venv/bin/python" data_analysis.py --rows 1000000 --runs 3 --report
 "$venv/bin/python" memory_search.py --memories 100000 --queries 1000 --report
