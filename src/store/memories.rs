@@ -3,6 +3,8 @@
 //! for full-text search (FTS5, BM25) by a separate, incremental step, and erasable per
 //! conversation or per user.
 
+use std::cmp::Ordering;
+
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -181,8 +183,11 @@ impl Store {
             return Ok(Vec::new());
         };
         let kind = kind.map(MemoryKind::as_str);
-        let connection = self.connection();
+        let mut guard = self.connection();
         let err = |e| self.err(e);
+        // One read transaction for the three steps below: one snapshot, and the file locks
+        // taken once instead of for each of the thirty-odd statements.
+        let connection = guard.transaction().map_err(err)?;
         // 1. The oldest memory in the ranked window: the MAX_RANKED-th newest match. FTS5
         // walks its matches by rowid without scoring them, so this is cheap.
         let window = if user_id.is_none() && kind.is_none() {
@@ -201,24 +206,34 @@ impl Store {
             })
             .map_err(err)?
             .unwrap_or(0);
-        // 2. Rank the window by BM25 from the index alone, then weigh each candidate by its
+        // 2. Rank the window by BM25 from the index alone (memory_bm25: bm25() reading the
+        // row lengths through a join, see rank.rs), then weigh each candidate by its
         // confidence (and apply the filters) from its row. Scores are negative and a
         // confidence is at most 1, so once a candidate's BM25 is weaker than the limit-th
         // weighted score so far, no later candidate can enter the top: stop there.
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let mut candidates = connection
             .prepare_cached(
-                "SELECT rowid, bm25(memories_fts, 1.0, 2.0, 2.0) AS score FROM memories_fts
-                 WHERE memories_fts MATCH ?1 AND rowid >= ?2 ORDER BY score, rowid",
+                "SELECT memories_fts.rowid, memory_bm25(memories_fts, d.sz) FROM memories_fts
+                 CROSS JOIN memories_fts_docsize d ON d.id = memories_fts.rowid
+                 WHERE memories_fts MATCH ?1 AND memories_fts.rowid >= ?2",
             )
             .map_err(err)?;
+        let mut scored: Vec<(f64, i64)> = candidates
+            .query_map(params![query, oldest], |r| Ok((r.get(1)?, r.get(0)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(err)?;
+        // As SQL's ORDER BY score, rowid would.
+        scored.sort_unstable_by(|a, b| {
+            a.0.partial_cmp(&b.0)
+                .unwrap_or(Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
         let mut facts = connection
             .prepare_cached("SELECT confidence, user_id, kind FROM memories WHERE id = ?1")
             .map_err(err)?;
         let mut ranked: Vec<(f64, i64)> = Vec::with_capacity(limit + 1);
-        let mut rows = candidates.query(params![query, oldest]).map_err(err)?;
-        while let Some(row) = rows.next().map_err(err)? {
-            let (id, bm25): (i64, f64) = (row.get(0).map_err(err)?, row.get(1).map_err(err)?);
+        for (bm25, id) in scored {
             if ranked.len() == limit && ranked.last().is_some_and(|(worst, _)| bm25 > *worst) {
                 break;
             }
@@ -235,7 +250,6 @@ impl Store {
             ranked.insert(at, entry);
             ranked.truncate(limit);
         }
-        drop(rows);
         // 3. The rows and snippets of the ranked few.
         let mut row = connection
             .prepare_cached(&format!(
@@ -244,7 +258,7 @@ impl Store {
                  WHERE memories_fts MATCH ?1 AND memories_fts.rowid = ?2"
             ))
             .map_err(err)?;
-        ranked
+        let hits = ranked
             .into_iter()
             .map(|(rank, id)| {
                 row.query_row(params![query, id], |r| {
@@ -256,7 +270,10 @@ impl Store {
                 })
                 .map_err(err)
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        drop((row, facts, candidates));
+        connection.commit().map_err(err)?;
+        Ok(hits)
     }
 
     /// Every memory of a conversation, in message order.
@@ -327,6 +344,10 @@ impl Store {
         Ok(removed as u64)
     }
 }
+
+mod rank;
+
+pub use rank::register as register_functions;
 
 #[cfg(test)]
 mod tests;

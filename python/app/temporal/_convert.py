@@ -12,7 +12,7 @@ import os
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 from app.temporal.errors import PayloadError
 
@@ -107,28 +107,76 @@ def from_json(data: bytes, type_: Any = None) -> Any:
 def decode(value: Any, type_: Any) -> Any:
     """`value` (plain JSON) as `type_`. Unknown fields are ignored, so results with newer
     fields still decode; a missing required field is an error naming it."""
+    return _decoder(type_)(value)
+
+
+Decoder = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@functools.lru_cache(maxsize=512)
+def _decoder(type_: Any) -> Decoder:
+    """The function that decodes values of `type_`, worked out once per type: a search
+    decodes many results of one class, and inspecting the type is most of the work."""
     if type_ is None or type_ is Any or type_ is object:
-        return value
+        return _same
     origin = typing.get_origin(type_)
     args = typing.get_args(type_)
     if origin is Union or (hasattr(types, "UnionType") and isinstance(type_, types.UnionType)):
-        if value is None and type(None) in args:
-            return None
+        optional = type(None) in args
         others = [a for a in args if a is not type(None)]
-        return decode(value, others[0]) if len(others) == 1 else value
+        if len(others) != 1:
+            return _same
+        inner = _decoder(others[0])
+        if inner is _same:
+            return _same
+        return lambda v: None if v is None and optional else inner(v)
     if dataclasses.is_dataclass(type_) and isinstance(type_, type):
-        return _decode_dataclass(value, type_)
+        return _dataclass_decoder(type_)
     if isinstance(type_, type) and issubclass(type_, enum.Enum):
-        return type_(value)
-    if origin in (list, Sequence) and args and isinstance(value, list):
-        return [decode(v, args[0]) for v in value]
-    if origin is tuple and args and isinstance(value, list):
-        return tuple(decode(v, args[0]) for v in value)
-    if origin in (dict, Mapping) and len(args) == 2 and isinstance(value, dict):
-        return {k: decode(v, args[1]) for k, v in value.items()}
-    if type_ is float and isinstance(value, int):
-        return float(value)
-    return value
+        return type_
+    if origin in (list, Sequence) and args:
+        item = _decoder(args[0])
+        return lambda v: [item(x) for x in v] if isinstance(v, list) else v
+    if origin is tuple and args:
+        item = _decoder(args[0])
+        return lambda v: tuple(item(x) for x in v) if isinstance(v, list) else v
+    if origin in (dict, Mapping) and len(args) == 2:
+        item = _decoder(args[1])
+        return lambda v: {k: item(x) for k, x in v.items()} if isinstance(v, dict) else v
+    if type_ is float:
+        return lambda v: float(v) if isinstance(v, int) else v
+    return _same
+
+
+def _dataclass_decoder(type_: type[T]) -> Callable[[Any], T]:
+    # The fields' decoders are looked up on first use, so a class that holds itself works;
+    # None stands for a field taken as it is.
+    fields: Optional[tuple[tuple[str, Optional[Decoder], bool], ...]] = None
+
+    def decode_instance(value: Any) -> T:
+        nonlocal fields
+        if not isinstance(value, dict):
+            raise PayloadError(
+                f"expected a JSON object for {type_.__name__}, got {type(value).__name__}"
+            )
+        if fields is None:
+            fields = tuple(
+                (name, None if _decoder(hint) is _same else _decoder(hint), required)
+                for name, hint, required in _fields(type_)  # type: ignore[arg-type]
+            )
+        kwargs = {}
+        for name, field, required in fields:
+            if name in value:
+                kwargs[name] = value[name] if field is None else field(value[name])
+            elif required:
+                raise PayloadError(f"{type_.__name__} needs field {name!r}, which the value lacks")
+        return type_(**kwargs)
+
+    return decode_instance
 
 
 @functools.cache
@@ -144,17 +192,3 @@ def _fields(type_: type) -> tuple[tuple[str, Any, bool], ...]:
         )
         for f in dataclasses.fields(type_)
     )
-
-
-def _decode_dataclass(value: Any, type_: type[T]) -> T:
-    if not isinstance(value, dict):
-        raise PayloadError(
-            f"expected a JSON object for {type_.__name__}, got {type(value).__name__}"
-        )
-    kwargs = {}
-    for name, hint, required in _fields(type_):  # type: ignore[arg-type]
-        if name in value:
-            kwargs[name] = decode(value[name], hint)
-        elif required:
-            raise PayloadError(f"{type_.__name__} needs field {name!r}, which the value lacks")
-    return type_(**kwargs)
