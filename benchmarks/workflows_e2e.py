@@ -6,7 +6,9 @@ DataAnalysisWorkflow ("full" on a small CSV) and MemoryExpansionWorkflow (a conv
 --messages messages): the latency from start to result of --sequential workflows run one
 after the other (p50, p99, fastest and slowest), then --count workflows started at once:
 workflows per second (first start to last result), and the CPU per workflow of this process
-(client and worker) and of the dev server, from /proc. Peak RSS of this process per kind.
+(client and worker) and of the dev server, from /proc. Peak RSS of this process per kind
+(counted again from the RSS at the kind's start, so it includes what earlier kinds and runs
+left resident).
 Each run has its own dev server and data dir; the figures are the median of --runs runs
 (min-max). There is no peer for this part: the figures are absolute.
 
@@ -108,6 +110,8 @@ async def main() -> None:
         f"{args.sequential} one after the other (latency from `start_workflow` to the "
         f"result), then {args.count} started at once (rate = {args.count} / wall time from "
         "the first start to the last result; CPU read from /proc over those workflows). "
+        "Peak RSS: this process's highest RSS while that kind ran, counted again from the RSS "
+        "at its start (so it includes what earlier kinds and runs left resident). "
         "No peer: absolute figures.\n\n"
         "| workflow | request | one at a time: p50 ms | p99 ms | fastest-slowest ms |\n"
         "| --- | --- | --- | --- | --- |\n"
