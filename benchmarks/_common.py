@@ -36,6 +36,26 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The most resident memory a process has had (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def reset_peak_rss() -> None:
+    """Starts this process's peak RSS (VmHWM) again from its current RSS, so a peak can be
+    read per phase of one process (Linux 4.0 and later)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def version(dist: str) -> str:
     try:
         return metadata.version(dist)

@@ -22,7 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _common import spread, write_section
+from _common import peak_rss_mb, spread, write_section
 
 from app.temporal import (
     DataAnalysisRequest,
@@ -46,13 +46,6 @@ def make_csv(path: Path, rows: int) -> None:
             c = centres[i % 3]
             values = ",".join(f"{c[d] + rng.gauss(0, 1):.6f}" for d in range(8))
             f.write(f"{values},{rng.choice(['oslo', 'lima', 'pune'])},t{i % 97}\n")
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def ours(server: DevServer, csv: Path, data_dir: Path) -> dict[str, object]:

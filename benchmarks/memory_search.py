@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import write_section
+from _common import percentile, write_section
 
 from app.temporal import (
     DevServer,
@@ -145,11 +145,6 @@ def query_knowledge(
             if len(results) >= limit:
                 return results
     return results
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def latencies(search: Any, queries: list[str]) -> tuple[list[float], int]:

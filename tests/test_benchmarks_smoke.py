@@ -3,6 +3,7 @@ docs/BENCHMARKS.md come from `bash benchmarks/run.sh`, never from here."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,29 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def run(command: list[str]) -> str:
+    out = subprocess.run(
+        [sys.executable, *command],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def rates(stdout: str, names: list[str]) -> dict[str, float]:
+    """The first figure after each name in the printed table rows that hold a rate."""
+    found = {}
+    for name in names:
+        row = re.search(rf"^\| {name} \| ([\d,.]+) \(", stdout, re.M)
+        assert row, f"no table row for {name} in:\n{stdout}"
+        found[name] = float(row.group(1).replace(",", ""))
+    return found
 
 
 @pytest.mark.parametrize(
@@ -28,13 +52,25 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
     ids=["client_starts", "import_time", "orchestration", "data_analysis", "memory_search"],
 )
 def test_benchmark_runs(command: list[str]) -> None:
-    out = subprocess.run(
-        [sys.executable, *command],
-        cwd=BENCHMARKS,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
-    assert "ratio" in out.stdout.lower() or "run 1: ours" in out.stdout
+    stdout = run(command)
+    assert "ratio" in stdout.lower() or "run 1: ours" in stdout
+
+
+def test_workflows_e2e_runs_all_four() -> None:
+    tiny = ["--runs", "1", "--sequential", "1", "--count", "2", "--warm-up", "0"]
+    sizes = ["--csv-rows", "100", "--image-size", "64x64", "--messages", "6"]
+    stdout = run(["workflows_e2e.py", *tiny, *sizes])
+    workflows = [
+        "AILearningWorkflow",
+        "ImageGenerationWorkflow",
+        "DataAnalysisWorkflow",
+        "MemoryExpansionWorkflow",
+    ]
+    # The rows of the "at once" table start with the rate; those of the other with the request.
+    assert all(rate > 0 for rate in rates(stdout, workflows).values()), stdout
+
+
+def test_devserver_storage_runs_both() -> None:
+    stdout = run(["devserver_storage.py", "--count", "6", "--in-flight", "3", "--runs", "1"])
+    assert all(rate > 0 for rate in rates(stdout, ["memory", "file"]).values()), stdout
+    assert re.search(r"File / memory: rate \d+\.\d\dx", stdout), stdout

@@ -1,0 +1,202 @@
+"""Shared by the end-to-end workflow benchmarks: the four real workflows' requests, this
+project's worker and client in this process, and a timed batch of workflows."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from _common import percentile, process_cpu_seconds
+from data_analysis import make_csv
+from memory_search import Corpus
+
+from app.temporal import (
+    AILearningWorkflow,
+    Client,
+    DataAnalysisRequest,
+    DataAnalysisWorkflow,
+    ImageGenerationRequest,
+    ImageGenerationWorkflow,
+    LearningRequest,
+    MemoryExpansionRequest,
+    MemoryExpansionWorkflow,
+    TemporalClientManager,
+    TemporalConfig,
+    Worker,
+)
+
+KINDS = {
+    "learning": "AILearningWorkflow",
+    "image": "ImageGenerationWorkflow",
+    "data": "DataAnalysisWorkflow",
+    "memory": "MemoryExpansionWorkflow",
+}
+
+
+def kind_list(text: str) -> list[str]:
+    """--kinds: comma-separated workflow kinds, each one of KINDS."""
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"unknown workflow kinds {unknown}; allowed: {', '.join(KINDS)}"
+        )
+    return kinds
+
+
+# (workflow, request) for workflow number i.
+Work = Callable[[int], tuple[Any, Any]]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    csv_rows: int = 1_000
+    image_size: str = "512x512"
+    conversation_messages: int = 40
+
+
+def workload(kind: str, data_dir: Path, count: int, sizes: Sizes) -> Work:
+    """The requests of `count` workflows of one kind, made before any timing starts. Every
+    request differs (content, seed, conversation) so nothing is served twice; the data
+    analyses share one CSV in `data_dir`, which the worker may read."""
+    if kind == "learning":
+        learning = [
+            LearningRequest(
+                content=f"Benchmark fact {i}: {uuid.uuid4().hex} is learned once.",
+                source="benchmark",
+                category="facts",
+            )
+            for i in range(count)
+        ]
+        return lambda i: (AILearningWorkflow.run, learning[i])
+    if kind == "image":
+        images = [
+            ImageGenerationRequest(
+                prompt=f"a lighthouse on a cliff at dusk, study {i}",
+                style="watercolor",
+                size=sizes.image_size,
+                backend="local",  # the offline renderer: no network, no key
+                seed=i,
+            )
+            for i in range(count)
+        ]
+        return lambda i: (ImageGenerationWorkflow.run, images[i])
+    if kind == "data":
+        csv = data_dir / "bench.csv"
+        if not csv.exists():
+            make_csv(csv, sizes.csv_rows)
+        analysis = DataAnalysisRequest(file_path=str(csv), analysis_type="full")
+        return lambda i: (DataAnalysisWorkflow.run, analysis)
+    if kind == "memory":
+        corpus = Corpus()
+        memories = [
+            MemoryExpansionRequest(
+                f"conversation-{uuid.uuid4().hex[:12]}",
+                corpus.conversation(sizes.conversation_messages),
+                f"user-{i % 10}",
+            )
+            for i in range(count)
+        ]
+        return lambda i: (MemoryExpansionWorkflow.run, memories[i])
+    raise ValueError(f"unknown workflow kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+@asynccontextmanager
+async def worker_and_client(address: str, data_dir: Path) -> AsyncIterator[Client]:
+    """This project's worker (the app's default limits) and a client, sharing one connection
+    in this process, on a task queue of their own."""
+    config = TemporalConfig(
+        env_file=None,
+        host=address,
+        data_dir=data_dir,
+        task_queue=f"bench-{uuid.uuid4().hex[:8]}",
+        log_level="WARNING",
+    )
+    async with (
+        TemporalClientManager(config=config) as manager,
+        Worker(config, client=manager.client),
+    ):
+        yield manager.client
+
+
+@dataclass
+class Batch:
+    """One batch of workflows: each one's latency from start to result, the wall time from
+    the first start to the last result, and the CPU this process and the server spent."""
+
+    latencies_ms: list[float]
+    seconds: float
+    own_cpu_s: float
+    server_cpu_s: float
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile(self.latencies_ms, 99)
+
+    @property
+    def own_cpu_ms(self) -> float:
+        """This process's CPU (client and worker) per workflow."""
+        return self.own_cpu_s * 1000 / len(self.latencies_ms)
+
+    @property
+    def server_cpu_ms(self) -> float:
+        """The dev server's CPU per workflow."""
+        return self.server_cpu_s * 1000 / len(self.latencies_ms)
+
+    def figures(self) -> dict[str, float]:
+        """The measures the reports show, by name."""
+        return {
+            "rate": self.per_second,
+            "p50": self.p50_ms,
+            "p99": self.p99_ms,
+            "fastest": min(self.latencies_ms),
+            "slowest": max(self.latencies_ms),
+            "own_cpu": self.own_cpu_ms,
+            "server_cpu": self.server_cpu_ms,
+        }
+
+
+async def run_batch(
+    client: Client, server_pid: int, work: Work, count: int, in_flight: int
+) -> Batch:
+    """Runs workflows 0..count-1 of `work` with at most `in_flight` open at once (1: one
+    after the other; count: all started at once). Exits when any of them fails."""
+    gate = asyncio.Semaphore(in_flight)
+
+    async def one(i: int) -> float:
+        workflow, request = work(i)
+        async with gate:
+            began = time.perf_counter()
+            handle = await client.start_workflow(workflow, request, id=f"bench-{uuid.uuid4().hex}")
+            result = await handle.result(timeout=600)
+            elapsed = time.perf_counter() - began
+        if not result.success:
+            raise SystemExit(f"workflow {i} ({type(request).__name__}) failed: {result.error}")
+        return elapsed * 1000
+
+    own0, server0 = process_cpu_seconds(os.getpid()), process_cpu_seconds(server_pid)
+    began = time.perf_counter()
+    latencies = await asyncio.gather(*(one(i) for i in range(count)))
+    seconds = time.perf_counter() - began
+    return Batch(
+        list(latencies),
+        seconds,
+        process_cpu_seconds(os.getpid()) - own0,
+        process_cpu_seconds(server_pid) - server0,
+    )
