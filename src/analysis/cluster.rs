@@ -195,67 +195,31 @@ type Run = (Vec<f64>, Vec<u32>, f64, usize);
 /// restart is still in the core's cache for the others.
 const LOCKSTEP_ROWS: usize = 2048;
 
-/// The distance from `point` to the nearest of `centres`, folded in the order the centres
-/// were chosen (as k-means++ keeps it up to date, centre by centre).
 #[inline(always)]
-fn nearest_chosen(point: &[f64], centres: &[f64]) -> f64 {
-    let mut chosen = centres.chunks_exact(point.len());
-    let first = chosen.next().map_or(f64::INFINITY, |c| distance2(point, c));
-    chosen.fold(first, |d, c| d.min(distance2(point, c)))
-}
-
-/// k-means++ seeds for several restarts at once, one per generator, in passes over the
-/// data that serve all of them: each centre after the first is drawn with probability
-/// proportional to a point's squared distance to the nearest centre chosen so far. The
-/// distances are recomputed in each pass instead of kept (a row of them per restart would
-/// cost 8 bytes a row each); sums and scans run in row order, so every restart gets the
-/// same seeds as alone.
-#[inline(always)]
-fn kmeans_plus_plus(x: &Scaled, k: usize, rngs: &mut [fastrand::Rng]) -> Vec<Vec<f64>> {
+fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
     let dims = x.dims;
     let point = |i: usize| &x.data[i * dims..(i + 1) * dims];
-    let mut centres: Vec<Vec<f64>> = rngs
-        .iter_mut()
-        .map(|rng| point(rng.usize(..x.rows)).to_vec())
-        .collect();
+    let mut centres = point(rng.usize(..x.rows)).to_vec();
+    let mut closest: Vec<f64> = (0..x.rows).map(|i| distance2(point(i), &centres)).collect();
     for _ in 1..k {
-        let mut totals = vec![0.0f64; rngs.len()];
-        for block in x.data.chunks(LOCKSTEP_ROWS * dims) {
-            for (total, chosen) in totals.iter_mut().zip(&centres) {
-                for p in block.chunks_exact(dims) {
-                    *total += nearest_chosen(p, chosen);
-                }
+        let total: f64 = closest.iter().sum();
+        let chosen = if total > 0.0 {
+            let mut target = rng.f64() * total;
+            closest.iter().position(|d| {
+                target -= d;
+                target <= 0.0
+            })
+        } else {
+            None
+        }
+        .unwrap_or_else(|| rng.usize(..x.rows));
+        let new = point(chosen).to_vec();
+        if centres.len() / dims + 1 < k {
+            for (i, d) in closest.iter_mut().enumerate() {
+                *d = d.min(distance2(point(i), &new));
             }
         }
-        // Each restart's target, for those with a distance to draw by.
-        let mut targets: Vec<Option<f64>> = totals
-            .iter()
-            .zip(rngs.iter_mut())
-            .map(|(&total, rng)| (total > 0.0).then(|| rng.f64() * total))
-            .collect();
-        let mut chosen: Vec<Option<usize>> = vec![None; rngs.len()];
-        let mut searching = targets.iter().filter(|t| t.is_some()).count();
-        for (b, block) in x.data.chunks(LOCKSTEP_ROWS * dims).enumerate() {
-            if searching == 0 {
-                break;
-            }
-            for ((target, found), centres) in targets.iter_mut().zip(&mut chosen).zip(&centres) {
-                let Some(left) = target else { continue };
-                for (i, p) in block.chunks_exact(dims).enumerate() {
-                    *left -= nearest_chosen(p, centres);
-                    if *left <= 0.0 {
-                        *found = Some(b * LOCKSTEP_ROWS + i);
-                        *target = None;
-                        searching -= 1;
-                        break;
-                    }
-                }
-            }
-        }
-        for ((centres, found), rng) in centres.iter_mut().zip(chosen).zip(rngs.iter_mut()) {
-            let row = found.unwrap_or_else(|| rng.usize(..x.rows));
-            centres.extend_from_slice(point(row));
-        }
+        centres.extend(new);
     }
     centres
 }
@@ -323,11 +287,12 @@ fn lloyd(
     threshold: f64,
 ) -> Vec<Run> {
     let dims = x.dims;
-    let mut rngs: Vec<fastrand::Rng> = seeds.iter().map(|&s| fastrand::Rng::with_seed(s)).collect();
-    let mut restarts: Vec<Restart> = kmeans_plus_plus(x, k, &mut rngs)
-        .into_iter()
-        .map(|centres| Restart {
-            centres,
+    // Seeded one restart after another: k-means++ keeps a distance per row, and one row
+    // of them at a time is enough.
+    let mut restarts: Vec<Restart> = seeds
+        .iter()
+        .map(|&seed| Restart {
+            centres: kmeans_plus_plus(x, k, &mut fastrand::Rng::with_seed(seed)),
             labels: vec![u32::MAX; x.rows],
             iterations: 0,
             last_pass: options.max_iterations == 0,
@@ -673,32 +638,11 @@ mod tests {
         assert_eq!((again.sizes, again.inertia), (result.sizes, result.inertia));
     }
 
-    /// One restart alone, as k-means ran before the restarts went in lockstep: k-means++
-    /// keeping each row's distance, then Lloyd's passes over all rows.
+    /// One restart alone, as k-means ran before the restarts went in lockstep: Lloyd's
+    /// passes over all rows for one restart at a time.
     fn alone(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f64) -> Run {
         let dims = x.dims;
-        let point = |i: usize| &x.data[i * dims..(i + 1) * dims];
-        let mut rng = fastrand::Rng::with_seed(seed);
-        let mut centres = point(rng.usize(..x.rows)).to_vec();
-        let mut closest: Vec<f64> = (0..x.rows).map(|i| distance2(point(i), &centres)).collect();
-        for _ in 1..k {
-            let total: f64 = closest.iter().sum();
-            let chosen = if total > 0.0 {
-                let mut target = rng.f64() * total;
-                closest.iter().position(|d| {
-                    target -= d;
-                    target <= 0.0
-                })
-            } else {
-                None
-            }
-            .unwrap_or_else(|| rng.usize(..x.rows));
-            let new = point(chosen).to_vec();
-            for (i, d) in closest.iter_mut().enumerate() {
-                *d = d.min(distance2(point(i), &new));
-            }
-            centres.extend(new);
-        }
+        let centres = kmeans_plus_plus(x, k, &mut fastrand::Rng::with_seed(seed));
         let mut restart = Restart {
             centres,
             labels: vec![u32::MAX; x.rows],
