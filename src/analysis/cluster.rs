@@ -152,49 +152,6 @@ fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64) {
     best
 }
 
-/// What one assignment pass found: per centre the sum and count of its points, the total
-/// squared distance, and whether any point changed its centre.
-struct Assignment {
-    sums: Vec<f64>,
-    counts: Vec<usize>,
-    inertia: f64,
-    changed: bool,
-}
-
-impl Assignment {
-    fn new(k: usize, dims: usize) -> Self {
-        Assignment {
-            sums: vec![0.0; k * dims],
-            counts: vec![0usize; k],
-            inertia: 0.0,
-            changed: false,
-        }
-    }
-
-    /// Assigns `points` (consecutive rows, whose labels are `labels`) to their nearest
-    /// centres, adding them to what the pass found so far.
-    #[inline(always)]
-    fn add(&mut self, points: &[f64], centres: &[f64], dims: usize, labels: &mut [u32]) {
-        for (point, label) in points.chunks_exact(dims).zip(labels.iter_mut()) {
-            let (c, d) = nearest(point, centres, dims);
-            self.changed |= *label != c as u32;
-            *label = c as u32;
-            self.counts[c] += 1;
-            self.inertia += d;
-            for (s, v) in self.sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
-                *s += v;
-            }
-        }
-    }
-}
-
-/// One k-means run: (centres, labels, inertia, iterations).
-type Run = (Vec<f64>, Vec<u32>, f64, usize);
-
-/// Rows per block of a lockstep pass: small enough that a block read for the first
-/// restart is still in the core's cache for the others.
-const LOCKSTEP_ROWS: usize = 2048;
-
 #[inline(always)]
 fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
     let dims = x.dims;
@@ -224,29 +181,59 @@ fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
     centres
 }
 
-/// One restart of a lockstep run: its centres, labels and where its iterations are.
-struct Restart {
-    centres: Vec<f64>,
-    labels: Vec<u32>,
-    iterations: usize,
-    /// Converged by tolerance (or out of iterations): the next pass is the last, for the
-    /// labels and inertia of the final centres (as scikit-learn's last E-step).
-    last_pass: bool,
-    inertia: Option<f64>,
+/// What one assignment pass found: per centre the sum and count of its points, the total
+/// squared distance, and whether any point changed its centre.
+struct Assignment {
+    sums: Vec<f64>,
+    counts: Vec<usize>,
+    inertia: f64,
+    changed: bool,
 }
 
-impl Restart {
-    /// Takes what a pass found: Lloyd's update of the centres, or the end of the run.
-    fn update(&mut self, x: &Scaled, found: Assignment, options: &ClusterOptions, threshold: f64) {
-        if self.last_pass || !found.changed {
-            // A fixed point needs no last pass: the centres are the means of these labels
-            // already, and the pass measured the inertia against them.
-            self.inertia = Some(found.inertia);
-            return;
+/// One assignment pass over all points: each point's nearest centre into `labels`.
+#[inline(always)]
+fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignment {
+    let dims = x.dims;
+    let mut found = Assignment {
+        sums: vec![0.0; k * dims],
+        counts: vec![0usize; k],
+        inertia: 0.0,
+        changed: false,
+    };
+    for (point, label) in x.data.chunks_exact(dims).zip(labels.iter_mut()) {
+        let (c, d) = nearest(point, centres, dims);
+        found.changed |= *label != c as u32;
+        *label = c as u32;
+        found.counts[c] += 1;
+        found.inertia += d;
+        for (s, v) in found.sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
+            *s += v;
         }
-        let dims = x.dims;
+    }
+    found
+}
+
+/// One k-means run: (centres, labels, inertia, iterations).
+type Run = (Vec<f64>, Vec<u32>, f64, usize);
+
+/// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations).
+#[inline(always)]
+fn lloyd(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f64) -> Run {
+    let dims = x.dims;
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut centres = kmeans_plus_plus(x, k, &mut rng);
+    let mut labels = vec![u32::MAX; x.rows];
+    let mut iterations = 0;
+    for _ in 0..options.max_iterations {
+        iterations += 1;
+        let found = assign(x, &centres, k, &mut labels);
+        if !found.changed {
+            // A fixed point: the centres are the means of these labels already, and the
+            // pass measured the inertia against them.
+            return (centres, labels, found.inertia, iterations);
+        }
         let mut moved = 0.0;
-        for c in 0..self.centres.len() / dims {
+        for c in 0..k {
             let new: Vec<f64> = if found.counts[c] > 0 {
                 found.sums[c * dims..(c + 1) * dims]
                     .iter()
@@ -254,7 +241,6 @@ impl Restart {
                     .collect()
             } else {
                 // An empty cluster takes the point farthest from its centre.
-                let (centres, labels) = (&self.centres, &self.labels);
                 let far = x
                     .data
                     .chunks_exact(dims)
@@ -267,71 +253,17 @@ impl Restart {
                     .map_or(0, |(i, _)| i);
                 x.data[far * dims..(far + 1) * dims].to_vec()
             };
-            moved += distance2(&self.centres[c * dims..(c + 1) * dims], &new);
-            self.centres[c * dims..(c + 1) * dims].copy_from_slice(&new);
+            moved += distance2(&centres[c * dims..(c + 1) * dims], &new);
+            centres[c * dims..(c + 1) * dims].copy_from_slice(&new);
         }
-        self.last_pass = moved <= threshold || self.iterations >= options.max_iterations;
-    }
-}
-
-/// k-means runs from k-means++ seeds, one per seed, in lockstep: each pass over the data
-/// serves every restart still running, a block of rows at a time, so the data streams
-/// from memory once per pass instead of once per restart. Each restart's arithmetic is
-/// the same, in the same order, as if it ran alone. The runs come back in seed order.
-#[inline(always)]
-fn lloyd(
-    x: &Scaled,
-    k: usize,
-    options: &ClusterOptions,
-    seeds: &[u64],
-    threshold: f64,
-) -> Vec<Run> {
-    let dims = x.dims;
-    // Seeded one restart after another: k-means++ keeps a distance per row, and one row
-    // of them at a time is enough.
-    let mut restarts: Vec<Restart> = seeds
-        .iter()
-        .map(|&seed| Restart {
-            centres: kmeans_plus_plus(x, k, &mut fastrand::Rng::with_seed(seed)),
-            labels: vec![u32::MAX; x.rows],
-            iterations: 0,
-            last_pass: options.max_iterations == 0,
-            inertia: None,
-        })
-        .collect();
-    loop {
-        let mut running: Vec<(&mut Restart, Assignment)> = restarts
-            .iter_mut()
-            .filter(|r| r.inertia.is_none())
-            .map(|r| (r, Assignment::new(k, dims)))
-            .collect();
-        if running.is_empty() {
+        if moved <= threshold {
             break;
         }
-        for (b, block) in x.data.chunks(LOCKSTEP_ROWS * dims).enumerate() {
-            for (restart, found) in running.iter_mut() {
-                let labels = &mut restart.labels[b * LOCKSTEP_ROWS..];
-                found.add(block, &restart.centres, dims, labels);
-            }
-        }
-        for (restart, found) in running {
-            if !restart.last_pass {
-                restart.iterations += 1;
-            }
-            restart.update(x, found, options, threshold);
-        }
     }
-    restarts
-        .into_iter()
-        .map(|r| {
-            (
-                r.centres,
-                r.labels,
-                r.inertia.unwrap_or(f64::NAN),
-                r.iterations,
-            )
-        })
-        .collect()
+    // Converged by tolerance (or out of iterations): labels and inertia for the final
+    // centres, as scikit-learn's last E-step.
+    let found = assign(x, &centres, k, &mut labels);
+    (centres, labels, found.inertia, iterations)
 }
 
 /// The mean silhouette over up to `sample` rows (all rows when fewer).
@@ -534,19 +466,22 @@ pub fn cluster(
     // the answer still depends on the seed alone.
     let mut rng = fastrand::Rng::with_seed(options.seed);
     let seeds: Vec<u64> = (0..options.restarts.max(1)).map(|_| rng.u64(..)).collect();
-    // The lowest inertia wins, ties to the earlier restart. Each thread runs its share of
-    // the restarts in lockstep.
+    // The lowest inertia wins, ties to the earlier restart. Each thread keeps only its best
+    // run so far: one set of labels per thread in memory, not one per restart.
     let groups: Vec<&[u64]> = seeds
         .chunks(seeds.len().div_ceil(parallel::threads()))
         .collect();
     let lower = |best: Run, run: Run| if run.2 < best.2 { run } else { best };
     let runs = parallel::map(&groups, |group| {
-        parallel::vectorized(
-            #[inline(always)]
-            || lloyd(&x, k, options, group, threshold),
-        )
-        .into_iter()
-        .reduce(lower)
+        group
+            .iter()
+            .map(|&seed| {
+                parallel::vectorized(
+                    #[inline(always)]
+                    || lloyd(&x, k, options, seed, threshold),
+                )
+            })
+            .reduce(lower)
     });
     let (centres, labels, inertia, iterations) =
         runs.into_iter().flatten().reduce(lower).unwrap_or_default();
@@ -636,86 +571,6 @@ mod tests {
         let again = cluster(&blobs(), &[], &ClusterOptions::default()).unwrap();
         assert_eq!(again.sample, result.sample);
         assert_eq!((again.sizes, again.inertia), (result.sizes, result.inertia));
-    }
-
-    /// One restart alone, as k-means ran before the restarts went in lockstep: Lloyd's
-    /// passes over all rows for one restart at a time.
-    fn alone(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f64) -> Run {
-        let dims = x.dims;
-        let centres = kmeans_plus_plus(x, k, &mut fastrand::Rng::with_seed(seed));
-        let mut restart = Restart {
-            centres,
-            labels: vec![u32::MAX; x.rows],
-            iterations: 0,
-            last_pass: options.max_iterations == 0,
-            inertia: None,
-        };
-        while restart.inertia.is_none() {
-            let mut found = Assignment::new(k, dims);
-            found.add(&x.data, &restart.centres, dims, &mut restart.labels);
-            if !restart.last_pass {
-                restart.iterations += 1;
-            }
-            restart.update(x, found, options, threshold);
-        }
-        let inertia = restart.inertia.unwrap_or(f64::NAN);
-        (restart.centres, restart.labels, inertia, restart.iterations)
-    }
-
-    #[test]
-    fn restarts_in_lockstep_match_restarts_alone() {
-        let mut rng = fastrand::Rng::with_seed(3);
-        // Overlapping blobs, so restarts differ in seeds, iterations and result.
-        let columns: Vec<Cow<'_, [f64]>> = (0..5)
-            .map(|d| {
-                (0..3 * LOCKSTEP_ROWS + 11)
-                    .map(|i| (i % 4 * d) as f64 + rng.f64() * 6.0)
-                    .collect::<Vec<f64>>()
-                    .into()
-            })
-            .collect();
-        let x = standardize(&columns);
-        let seeds: Vec<u64> = (0..7).map(|_| rng.u64(..)).collect();
-        for (k, max_iterations, tolerance) in [
-            (3, 300, 1e-4),
-            (5, 300, 0.0),
-            (4, 2, 0.0),
-            (1, 300, 1e-4),
-            (2, 0, 1e-4),
-        ] {
-            let options = ClusterOptions {
-                clusters: k,
-                max_iterations,
-                tolerance,
-                ..ClusterOptions::default()
-            };
-            let together = lloyd(&x, k, &options, &seeds, tolerance);
-            let apart: Vec<Run> = seeds
-                .iter()
-                .map(|&s| alone(&x, k, &options, s, tolerance))
-                .collect();
-            for (a, b) in together.iter().zip(&apart) {
-                assert_eq!(
-                    a.0.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                    b.0.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                    "centres, k={k}"
-                );
-                assert!(a.1 == b.1, "labels, k={k}");
-                assert_eq!(
-                    (a.2.to_bits(), a.3),
-                    (b.2.to_bits(), b.3),
-                    "inertia and iterations, k={k}"
-                );
-            }
-            assert_eq!(together.len(), seeds.len());
-            let iterations: Vec<usize> = together.iter().map(|r| r.3).collect();
-            if k == 5 {
-                assert!(
-                    iterations.iter().any(|&i| i != iterations[0]),
-                    "restarts stop at different passes: {iterations:?}"
-                );
-            }
-        }
     }
 
     #[test]
