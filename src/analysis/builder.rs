@@ -184,6 +184,10 @@ impl ColumnBuilder {
                 a.extend(b);
                 column
             }
+            (Column::Text(a), Column::Text(b)) => {
+                a.extend_coded(b.codes.iter().copied(), b.values.len(), |c| &b.values[c]);
+                column
+            }
             (Column::Integer(a), Column::Float(b)) => Column::Float(
                 a.iter()
                     .map(|x| x.map_or(f64::NAN, |i| i as f64))
@@ -309,5 +313,20 @@ mod tests {
         assert_eq!(t.codes, [0, 1, 0, Text::MISSING, 1]);
         assert_eq!(t.get(3), None);
         assert_eq!(t.get(4), Some("a"));
+        // Chunks merge by code: new values join in the order the rows first use them.
+        let mut first = ColumnBuilder::default();
+        ["b", "", "a"].iter().for_each(|c| first.push(c));
+        let mut second = ColumnBuilder::default();
+        ["d", "a", "", "c", "d"].iter().for_each(|c| second.push(c));
+        first.append(second);
+        let Column::Text(t) = first.finish() else {
+            panic!("not text")
+        };
+        assert_eq!(t.values, ["b", "a", "d", "c"]);
+        assert_eq!(t.codes, [0, Text::MISSING, 1, 2, 1, Text::MISSING, 3, 2]);
+        let mut more = Text::default();
+        more.extend_coded([1, 7, Text::MISSING, 0], 2, |c| ["x", "y"][c]);
+        assert_eq!(more.values, ["y", "x"]);
+        assert_eq!(more.codes, [0, Text::MISSING, Text::MISSING, 1]);
     }
 }

@@ -14,8 +14,8 @@ use arrow_array::types::{
     TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    Array, ArrayRef, BooleanArray, DictionaryArray, Float64Array, Int64Array, RecordBatch,
+    StringArray, TimestampMicrosecondArray, UInt32Array,
 };
 use arrow_ipc::reader::FileReader;
 use arrow_ipc::writer::FileWriter;
@@ -24,7 +24,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::builder::ColumnBuilder;
 use super::load::LoadError;
-use super::table::{Column, Table};
+use super::table::{Column, Table, Text};
 
 /// The schema metadata key of the copy's row count.
 const ROWS_KEY: &str = "project_ai.rows";
@@ -32,18 +32,43 @@ const ROWS_KEY: &str = "project_ai.rows";
 /// Rows per record batch in the copy: batches keep the extra memory of a write small.
 const BATCH_ROWS: usize = 64 * 1024;
 
-/// One column's rows `range` as an Arrow array; floats' NaN become nulls.
-fn arrow_slice(column: &Column, range: Range<usize>) -> ArrayRef {
+/// The Arrow type of text in the copy: codes into a dictionary of the column's values, as
+/// the table holds it, so a reader takes the codes instead of hashing every cell again.
+fn text_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::UInt32), Box::new(DataType::Utf8))
+}
+
+/// A text column's dictionary as Arrow strings: made once and shared by every batch, so
+/// the file holds it once.
+fn arrow_dictionary(column: &Column) -> Option<ArrayRef> {
+    match column {
+        Column::Text(v) => Some(Arc::new(StringArray::from_iter_values(&v.values))),
+        _ => None,
+    }
+}
+
+/// One column's rows `range` as an Arrow array: floats' NaN become nulls (no null bitmap
+/// when there is none), text the codes into `dictionary` (from `arrow_dictionary`).
+fn arrow_slice(column: &Column, range: Range<usize>, dictionary: Option<&ArrayRef>) -> ArrayRef {
     match column {
         Column::Integer(v) => Arc::new(Int64Array::from(v[range].to_vec())),
-        Column::Float(v) => Arc::new(Float64Array::from_iter(
-            v[range].iter().map(|x| (!x.is_nan()).then_some(*x)),
-        )),
+        Column::Float(v) if v[range.clone()].iter().any(|x| x.is_nan()) => Arc::new(
+            Float64Array::from_iter(v[range].iter().map(|x| (!x.is_nan()).then_some(*x))),
+        ),
+        Column::Float(v) => Arc::new(Float64Array::from(v[range].to_vec())),
         Column::Boolean(v) => Arc::new(BooleanArray::from(v[range].to_vec())),
         Column::DateTime(v) => {
             Arc::new(TimestampMicrosecondArray::from(v[range].to_vec()).with_timezone("UTC"))
         }
-        Column::Text(v) => Arc::new(StringArray::from_iter(range.map(|r| v.get(r)))),
+        Column::Text(v) => {
+            let codes = &v.codes[range];
+            let keys =
+                UInt32Array::from_iter(codes.iter().map(|&c| (c != Text::MISSING).then_some(c)));
+            let values = dictionary
+                .cloned()
+                .unwrap_or_else(|| Arc::new(StringArray::from_iter_values(&v.values)));
+            Arc::new(DictionaryArray::new(keys, values))
+        }
     }
 }
 
@@ -53,7 +78,13 @@ fn arrow_schema(table: &Table) -> Arc<Schema> {
         .names
         .iter()
         .zip(&table.columns)
-        .map(|(name, column)| Field::new(name, arrow_slice(column, 0..0).data_type().clone(), true))
+        .map(|(name, column)| {
+            let kind = match column {
+                Column::Text(_) => text_type(),
+                other => arrow_slice(other, 0..0, None).data_type().clone(),
+            };
+            Field::new(name, kind, true)
+        })
         .collect();
     Arc::new(Schema::new(fields))
 }
@@ -76,12 +107,15 @@ pub fn write_copy(table: &Table, path: &Path) -> Result<(), String> {
         let file = BufWriter::new(File::create(&temp).map_err(|e| e.to_string())?);
         let mut writer = FileWriter::try_new(file, &schema).map_err(|e| e.to_string())?;
         let rows = table.rows();
+        let dictionaries: Vec<Option<ArrayRef>> =
+            table.columns.iter().map(arrow_dictionary).collect();
         for start in (0..rows.max(1)).step_by(BATCH_ROWS) {
             let range = start..(start + BATCH_ROWS).min(rows);
             let arrays = table
                 .columns
                 .iter()
-                .map(|c| arrow_slice(c, range.clone()))
+                .zip(&dictionaries)
+                .map(|(c, d)| arrow_slice(c, range.clone(), d.as_ref()))
                 .collect();
             let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())?;
             writer.write(&batch).map_err(|e| e.to_string())?;
@@ -206,6 +240,24 @@ fn table_column(name: &str, array: &dyn Array) -> Result<Column, LoadError> {
                     .collect(),
             )
         }
+        DataType::Dictionary(_, values) if **values == DataType::Utf8 => {
+            let a = array.as_any_dictionary();
+            if a.values().is_empty() {
+                return Ok(Column::Text((0..a.len()).map(|_| None).collect()));
+            }
+            let (keys, values) = (a.keys(), a.values().as_string::<i32>());
+            // A null key, or a key to a null value, is missing.
+            let codes = a.normalized_keys().into_iter().enumerate().map(|(i, k)| {
+                if keys.is_null(i) || values.is_null(k) {
+                    Text::MISSING
+                } else {
+                    k as u32
+                }
+            });
+            let mut text = Text::default();
+            text.extend_coded(codes, values.len(), |k| values.value(k));
+            Column::Text(text.sealed())
+        }
         other => {
             return Err(LoadError(format!(
                 "column {name:?} has Parquet type {other}, which analysis does not read"
@@ -277,7 +329,7 @@ mod tests {
         let arrays = table
             .columns
             .iter()
-            .map(|c| arrow_slice(c, 0..c.len()))
+            .map(|c| arrow_slice(c, 0..c.len(), None))
             .collect();
         let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
         let mut writer = ArrowWriter::try_new(File::create(path).unwrap(), schema, None).unwrap();
@@ -339,5 +391,54 @@ mod tests {
             panic!("not text")
         };
         assert_eq!(t.values.len(), 2, "the dictionary has each value once");
+        // Text is stored as codes into one dictionary, floats without a null bitmap when
+        // nothing is missing.
+        let reader = FileReader::try_new(File::open(&path).unwrap(), None).unwrap();
+        assert_eq!(reader.schema().field(1).data_type(), &text_type());
+        assert_eq!(reader.num_batches(), 3);
+        let whole = Table {
+            names: vec!["f".into()],
+            columns: vec![Column::Float((0..rows).map(|r| r as f64).collect())],
+        };
+        write_copy(&whole, &path).unwrap();
+        let mut reader = FileReader::try_new(File::open(&path).unwrap(), None).unwrap();
+        assert!(reader.next().unwrap().unwrap().column(0).nulls().is_none());
+        assert_eq!(read_copy(&path).unwrap(), whole);
+    }
+
+    #[test]
+    fn copy_and_parquet_of_text_without_values() {
+        // An all-missing text column has an empty dictionary; a value seen first in a later
+        // batch still takes its place in first-seen order.
+        let rows = BATCH_ROWS + 3;
+        let table = Table {
+            names: vec!["none".into(), "late".into()],
+            columns: vec![
+                Column::Text((0..rows).map(|_| None).collect()),
+                Column::Text(
+                    (0..rows)
+                        .map(|r| {
+                            Some(if r < BATCH_ROWS {
+                                "b"
+                            } else {
+                                ["c", "a"][r % 2]
+                            })
+                        })
+                        .collect(),
+                ),
+            ],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("t.arrow");
+        write_copy(&table, &copy).unwrap();
+        let back = read_copy(&copy).unwrap();
+        assert_eq!(back, table);
+        let Column::Text(late) = &back.columns[1] else {
+            panic!("not text")
+        };
+        assert_eq!(late.values, ["b", "c", "a"]);
+        let parquet = dir.path().join("t.parquet");
+        write_parquet(&table, &parquet);
+        assert_eq!(read_parquet(&parquet).unwrap(), table);
     }
 }

@@ -2,6 +2,8 @@
 //! quartiles by linear interpolation, max) over the non-missing values, missing counts,
 //! types, top text values, and the Pearson correlation over pairwise complete rows.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::parallel;
@@ -76,15 +78,90 @@ fn sum_slice(values: &[f64]) -> f64 {
     }))
 }
 
-/// numpy's default ("linear") percentile, by selection (O(n), no full sort); reorders
-/// `values`.
-fn percentile(values: &mut [f64], q: f64) -> Option<f64> {
-    position_in(values, 0, q)
+/// Buckets `ranked` spreads values over: few enough to count in the core's cache, enough
+/// that a bucket holds few values.
+const BUCKETS: usize = 4096;
+
+/// The values at `ranks` (0-based, in `f64::total_cmp` order) of `values`, which hold no
+/// NaN and lie in `min..=max`. Instead of partially sorting all of them: one pass counts
+/// the values per bucket of equal width (a bucket's index never decreases with the value,
+/// so the buckets are in order), another gathers those of the buckets that hold the ranks,
+/// and each rank is selected among its bucket's few.
+fn ranked(values: &[f64], (min, max): (f64, f64), ranks: &[usize]) -> Vec<f64> {
+    let scale = BUCKETS as f64 / (max - min);
+    // Equal (or unbounded) values all share bucket 0.
+    let scale = if scale.is_finite() { scale } else { 0.0 };
+    let bucket = |v: f64| (((v - min) * scale) as usize).min(BUCKETS - 1);
+    let mut counts = vec![0usize; BUCKETS];
+    values.iter().for_each(|&v| counts[bucket(v)] += 1);
+    // Each rank's bucket and its rank within it.
+    let mut first = 0;
+    let mut starts = Vec::with_capacity(BUCKETS);
+    for &n in &counts {
+        starts.push(first);
+        first += n;
+    }
+    let wanted: Vec<(usize, usize)> = ranks
+        .iter()
+        .map(|&rank| {
+            let b = starts.partition_point(|&s| s <= rank) - 1;
+            (b, rank - starts[b])
+        })
+        .collect();
+    // The gathered values of each wanted bucket, by its slot.
+    let mut slots = vec![usize::MAX; BUCKETS];
+    let mut gathered: Vec<Vec<f64>> = Vec::new();
+    for &(b, _) in &wanted {
+        if slots[b] == usize::MAX {
+            slots[b] = gathered.len();
+            gathered.push(Vec::with_capacity(counts[b]));
+        }
+    }
+    for &v in values {
+        if let Some(held) = gathered.get_mut(slots[bucket(v)]) {
+            held.push(v);
+        }
+    }
+    wanted
+        .iter()
+        .map(|&(b, within)| {
+            *gathered[slots[b]]
+                .select_nth_unstable_by(within, f64::total_cmp)
+                .1
+        })
+        .collect()
+}
+
+/// numpy's default ("linear") percentiles `qs` of `values` (no NaN, in `min..=max`), by
+/// interpolating between the values at the two ranks around each position.
+fn percentiles(values: &[f64], extent: (f64, f64), qs: &[f64]) -> Vec<Option<f64>> {
+    let Some(last) = values.len().checked_sub(1) else {
+        return vec![None; qs.len()];
+    };
+    let positions: Vec<f64> = qs.iter().map(|q| q * last as f64).collect();
+    let ranks: Vec<usize> = positions
+        .iter()
+        .flat_map(|p| [p.floor() as usize, (p.ceil() as usize).min(last)])
+        .collect();
+    let at = ranked(values, extent, &ranks);
+    positions
+        .iter()
+        .zip(at.chunks_exact(2))
+        .map(|(position, pair)| {
+            let (low, high) = (pair[0], pair[1]);
+            Some(low + (high - low) * (position - position.floor()))
+        })
+        .collect()
 }
 
 /// pandas' describe() of one column; NaN is missing.
 pub fn summarize(values: &[f64]) -> NumericSummary {
-    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    // The values themselves when none is missing (the usual case), else a copy without.
+    let present: Cow<'_, [f64]> = if values.iter().any(|v| v.is_nan()) {
+        values.iter().copied().filter(|v| !v.is_nan()).collect()
+    } else {
+        Cow::Borrowed(values)
+    };
     let n = present.len();
     let mean = (n > 0).then(|| sum_slice(&present) / n as f64);
     let std = match (mean, n) {
@@ -95,39 +172,20 @@ pub fn summarize(values: &[f64]) -> NumericSummary {
     };
     let min = present.iter().copied().reduce(f64::min);
     let max = present.iter().copied().reduce(f64::max);
-    // Each selection leaves the values above its position to its right, so the next
-    // quartile is selected among those alone.
-    let q25 = percentile(&mut present, 0.25);
-    let from = n.saturating_sub(1) / 4;
-    let q50 = position_in(&mut present, from, 0.5);
-    let q75 = position_in(&mut present, from.max((n.saturating_sub(1)) / 2), 0.75);
+    let quartiles = match (min, max) {
+        (Some(low), Some(high)) => percentiles(&present, (low, high), &[0.25, 0.5, 0.75]),
+        _ => vec![None; 3],
+    };
     NumericSummary {
         count: n as u64,
         mean,
         std,
         min,
-        q25,
-        q50,
-        q75,
+        q25: quartiles[0],
+        q50: quartiles[1],
+        q75: quartiles[2],
         max,
     }
-}
-
-/// `percentile` of all of `values` where those left of `from` are known to be no larger
-/// than the rest.
-fn position_in(values: &mut [f64], from: usize, q: f64) -> Option<f64> {
-    let last = values.len().checked_sub(1)?;
-    let position = q * last as f64;
-    let lo = position.floor() as usize;
-    let from = from.min(lo);
-    let (_, low, above) = values[from..].select_nth_unstable_by(lo - from, f64::total_cmp);
-    let low = *low;
-    let high = if position.ceil() as usize == lo {
-        low
-    } else {
-        above.iter().copied().fold(f64::INFINITY, f64::min)
-    };
-    Some(low + (high - low) * (position - lo as f64))
 }
 
 fn text_summary(values: &Text) -> TextSummary {
@@ -327,8 +385,19 @@ mod tests {
         assert_eq!(summarize(&[f64::NAN]).mean, None);
         // Quartiles by selection agree with a full sort, whatever the order and length.
         let mut rng = fastrand::Rng::with_seed(5);
-        for n in [2usize, 3, 4, 5, 7, 10, 101, 1000] {
-            let values: Vec<f64> = (0..n).map(|_| rng.f64() * 100.0).collect();
+        // Spread evenly, skewed (most values in a few buckets), repeated, and unbounded.
+        type Draw = dyn Fn(&mut fastrand::Rng, usize) -> f64;
+        let draws: [&Draw; 4] = [
+            &|r, _| r.f64() * 100.0,
+            &|r, _| (r.f64() * 30.0).exp() - 1e6,
+            &|r, _| f64::from(r.u8(..5)),
+            &|r, i| [f64::NEG_INFINITY, r.f64(), f64::INFINITY][i % 3],
+        ];
+        let cases = [2usize, 3, 4, 5, 7, 10, 101, 1000, 100_003]
+            .into_iter()
+            .flat_map(|n| draws.iter().map(move |d| (n, d)));
+        for (n, draw) in cases {
+            let values: Vec<f64> = (0..n).map(|i| draw(&mut rng, i)).collect();
             let mut sorted = values.clone();
             sorted.sort_by(f64::total_cmp);
             let linear = |q: f64| {
@@ -337,10 +406,16 @@ mod tests {
                 sorted[a] + (sorted[b] - sorted[a]) * (pos - a as f64)
             };
             let s = summarize(&values);
+            let bits = |q: Option<f64>| q.map(f64::to_bits);
             assert_eq!(
-                (s.q25, s.q50, s.q75),
-                (Some(linear(0.25)), Some(linear(0.5)), Some(linear(0.75))),
-                "n = {n}"
+                (bits(s.q25), bits(s.q50), bits(s.q75)),
+                (
+                    bits(Some(linear(0.25))),
+                    bits(Some(linear(0.5))),
+                    bits(Some(linear(0.75)))
+                ),
+                "n = {n}: {:?}",
+                &values[..n.min(12)]
             );
         }
     }

@@ -37,6 +37,12 @@ impl Text {
     pub const MISSING: u32 = u32::MAX;
 
     pub fn push(&mut self, value: Option<&str>) {
+        let code = value.map_or(Self::MISSING, |v| self.intern(v));
+        self.codes.push(code);
+    }
+
+    /// The code of `value`, added to the dictionary when it is new.
+    fn intern(&mut self, value: &str) -> u32 {
         if self.index.len() != self.values.len() {
             // Sealed earlier: rebuild the lookup so the dictionary stays free of repeats.
             self.index = (0..)
@@ -44,19 +50,41 @@ impl Text {
                 .map(|(c, v)| (v.clone(), c))
                 .collect();
         }
-        let code = match value {
-            None => Self::MISSING,
-            Some(v) => match self.index.get(v) {
-                Some(&code) => code,
-                None => {
-                    let code = self.values.len() as u32;
-                    self.values.push(v.to_owned());
-                    self.index.insert(v.to_owned(), code);
-                    code
+        if let Some(&code) = self.index.get(value) {
+            return code;
+        }
+        let code = self.values.len() as u32;
+        self.values.push(value.to_owned());
+        self.index.insert(value.to_owned(), code);
+        code
+    }
+
+    /// Appends rows given as codes into another dictionary of `size` values, `value(code)`
+    /// each (a code out of its range is missing). Each value is looked up once, not once
+    /// per row, and new values join in the order the rows first use them, as if the rows
+    /// were pushed one by one.
+    pub fn extend_coded<'a>(
+        &mut self,
+        codes: impl IntoIterator<Item = u32>,
+        size: usize,
+        value: impl Fn(usize) -> &'a str,
+    ) {
+        // Each foreign code's own code, MISSING until a row uses it.
+        let mut own = vec![Self::MISSING; size];
+        let codes = codes.into_iter();
+        self.codes.reserve(codes.size_hint().0);
+        for code in codes {
+            let mapped = match own.get_mut(code as usize) {
+                None => Self::MISSING,
+                Some(&mut c) if c != Self::MISSING => c,
+                Some(slot) => {
+                    let c = self.intern(value(code as usize));
+                    *slot = c;
+                    c
                 }
-            },
-        };
-        self.codes.push(code);
+            };
+            self.codes.push(mapped);
+        }
     }
 
     pub fn get(&self, row: usize) -> Option<&str> {
