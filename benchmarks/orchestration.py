@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -95,11 +96,12 @@ async def child_ours(variant: Variant, address: str, args: argparse.Namespace) -
     from app.temporal.workflows import OrchestrationProbeWorkflow, ProbeRequest
 
     queue = f"probe-{uuid.uuid4().hex[:6]}"
-    data_dir = tempfile.mkdtemp(prefix="orchestration-")
+    # The worker opens its store there, though the probe never writes to it.
+    data_dir = tempfile.TemporaryDirectory(prefix="orchestration-")
     config = TemporalConfig(
         env_file=None,
         host=address,
-        data_dir=data_dir,
+        data_dir=data_dir.name,
         log_level="WARNING",
         max_concurrent_activities=SLOTS,
         max_concurrent_workflows=SLOTS,
@@ -121,6 +123,7 @@ async def child_ours(variant: Variant, address: str, args: argparse.Namespace) -
         await measure(run_one, args.warmup, args.in_flight, args.server_pid)
         result = await measure(run_one, args.count, args.in_flight, args.server_pid)
     await manager.disconnect()
+    data_dir.cleanup()
     return result
 
 
@@ -168,7 +171,10 @@ def child(args: argparse.Namespace) -> None:
     run = child_ours if variant.sdk == "ours" else child_official
     result = asyncio.run(run(variant, args.address, args))
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
+    # The official SDK's bridge can abort in interpreter finalization ("PyGILState_Release:
+    # thread state must be current"), after the measurement; nothing is left to clean up.
+    os._exit(0)
 
 
 def measure_in_child(name: str, count: int, in_flight: int, warmup: int) -> dict[str, Any]:
@@ -253,7 +259,9 @@ def main() -> None:
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
-    results = {k: {n: [] for n in names} for k in args.in_flight}
+    results: dict[int, dict[str, list[dict[str, Any]]]] = {
+        k: {n: [] for n in names} for k in args.in_flight
+    }
     for run in range(args.runs):
         for in_flight in args.in_flight:
             order = names if run % 2 == 0 else list(reversed(names))
