@@ -3,6 +3,7 @@ docs/BENCHMARKS.md that each benchmark rewrites with its latest run."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import os
 import platform
@@ -10,7 +11,9 @@ import re
 import resource
 import statistics
 import subprocess
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -54,6 +57,76 @@ def reset_peak_rss() -> None:
     """Starts this process's peak RSS (VmHWM) again from its current RSS, so a peak can be
     read per phase of one process (Linux 4.0 and later)."""
     Path("/proc/self/clear_refs").write_text("5")
+
+
+@dataclass
+class Batch:
+    """One batch of calls (workflows, starts): each one's latency, the wall time from the
+    first start to the last end, and the CPU this process and the dev server spent."""
+
+    latencies_ms: list[float]
+    seconds: float
+    own_cpu_s: float
+    server_cpu_s: float
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile(self.latencies_ms, 99)
+
+    @property
+    def own_cpu_ms(self) -> float:
+        """This process's CPU (client and worker) per workflow."""
+        return self.own_cpu_s * 1000 / len(self.latencies_ms)
+
+    @property
+    def server_cpu_ms(self) -> float:
+        """The dev server's CPU per workflow."""
+        return self.server_cpu_s * 1000 / len(self.latencies_ms)
+
+    def figures(self) -> dict[str, float]:
+        """The measures the reports show, by name."""
+        return {
+            "rate": self.per_second,
+            "p50": self.p50_ms,
+            "p99": self.p99_ms,
+            "fastest": min(self.latencies_ms),
+            "slowest": max(self.latencies_ms),
+            "own_cpu": self.own_cpu_ms,
+            "server_cpu": self.server_cpu_ms,
+        }
+
+
+async def timed_batch(
+    run_one: Callable[[int], Awaitable[object]], count: int, in_flight: int, server_pid: int
+) -> Batch:
+    """Calls `run_one(0..count-1)` with at most `in_flight` outstanding, timing each call and
+    the whole batch, and reading this process's and the server's CPU around it."""
+    gate = asyncio.Semaphore(in_flight)
+
+    async def one(i: int) -> float:
+        async with gate:
+            began = time.perf_counter()
+            await run_one(i)
+            return (time.perf_counter() - began) * 1000
+
+    own0, server0 = own_cpu_seconds(), process_cpu_seconds(server_pid)
+    began = time.perf_counter()
+    latencies = await asyncio.gather(*(one(i) for i in range(count)))
+    seconds = time.perf_counter() - began
+    return Batch(
+        list(latencies),
+        seconds,
+        own_cpu_seconds() - own0,
+        process_cpu_seconds(server_pid) - server0,
+    )
 
 
 def version(dist: str) -> str:

@@ -4,9 +4,6 @@ project's worker and client in this process, and a timed batch of workflows."""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import percentile, process_cpu_seconds
+from _common import Batch, timed_batch
 from data_analysis import make_csv
 from memory_search import Corpus
 
@@ -127,76 +124,17 @@ async def worker_and_client(address: str, data_dir: Path) -> AsyncIterator[Clien
         yield manager.client
 
 
-@dataclass
-class Batch:
-    """One batch of workflows: each one's latency from start to result, the wall time from
-    the first start to the last result, and the CPU this process and the server spent."""
-
-    latencies_ms: list[float]
-    seconds: float
-    own_cpu_s: float
-    server_cpu_s: float
-
-    @property
-    def per_second(self) -> float:
-        return len(self.latencies_ms) / self.seconds
-
-    @property
-    def p50_ms(self) -> float:
-        return percentile(self.latencies_ms, 50)
-
-    @property
-    def p99_ms(self) -> float:
-        return percentile(self.latencies_ms, 99)
-
-    @property
-    def own_cpu_ms(self) -> float:
-        """This process's CPU (client and worker) per workflow."""
-        return self.own_cpu_s * 1000 / len(self.latencies_ms)
-
-    @property
-    def server_cpu_ms(self) -> float:
-        """The dev server's CPU per workflow."""
-        return self.server_cpu_s * 1000 / len(self.latencies_ms)
-
-    def figures(self) -> dict[str, float]:
-        """The measures the reports show, by name."""
-        return {
-            "rate": self.per_second,
-            "p50": self.p50_ms,
-            "p99": self.p99_ms,
-            "fastest": min(self.latencies_ms),
-            "slowest": max(self.latencies_ms),
-            "own_cpu": self.own_cpu_ms,
-            "server_cpu": self.server_cpu_ms,
-        }
-
-
 async def run_batch(
     client: Client, server_pid: int, work: Work, count: int, in_flight: int
 ) -> Batch:
     """Runs workflows 0..count-1 of `work` with at most `in_flight` open at once (1: one
     after the other; count: all started at once). Exits when any of them fails."""
-    gate = asyncio.Semaphore(in_flight)
 
-    async def one(i: int) -> float:
+    async def one(i: int) -> None:
         workflow, request = work(i)
-        async with gate:
-            began = time.perf_counter()
-            handle = await client.start_workflow(workflow, request, id=f"bench-{uuid.uuid4().hex}")
-            result = await handle.result(timeout=600)
-            elapsed = time.perf_counter() - began
+        handle = await client.start_workflow(workflow, request, id=f"bench-{uuid.uuid4().hex}")
+        result = await handle.result(timeout=600)
         if not result.success:
             raise SystemExit(f"workflow {i} ({type(request).__name__}) failed: {result.error}")
-        return elapsed * 1000
 
-    own0, server0 = process_cpu_seconds(os.getpid()), process_cpu_seconds(server_pid)
-    began = time.perf_counter()
-    latencies = await asyncio.gather(*(one(i) for i in range(count)))
-    seconds = time.perf_counter() - began
-    return Batch(
-        list(latencies),
-        seconds,
-        process_cpu_seconds(os.getpid()) - own0,
-        process_cpu_seconds(server_pid) - server0,
-    )
+    return await timed_batch(one, count, in_flight, server_pid)

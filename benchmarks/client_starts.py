@@ -14,11 +14,10 @@ import argparse
 import asyncio
 import datetime
 import statistics
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-from _common import own_cpu_seconds, process_cpu_seconds, spread, write_section
+from _common import spread, timed_batch, write_section
 
 from app.temporal import DevServer, TemporalClientManager, TemporalConfig
 
@@ -64,19 +63,9 @@ async def measure(
 ) -> tuple[float, float, float]:
     """(starts per second, client CPU ms per start, server CPU ms per start) for `count`
     starts with at most `in_flight` outstanding."""
-    gate = asyncio.Semaphore(in_flight)
     prefix = uuid.uuid4().hex[:8]
-
-    async def one(i: int) -> None:
-        async with gate:
-            await start(f"bench-{prefix}-{i}")
-
-    cpu0, server0, began = own_cpu_seconds(), process_cpu_seconds(server_pid), time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(count)))
-    elapsed = time.perf_counter() - began
-    client_ms = (own_cpu_seconds() - cpu0) * 1000 / count
-    server_ms = (process_cpu_seconds(server_pid) - server0) * 1000 / count
-    return count / elapsed, client_ms, server_ms
+    batch = await timed_batch(lambda i: start(f"bench-{prefix}-{i}"), count, in_flight, server_pid)
+    return batch.per_second, batch.own_cpu_ms, batch.server_cpu_ms
 
 
 async def main() -> None:

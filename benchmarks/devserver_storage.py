@@ -20,8 +20,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from _common import spread, write_section
-from _workflows import KINDS, Batch, Sizes, Work, kind_list, run_batch, worker_and_client, workload
+from _common import Batch, spread, write_section
+from _workflows import KINDS, Sizes, Work, kind_list, run_batch, worker_and_client, workload
 
 from app.temporal import DevServer
 

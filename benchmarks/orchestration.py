@@ -25,14 +25,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import own_cpu_seconds, process_cpu_seconds, spread, write_section
+from _common import spread, timed_batch, write_section
 
 from app.temporal import DevServer
 
@@ -60,35 +59,26 @@ VARIANTS = {
     "ours+eager+local": Variant("ours", eager=True, local=True),
 }
 
-RunOne = Callable[[str], Awaitable[bool]]
+RunOne = Callable[[str], Awaitable[None]]
 
 
 async def measure(run_one: RunOne, count: int, in_flight: int, server_pid: int) -> dict[str, Any]:
-    gate = asyncio.Semaphore(in_flight)
     prefix = uuid.uuid4().hex[:8]
-    latencies: list[float] = []
-    failed = 0
-
-    async def one(i: int) -> None:
-        nonlocal failed
-        async with gate:
-            began = time.perf_counter()
-            ok = await run_one(f"probe-{prefix}-{i}")
-            latencies.append(time.perf_counter() - began)
-            failed += not ok
-
-    cpu0, server0, began = own_cpu_seconds(), process_cpu_seconds(server_pid), time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(count)))
-    elapsed = time.perf_counter() - began
-    latencies.sort()
+    batch = await timed_batch(
+        lambda i: run_one(f"probe-{prefix}-{i}"), count, in_flight, server_pid
+    )
     return {
-        "rate": count / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "cpu_ms": (own_cpu_seconds() - cpu0) * 1000 / count,
-        "server_cpu_ms": (process_cpu_seconds(server_pid) - server0) * 1000 / count,
-        "failed": failed,
+        "rate": batch.per_second,
+        "p50_ms": batch.p50_ms,
+        "p99_ms": batch.p99_ms,
+        "cpu_ms": batch.own_cpu_ms,
+        "server_cpu_ms": batch.server_cpu_ms,
     }
+
+
+def check(success: bool, workflow_id: str) -> None:
+    if not success:
+        raise SystemExit(f"workflow {workflow_id} did not succeed")
 
 
 async def child_ours(variant: Variant, address: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -110,14 +100,14 @@ async def child_ours(variant: Variant, address: str, args: argparse.Namespace) -
     client = await manager.connect()
     request = ProbeRequest(payload=PAYLOAD, local_activities=variant.local)
 
-    async def run_one(workflow_id: str) -> bool:
+    async def run_one(workflow_id: str) -> None:
         handle = await client.start_workflow(
             OrchestrationProbeWorkflow.run,
             request,
             id=workflow_id,
             request_eager_start=variant.eager,
         )
-        return (await handle.result()).success
+        check((await handle.result()).success, workflow_id)
 
     async with Worker(config, task_queue=queue, client=client):
         await measure(run_one, args.warmup, args.in_flight, args.server_pid)
@@ -140,7 +130,7 @@ async def child_official(
     client = await Client.connect(address)
     request = {"payload": PAYLOAD, "local_activities": variant.local}
 
-    async def run_one(workflow_id: str) -> bool:
+    async def run_one(workflow_id: str) -> None:
         handle = await client.start_workflow(
             PeerOrchestrationProbeWorkflow.run,
             request,
@@ -151,7 +141,7 @@ async def child_official(
             run_timeout=datetime.timedelta(seconds=1800),
             request_eager_start=variant.eager,
         )
-        return bool((await handle.result())["success"])
+        check(bool((await handle.result())["success"]), workflow_id)
 
     async with Worker(
         client,
@@ -199,8 +189,6 @@ def measure_in_child(name: str, count: int, in_flight: int, warmup: int) -> dict
     if done.returncode != 0:
         raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if result["failed"]:
-        raise SystemExit(f"{name}: {result['failed']} workflows did not succeed")
     return result
 
 
