@@ -3,7 +3,11 @@ nothing, scheduled or local, on the real worker; and eager workflow start."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +17,6 @@ from app.temporal import Client, DevServer, TemporalClientManager, Worker
 from app.temporal.workflows import (
     OrchestrationProbeWorkflow,
     ProbeRequest,
-    WorkflowProgress,
 )
 from tests.test_reliability import faulty
 
@@ -50,40 +53,47 @@ async def test_local_activities_run_in_one_workflow_task(worker_client: Client) 
     assert len(events(history, "WorkflowTaskCompleted")) == 1
 
 
+@asynccontextmanager
+async def faulty_client(
+    dev_server: DevServer, data_dir: Path, monkeypatch: pytest.MonkeyPatch, faults: str
+) -> AsyncIterator[Client]:
+    """A client of a worker of its own whose activities fail as `faults` says."""
+    config, worker = await faulty(dev_server, data_dir, monkeypatch, faults)
+    try:
+        async with TemporalClientManager(config=config) as manager:
+            yield manager.client
+    finally:
+        await worker.__aexit__(None, None, None)
+
+
+def local_step_results(history: list[Any]) -> list[dict[str, Any]]:
+    """What each local activity returned, from its marker."""
+    return [
+        json.loads(base64.b64decode(e.attributes["details"]["result"]["payloads"][0]["data"]))
+        for e in events(history, "MarkerRecorded")
+    ]
+
+
 async def test_local_activities_keep_the_step_retry_policies(
     dev_server: DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    request = ProbeRequest(local_activities=True)
     # Every first attempt fails: each step succeeds on its second attempt after 1 s.
-    config, worker = await faulty(dev_server, tmp_path / "a", monkeypatch, "probe_step=fail:1")
-    try:
-        manager = TemporalClientManager(config=config)
-        client = await manager.connect()
-        handle = await client.start_workflow(
-            OrchestrationProbeWorkflow.run,
-            ProbeRequest(local_activities=True),
-            id=f"probe-{uuid.uuid4()}",
+    async with faulty_client(dev_server, tmp_path / "a", monkeypatch, "probe_step=fail:1") as c:
+        handle = await c.start_workflow(
+            OrchestrationProbeWorkflow.run, request, id=f"probe-{uuid.uuid4()}"
         )
         assert (await handle.result()).success
-        status = await handle.query(OrchestrationProbeWorkflow.status, result_type=WorkflowProgress)
-        assert status.attempts == {"probe_step": 2}
-        assert len(status.completed_steps) == 4
-    finally:
-        await worker.__aexit__(None, None, None)
+        steps = local_step_results(await handle.fetch_history())
+    assert [(s["step"], s["attempt"]) for s in steps] == [(n, 2) for n in (1, 2, 3, 4)]
     # Three failing attempts exhaust the first step's three: the run ends, naming the cause.
-    config, worker = await faulty(dev_server, tmp_path / "b", monkeypatch, "probe_step=fail:3")
-    try:
-        manager = TemporalClientManager(config=config)
-        client = await manager.connect()
-        result = await client.execute_workflow(
-            OrchestrationProbeWorkflow.run,
-            ProbeRequest(local_activities=True),
-            id=f"probe-{uuid.uuid4()}",
+    async with faulty_client(dev_server, tmp_path / "b", monkeypatch, "probe_step=fail:3") as c:
+        result = await c.execute_workflow(
+            OrchestrationProbeWorkflow.run, request, id=f"probe-{uuid.uuid4()}"
         )
-        assert result.success is False
-        assert result.error is not None
-        assert "probe_step failed" in result.error and "attempt 3" in result.error, result.error
-    finally:
-        await worker.__aexit__(None, None, None)
+    assert result.success is False
+    assert result.error is not None
+    assert "probe_step failed" in result.error and "attempt 3" in result.error, result.error
 
 
 def eager_accepted(history: list[Any]) -> bool:
