@@ -41,6 +41,16 @@ impl Tracked for OrchestrationProbeWorkflow {
     }
 }
 
+impl ProbeResult {
+    pub fn failed(error: String) -> Self {
+        ProbeResult {
+            success: false,
+            steps: 0,
+            error: Some(error),
+        }
+    }
+}
+
 /// AILearningWorkflow's four step policies, in order.
 fn learning_shape() -> [(Duration, RetryPolicy); STEPS as usize] {
     [
@@ -61,18 +71,9 @@ impl OrchestrationProbeWorkflow {
         ctx: &mut WorkflowContext<Self>,
         request: Input<ProbeRequest>,
     ) -> WorkflowResult<ProbeResult> {
-        let result = match Self::probe(ctx, request).await {
-            Ok(steps) => ProbeResult {
-                success: true,
-                steps,
-                error: None,
-            },
-            Err(error) => ProbeResult {
-                success: false,
-                steps: 0,
-                error: Some(error),
-            },
-        };
+        let result = Self::probe(ctx, request)
+            .await
+            .unwrap_or_else(ProbeResult::failed);
         ctx.state_mut(|s| s.progress.end(result.error.clone()));
         Ok(result)
     }
@@ -87,7 +88,7 @@ impl OrchestrationProbeWorkflow {
     async fn probe(
         ctx: &mut WorkflowContext<Self>,
         request: Input<ProbeRequest>,
-    ) -> Result<u32, String> {
+    ) -> Result<ProbeResult, String> {
         let request = request.into_request()?;
         let mut payload = request.payload;
         for (number, (timeout, policy)) in (1..).zip(learning_shape()) {
@@ -104,6 +105,10 @@ impl OrchestrationProbeWorkflow {
             let output = step(ctx, ProbeActivities::probe_step, input, options).await?;
             payload = output.payload;
         }
-        Ok(STEPS)
+        Ok(ProbeResult {
+            success: true,
+            steps: STEPS,
+            error: None,
+        })
     }
 }
