@@ -34,13 +34,16 @@ from typing import Any
 from _common import spread, timed_batch, write_section
 
 from app.temporal import DevServer
+from app.temporal.config import config_fields
 
 HERE = Path(__file__).resolve().parent
 PEER = "official"
 # A learning request's worth of text, carried through the four steps.
 PAYLOAD = "Temporal keeps workflow state durable across worker restarts. " * 4
-# Limits both workers get (TemporalConfig's defaults).
-SLOTS = 50
+# Both workers get this project's default limits: ours from TemporalConfig, the peer these.
+DEFAULTS = {f["name"]: f["default"] for f in config_fields()}
+WORKFLOW_SLOTS = int(DEFAULTS["max_concurrent_workflows"])
+ACTIVITY_SLOTS = int(DEFAULTS["max_concurrent_activities"])
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,6 @@ async def child_ours(variant: Variant, address: str, args: argparse.Namespace) -
         host=address,
         data_dir=data_dir.name,
         log_level="WARNING",
-        max_concurrent_activities=SLOTS,
-        max_concurrent_workflows=SLOTS,
     )
     manager = TemporalClientManager(config=config, task_queue=queue)
     client = await manager.connect()
@@ -148,9 +149,9 @@ async def child_official(
         task_queue=queue,
         workflows=[PeerOrchestrationProbeWorkflow],
         activities=[probe_step],
-        max_concurrent_workflow_tasks=SLOTS,
-        max_concurrent_activities=SLOTS,
-        max_concurrent_local_activities=SLOTS,
+        max_concurrent_workflow_tasks=WORKFLOW_SLOTS,
+        max_concurrent_activities=ACTIVITY_SLOTS,
+        max_concurrent_local_activities=ACTIVITY_SLOTS,
     ):
         await measure(run_one, args.warmup, args.in_flight, args.server_pid)
         return await measure(run_one, args.count, args.in_flight, args.server_pid)
@@ -268,8 +269,9 @@ def main() -> None:
         intro = (
             f"{args.count} workflows shaped like AILearningWorkflow (four steps with its "
             "timeouts and retry policies, activities that do nothing), client and worker in "
-            f"one process with {SLOTS} workflow-task and {SLOTS} activity slots, a fresh dev "
-            f"server per measurement, after {args.warmup} warm-up workflows; median of "
+            f"one process with {WORKFLOW_SLOTS} workflow-task and {ACTIVITY_SLOTS} activity "
+            f"slots, a fresh dev server per measurement, after {args.warmup} warm-up "
+            "workflows; median of "
             f"{args.runs} runs (min-max). Latency is start to result. `official` is the "
             "`temporalio` Python SDK (its default workflow sandbox), `ours` this project's "
             "Rust worker and client; `+eager` is eager workflow start, `+local` local "
