@@ -3,13 +3,10 @@
 //! for full-text search (FTS5, BM25) by a separate, incremental step, and erasable per
 //! conversation or per user.
 
-use std::cmp::Ordering;
-
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Row, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::fts::every_word;
 use super::{Store, StoreError, now};
 use crate::activities::memory::extract::Memory;
 use crate::activities::memory::kind::MemoryKind;
@@ -155,127 +152,6 @@ impl Store {
         Ok(added as u64)
     }
 
-    /// Indexed memories matching every word of `text`, best first: BM25 (a match in the
-    /// subject or value counts twice a match in the text) times the memory's confidence, so
-    /// a less certain memory ranks lower. Optionally of one user and one kind. When more
-    /// than `MAX_RANKED` memories match, the newest `MAX_RANKED` of them are ranked: that
-    /// bounds the time a very common word takes. Any text is a valid query (see `fts`);
-    /// text without words finds nothing.
-    pub fn search_memories(
-        &self,
-        text: &str,
-        user_id: Option<&str>,
-        kind: Option<MemoryKind>,
-        limit: i64,
-    ) -> Result<Vec<MemoryHit>, StoreError> {
-        if !(1..=i64::from(MAX_SEARCH_LIMIT)).contains(&limit) {
-            return Err(StoreError::Query(format!(
-                "limit {limit} is out of range: 1 to {MAX_SEARCH_LIMIT}"
-            )));
-        }
-        let chars = text.chars().count();
-        if chars > MAX_QUERY_CHARS {
-            return Err(StoreError::Query(format!(
-                "the query has {chars} characters; at most {MAX_QUERY_CHARS} are allowed"
-            )));
-        }
-        let Some(query) = every_word(text) else {
-            return Ok(Vec::new());
-        };
-        let kind = kind.map(MemoryKind::as_str);
-        let mut guard = self.connection();
-        let err = |e| self.err(e);
-        // One read transaction for the three steps below: one snapshot, and the file locks
-        // taken once instead of for each of the thirty-odd statements.
-        let connection = guard.transaction().map_err(err)?;
-        // 1. The oldest memory in the ranked window: the MAX_RANKED-th newest match. FTS5
-        // walks its matches by rowid without scoring them, so this is cheap.
-        let window = if user_id.is_none() && kind.is_none() {
-            "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?1
-             ORDER BY rowid DESC LIMIT 1 OFFSET ?4"
-        } else {
-            "SELECT memories_fts.rowid FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
-             WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.user_id = ?2) AND (?3 IS NULL OR m.kind = ?3)
-             ORDER BY memories_fts.rowid DESC LIMIT 1 OFFSET ?4"
-        };
-        let oldest: i64 = connection
-            .prepare_cached(window)
-            .and_then(|mut s| {
-                s.query_row(params![query, user_id, kind, MAX_RANKED - 1], |r| r.get(0))
-                    .optional()
-            })
-            .map_err(err)?
-            .unwrap_or(0);
-        // 2. Rank the window by BM25 from the index alone (memory_bm25: bm25() reading the
-        // row lengths through a join, see rank.rs), then weigh each candidate by its
-        // confidence (and apply the filters) from its row. Scores are negative and a
-        // confidence is at most 1, so once a candidate's BM25 is weaker than the limit-th
-        // weighted score so far, no later candidate can enter the top: stop there.
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        let mut candidates = connection
-            .prepare_cached(
-                "SELECT memories_fts.rowid, memory_bm25(memories_fts, d.sz) FROM memories_fts
-                 CROSS JOIN memories_fts_docsize d ON d.id = memories_fts.rowid
-                 WHERE memories_fts MATCH ?1 AND memories_fts.rowid >= ?2",
-            )
-            .map_err(err)?;
-        let mut scored: Vec<(f64, i64)> = candidates
-            .query_map(params![query, oldest], |r| Ok((r.get(1)?, r.get(0)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(err)?;
-        // As SQL's ORDER BY score, rowid would.
-        scored.sort_unstable_by(|a, b| {
-            a.0.partial_cmp(&b.0)
-                .unwrap_or(Ordering::Equal)
-                .then(a.1.cmp(&b.1))
-        });
-        let mut facts = connection
-            .prepare_cached("SELECT confidence, user_id, kind FROM memories WHERE id = ?1")
-            .map_err(err)?;
-        let mut ranked: Vec<(f64, i64)> = Vec::with_capacity(limit + 1);
-        for (bm25, id) in scored {
-            if ranked.len() == limit && ranked.last().is_some_and(|(worst, _)| bm25 > *worst) {
-                break;
-            }
-            let (confidence, owner, of_kind): (f64, Option<String>, String) = facts
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .map_err(err)?;
-            if user_id.is_some_and(|u| owner.as_deref() != Some(u))
-                || kind.is_some_and(|k| k != of_kind)
-            {
-                continue;
-            }
-            let entry = (bm25 * confidence.clamp(0.0, 1.0), id);
-            let at = ranked.partition_point(|e| e.0 < entry.0 || (e.0 == entry.0 && e.1 < entry.1));
-            ranked.insert(at, entry);
-            ranked.truncate(limit);
-        }
-        // 3. The rows and snippets of the ranked few.
-        let mut row = connection
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS}, snippet(memories_fts, -1, '[', ']', '…', 12)
-                 FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
-                 WHERE memories_fts MATCH ?1 AND memories_fts.rowid = ?2"
-            ))
-            .map_err(err)?;
-        let hits = ranked
-            .into_iter()
-            .map(|(rank, id)| {
-                row.query_row(params![query, id], |r| {
-                    Ok(MemoryHit {
-                        memory: stored(r)?,
-                        snippet: r.get(13)?,
-                        rank,
-                    })
-                })
-                .map_err(err)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        drop((row, facts, candidates));
-        connection.commit().map_err(err)?;
-        Ok(hits)
-    }
-
     /// Every memory of a conversation, in message order.
     pub fn conversation_memories(
         &self,
@@ -346,6 +222,7 @@ impl Store {
 }
 
 mod rank;
+mod search;
 
 pub use rank::register as register_functions;
 

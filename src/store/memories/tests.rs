@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::fts::every_word;
 
 fn memory(
     kind: MemoryKind,
@@ -365,6 +366,13 @@ fn a_very_common_word_ranks_the_newest_matches() {
     store
         .insert_memories("new", Some("busy"), None, &many)
         .unwrap();
+    // Rows without the word, so that its IDF is not the floor FTS5 gives a word in most rows.
+    let others: Vec<Memory> = (0..3_000)
+        .map(|i| memory(MemoryKind::Message, i, &format!("filler {i}"), None, None))
+        .collect();
+    store
+        .insert_memories("others", None, None, &others)
+        .unwrap();
     store.index_pending_memories().unwrap();
     let hits = store.search_memories("common", None, None, 5).unwrap();
     assert_eq!(hits.len(), 5);
@@ -372,6 +380,27 @@ fn a_very_common_word_ranks_the_newest_matches() {
         hits.iter().all(|h| h.memory.conversation_id == "new"),
         "the oldest match is outside the window"
     );
+    // The IDF still counts every match, the ones outside the window too: the ranks are
+    // FTS5's bm25() over the whole index, times the confidence, to the last bit; with a
+    // filter too.
+    let busy = store
+        .search_memories("common", Some("busy"), None, 5)
+        .unwrap();
+    assert_eq!(busy.len(), 5);
+    let connection = store.connection();
+    let mut bm25 = connection
+        .prepare(
+            "SELECT bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence
+             FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+             WHERE memories_fts MATCH '\"common\"' AND memories_fts.rowid = ?1",
+        )
+        .unwrap();
+    for hit in hits.iter().chain(&busy) {
+        let expected: f64 = bm25.query_row([hit.memory.id], |r| r.get(0)).unwrap();
+        assert_eq!(hit.rank.to_bits(), expected.to_bits(), "{}", hit.memory.id);
+    }
+    drop(bm25);
+    drop(connection);
     // A filter narrows the matches before the window: the rare user's memory is found, first.
     let rare = store
         .search_memories("common", Some("rare"), None, 5)
@@ -418,12 +447,14 @@ fn stopping_early_ranks_exactly_as_scoring_everything() {
             }
         }
     }
-    // Scoring every match with the weighted score, in SQL.
-    let expected: Vec<Vec<i64>> = {
+    // Scoring every match with the weighted score, in SQL, with FTS5's own snippets.
+    let expected: Vec<Vec<(i64, String, u64)>> = {
         let connection = store.connection();
         let mut everything = connection
             .prepare(
-                "SELECT m.id FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+                "SELECT m.id, snippet(memories_fts, -1, '[', ']', '…', 12),
+                        bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence
+                 FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
                  WHERE memories_fts MATCH ?1 AND (?3 IS NULL OR m.kind = ?3)
                  ORDER BY bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence, m.id LIMIT ?2",
             )
@@ -434,7 +465,7 @@ fn stopping_early_ranks_exactly_as_scoring_everything() {
                 everything
                     .query_map(
                         params![every_word(query), limit, kind.map(MemoryKind::as_str)],
-                        |r| r.get(0),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, f64>(2)?.to_bits())),
                     )
                     .unwrap()
                     .collect::<rusqlite::Result<_>>()
@@ -443,11 +474,11 @@ fn stopping_early_ranks_exactly_as_scoring_everything() {
             .collect()
     };
     for ((query, limit, kind), expected) in cases.iter().zip(&expected) {
-        let got: Vec<i64> = store
+        let got: Vec<(i64, String, u64)> = store
             .search_memories(query, None, *kind, *limit)
             .unwrap()
-            .iter()
-            .map(|h| h.memory.id)
+            .into_iter()
+            .map(|h| (h.memory.id, h.snippet, h.rank.to_bits()))
             .collect();
         assert_eq!(&got, expected, "{query} {limit} {kind:?}");
     }
