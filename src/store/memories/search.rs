@@ -189,8 +189,9 @@ fn top(
 
 /// FTS5's snippet of each ranked memory, from one walk over the matches between the oldest
 /// and the newest of them. A statement per memory would seek the rowid in every segment
-/// of the index each time, which costs more than walking the at most `MAX_RANKED` matches
-/// in between (the candidates' walk above passed over all of them already).
+/// of the index each time, which costs more than walking the matches in between: the
+/// candidates' walk has passed over all of them already (without filters, at most
+/// `MAX_RANKED`).
 fn snippets(
     tx: &Transaction<'_>,
     query: &str,
