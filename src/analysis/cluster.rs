@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::chart_data;
 use super::parallel;
+use super::stats::add_products;
 use super::table::Table;
 
 #[derive(Debug, Clone)]
@@ -266,6 +267,52 @@ fn lloyd(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f
     (centres, labels, found.inertia, iterations)
 }
 
+/// `sample` of `0..rows` drawn as `rng.shuffle` on all rows then truncated would draw it
+/// (the same draws, so the same rows in the same order and the same `rng` afterwards),
+/// without shuffling a million indices: a step that swaps a position past the sample
+/// with one inside it brings in that step's own, so far untouched, index.
+fn sample_rows(rows: usize, sample: usize, rng: &mut fastrand::Rng) -> Vec<usize> {
+    let mut front: Vec<usize> = (0..rows.min(sample)).collect();
+    if rows > sample {
+        rng.shuffle(&mut front);
+        for i in sample.max(1)..rows {
+            if let Some(slot) = front.get_mut(rng.usize(..=i)) {
+                *slot = i;
+            }
+        }
+    }
+    front
+}
+
+/// Row `i`'s distances to the rows after it, into `out`, from the sample's `columns`
+/// (`dims` columns of `n`). Each is the same as `distance2(..).sqrt()`: the same lanes,
+/// added in the same order, only computed for many rows at once so it vectorizes.
+#[inline(always)]
+fn distances_after(columns: &[f64], n: usize, i: usize, lanes: &mut [f64], out: &mut [f64]) {
+    let m = n - i - 1;
+    let dims = columns.len() / n;
+    let (lanes, rest) = lanes[..5 * m].split_at_mut(4 * m);
+    lanes.fill(0.0);
+    rest.fill(0.0);
+    for (d, column) in columns.chunks_exact(n).enumerate() {
+        let target = if d < dims / 4 * 4 {
+            &mut lanes[d % 4 * m..][..m]
+        } else {
+            &mut *rest
+        };
+        let x = column[i];
+        for (t, y) in target.iter_mut().zip(&column[i + 1..]) {
+            *t += (x - y) * (x - y);
+        }
+    }
+    let (l01, l23) = lanes.split_at(2 * m);
+    let (l0, l1) = l01.split_at(m);
+    let (l2, l3) = l23.split_at(m);
+    for (j, o) in out[..m].iter_mut().enumerate() {
+        *o = (((l0[j] + l1[j]) + (l2[j] + l3[j])) + rest[j]).sqrt();
+    }
+}
+
 /// The mean silhouette over up to `sample` rows (all rows when fewer).
 fn silhouette(
     x: &Scaled,
@@ -277,24 +324,22 @@ fn silhouette(
     if k < 2 || x.rows < 3 {
         return None;
     }
-    let mut rows: Vec<usize> = (0..x.rows).collect();
-    if x.rows > sample {
-        rng.shuffle(&mut rows);
-        rows.truncate(sample);
-    }
+    let rows = sample_rows(x.rows, sample, rng);
     let dims = x.dims;
     let n = rows.len();
-    // The sample side by side (cache-friendly), with each row's cluster.
-    let points: Vec<f64> = rows
-        .iter()
-        .flat_map(|&r| x.data[r * dims..(r + 1) * dims].iter().copied())
-        .collect();
-    let point = |i: usize| &points[i * dims..(i + 1) * dims];
+    // The sample column by column, so a row's distances to all later rows vectorize.
+    let mut columns = vec![0.0; dims * n];
+    for (s, &r) in rows.iter().enumerate() {
+        for (d, v) in x.data[r * dims..(r + 1) * dims].iter().enumerate() {
+            columns[d * n + s] = *v;
+        }
+    }
     let own: Vec<usize> = rows.iter().map(|&r| labels[r] as usize).collect();
     let mut sizes = vec![0usize; k];
     own.iter().for_each(|&c| sizes[c] += 1);
-    // Each pair once, adding its distance to both rows' sums per cluster; the threads take
-    // interleaved rows so the triangle splits evenly.
+    // Each pair once, adding its distance to both rows' sums per cluster (cluster-major:
+    // `sums[c * n + row]`); the threads take interleaved rows so the triangle splits
+    // evenly. Every sum gets its distances in the same order as a plain double loop.
     let lanes: Vec<usize> = (0..parallel::threads()).collect();
     let step = lanes.len();
     let partial = parallel::map(&lanes, |&lane| {
@@ -302,11 +347,22 @@ fn silhouette(
             #[inline(always)]
             || {
                 let mut sums = vec![0.0; n * k];
+                let (mut work, mut distances) = (vec![0.0; 5 * n], vec![0.0; n]);
                 for i in (lane..n).step_by(step) {
-                    for j in i + 1..n {
-                        let d = distance2(point(i), point(j)).sqrt();
-                        sums[i * k + own[j]] += d;
-                        sums[j * k + own[i]] += d;
+                    distances_after(&columns, n, i, &mut work, &mut distances);
+                    let after = &distances[..n - i - 1];
+                    // Row i's sums: its earlier pairs are in already.
+                    let mut mine: Vec<f64> = (0..k).map(|c| sums[c * n + i]).collect();
+                    for (d, &c) in after.iter().zip(&own[i + 1..]) {
+                        mine[c] += d;
+                    }
+                    for (c, v) in mine.into_iter().enumerate() {
+                        sums[c * n + i] = v;
+                    }
+                    // The later rows' sums for row i's cluster.
+                    let theirs = &mut sums[own[i] * n + i + 1..(own[i] + 1) * n];
+                    for (s, d) in theirs.iter_mut().zip(after) {
+                        *s += d;
                     }
                 }
                 sums
@@ -319,7 +375,7 @@ fn silhouette(
     }
     let mut total = 0.0;
     for i in 0..n {
-        let row = &sums[i * k..(i + 1) * k];
+        let row: Vec<f64> = (0..k).map(|c| sums[c * n + i]).collect();
         // The other members of a cluster: its size, minus the row itself in its own.
         let others = |c: usize| sizes[c] - usize::from(c == own[i]);
         if others(own[i]) == 0 {
@@ -344,15 +400,16 @@ fn pca(x: &Scaled) -> Pca {
     // Blocks of rows on all cores, merged in order.
     let blocks: Vec<&[f64]> = x.data.chunks(64 * 1024 * p.max(1)).collect();
     let parts = parallel::map(&blocks, |block| {
-        let mut sums = vec![0.0; p * p];
-        for point in block.chunks_exact(p) {
-            for a in 0..p {
-                for b in a..p {
-                    sums[a * p + b] += point[a] * point[b];
-                }
-            }
-        }
-        sums
+        parallel::vectorized(
+            #[inline(always)]
+            || {
+                let mut sums = vec![0.0; p * p];
+                block
+                    .chunks_exact(p)
+                    .for_each(|point| add_products(&mut sums, point));
+                sums
+            },
+        )
     });
     let mut covariance = DMatrix::<f64>::zeros(p, p);
     for part in parts {

@@ -288,6 +288,19 @@ fn pearson_complete(a: &[f64], b: &[f64], (mean_x, mean_y): (f64, f64)) -> Optio
     r.is_finite().then(|| r.clamp(-1.0, 1.0))
 }
 
+/// Adds the products of every pair of `values` to `square` (row-major, one row per value).
+/// The whole square, not the triangle: a row of products vectorizes where a triangle's
+/// ragged rows do not, and since `a * b == b * a` exactly, each entry above the diagonal
+/// gets the same value, added in the same order, as when only the triangle was computed.
+#[inline(always)]
+pub(super) fn add_products(square: &mut [f64], values: &[f64]) {
+    for (row, &a) in square.chunks_exact_mut(values.len()).zip(values) {
+        for (sum, &b) in row.iter_mut().zip(values) {
+            *sum += a * b;
+        }
+    }
+}
+
 /// Sums of centred cross products of columns without missing values, Σ (a - mean_a)(b -
 /// mean_b) for every pair, in one pass over the rows (blocks of rows on all cores, merged in
 /// order): the data is read once, not once per pair. Row-major p x p.
@@ -297,20 +310,21 @@ fn cross_products(columns: &[&[f64]], means: &[f64]) -> Vec<f64> {
     let rows = columns.first().map_or(0, |c| c.len());
     let starts: Vec<usize> = (0..rows).step_by(BLOCK).collect();
     let parts = parallel::map(&starts, |&start| {
-        let end = (start + BLOCK).min(rows);
-        let mut block = vec![0.0; p * p];
-        let mut centred = vec![0.0; p];
-        for r in start..end {
-            for (c, (column, mean)) in centred.iter_mut().zip(columns.iter().zip(means)) {
-                *c = column[r] - mean;
-            }
-            for a in 0..p {
-                for b in a..p {
-                    block[a * p + b] += centred[a] * centred[b];
+        parallel::vectorized(
+            #[inline(always)]
+            || {
+                let end = (start + BLOCK).min(rows);
+                let mut block = vec![0.0; p * p];
+                let mut centred = vec![0.0; p];
+                for r in start..end {
+                    for (c, (column, mean)) in centred.iter_mut().zip(columns.iter().zip(means)) {
+                        *c = column[r] - mean;
+                    }
+                    add_products(&mut block, &centred);
                 }
-            }
-        }
-        block
+                block
+            },
+        )
     });
     let mut sums = vec![0.0; p * p];
     for part in parts {
