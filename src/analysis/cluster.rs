@@ -153,14 +153,34 @@ fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64) {
     best
 }
 
+/// The dimensions the k-means kernels work with: `D` when it is not 0 (a constant, so the
+/// compiler unrolls the distance loops), else the data's.
 #[inline(always)]
-fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
-    let dims = x.dims;
+fn dims_of<const D: usize>(x: &Scaled) -> usize {
+    if D == 0 { x.dims } else { D }
+}
+
+/// k-means++ seeds. `closest` is scratch space for each point's squared distance to its
+/// nearest seed so far; the total of those distances is added up in the same pass, in the
+/// same order as a separate sum would.
+#[inline(always)]
+fn kmeans_plus_plus<const D: usize>(
+    x: &Scaled,
+    k: usize,
+    rng: &mut fastrand::Rng,
+    closest: &mut Vec<f64>,
+) -> Vec<f64> {
+    let dims = dims_of::<D>(x);
     let point = |i: usize| &x.data[i * dims..(i + 1) * dims];
     let mut centres = point(rng.usize(..x.rows)).to_vec();
-    let mut closest: Vec<f64> = (0..x.rows).map(|i| distance2(point(i), &centres)).collect();
+    closest.clear();
+    closest.resize(x.rows, 0.0);
+    let mut total = 0.0;
+    for (c, p) in closest.iter_mut().zip(x.data.chunks_exact(dims)) {
+        *c = distance2(p, &centres);
+        total += *c;
+    }
     for _ in 1..k {
-        let total: f64 = closest.iter().sum();
         let chosen = if total > 0.0 {
             let mut target = rng.f64() * total;
             closest.iter().position(|d| {
@@ -173,8 +193,10 @@ fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
         .unwrap_or_else(|| rng.usize(..x.rows));
         let new = point(chosen).to_vec();
         if centres.len() / dims + 1 < k {
-            for (i, d) in closest.iter_mut().enumerate() {
-                *d = d.min(distance2(point(i), &new));
+            total = 0.0;
+            for (c, p) in closest.iter_mut().zip(x.data.chunks_exact(dims)) {
+                *c = c.min(distance2(p, &new));
+                total += *c;
             }
         }
         centres.extend(new);
@@ -182,8 +204,9 @@ fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
     centres
 }
 
-/// What one assignment pass found: per centre the sum and count of its points, the total
-/// squared distance, and whether any point changed its centre.
+/// What one assignment pass found: per centre the count of its points and, when any point
+/// changed its centre, the sum of its points; the total squared distance, and whether any
+/// point changed its centre.
 struct Assignment {
     sums: Vec<f64>,
     counts: Vec<usize>,
@@ -191,24 +214,40 @@ struct Assignment {
     changed: bool,
 }
 
-/// One assignment pass over all points: each point's nearest centre into `labels`.
+/// One assignment pass over all points: each point's nearest centre into `labels`. The
+/// sums are only needed when a label changed (else the centres stand), so they are only
+/// added up from the first change on, after catching up with the points before it: each
+/// sum still gets its points in row order.
 #[inline(always)]
-fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignment {
-    let dims = x.dims;
+fn assign<const D: usize>(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignment {
+    let dims = dims_of::<D>(x);
     let mut found = Assignment {
         sums: vec![0.0; k * dims],
         counts: vec![0usize; k],
         inertia: 0.0,
         changed: false,
     };
-    for (point, label) in x.data.chunks_exact(dims).zip(labels.iter_mut()) {
+    let add = |sums: &mut [f64], point: &[f64], c: usize| {
+        for (s, v) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
+            *s += v;
+        }
+    };
+    let points = x.data.chunks_exact(dims);
+    for (i, point) in points.clone().enumerate() {
         let (c, d) = nearest(point, centres, dims);
-        found.changed |= *label != c as u32;
-        *label = c as u32;
+        if labels[i] != c as u32 {
+            if !found.changed {
+                found.changed = true;
+                for (before, &l) in points.clone().zip(&labels[..i]) {
+                    add(&mut found.sums, before, l as usize);
+                }
+            }
+            labels[i] = c as u32;
+        }
         found.counts[c] += 1;
         found.inertia += d;
-        for (s, v) in found.sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
-            *s += v;
+        if found.changed {
+            add(&mut found.sums, point, c);
         }
     }
     found
@@ -217,17 +256,25 @@ fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignme
 /// One k-means run: (centres, labels, inertia, iterations).
 type Run = (Vec<f64>, Vec<u32>, f64, usize);
 
-/// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations).
+/// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations). `labels`
+/// is reused for the run's labels, `closest` is scratch space.
 #[inline(always)]
-fn lloyd(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f64) -> Run {
-    let dims = x.dims;
+fn lloyd<const D: usize>(
+    x: &Scaled,
+    (k, options, threshold): (usize, &ClusterOptions, f64),
+    seed: u64,
+    mut labels: Vec<u32>,
+    closest: &mut Vec<f64>,
+) -> Run {
+    let dims = dims_of::<D>(x);
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut centres = kmeans_plus_plus(x, k, &mut rng);
-    let mut labels = vec![u32::MAX; x.rows];
+    let mut centres = kmeans_plus_plus::<D>(x, k, &mut rng, closest);
+    labels.clear();
+    labels.resize(x.rows, u32::MAX);
     let mut iterations = 0;
     for _ in 0..options.max_iterations {
         iterations += 1;
-        let found = assign(x, &centres, k, &mut labels);
+        let found = assign::<D>(x, &centres, k, &mut labels);
         if !found.changed {
             // A fixed point: the centres are the means of these labels already, and the
             // pass measured the inertia against them.
@@ -263,8 +310,36 @@ fn lloyd(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f
     }
     // Converged by tolerance (or out of iterations): labels and inertia for the final
     // centres, as scikit-learn's last E-step.
-    let found = assign(x, &centres, k, &mut labels);
+    let found = assign::<D>(x, &centres, k, &mut labels);
     (centres, labels, found.inertia, iterations)
+}
+
+/// The restarts with these seeds one after the other: the run with the lowest inertia
+/// (ties to the earlier), keeping one other set of labels to reuse, not one per restart.
+#[inline(always)]
+fn best_run<const D: usize>(
+    x: &Scaled,
+    settings: (usize, &ClusterOptions, f64),
+    seeds: &[u64],
+) -> Option<Run> {
+    let mut closest = Vec::new();
+    let mut spare = Vec::new();
+    let mut best: Option<Run> = None;
+    for &seed in seeds {
+        let run = lloyd::<D>(x, settings, seed, std::mem::take(&mut spare), &mut closest);
+        best = Some(match best {
+            Some(kept) if run.2 < kept.2 => {
+                spare = kept.1;
+                run
+            }
+            Some(kept) => {
+                spare = run.1;
+                kept
+            }
+            None => run,
+        });
+    }
+    best
 }
 
 /// `sample` of `0..rows` drawn as `rng.shuffle` on all rows then truncated would draw it
@@ -529,16 +604,15 @@ pub fn cluster(
         .chunks(seeds.len().div_ceil(parallel::threads()))
         .collect();
     let lower = |best: Run, run: Run| if run.2 < best.2 { run } else { best };
+    let settings = (k, options, threshold);
     let runs = parallel::map(&groups, |group| {
-        group
-            .iter()
-            .map(|&seed| {
-                parallel::vectorized(
-                    #[inline(always)]
-                    || lloyd(&x, k, options, seed, threshold),
-                )
-            })
-            .reduce(lower)
+        parallel::vectorized(
+            #[inline(always)]
+            || match x.dims {
+                8 => best_run::<8>(&x, settings, group),
+                _ => best_run::<0>(&x, settings, group),
+            },
+        )
     });
     let (centres, labels, inertia, iterations) =
         runs.into_iter().flatten().reduce(lower).unwrap_or_default();
@@ -628,6 +702,31 @@ mod tests {
         let again = cluster(&blobs(), &[], &ClusterOptions::default()).unwrap();
         assert_eq!(again.sample, result.sample);
         assert_eq!((again.sizes, again.inertia), (result.sizes, result.inertia));
+    }
+
+    #[test]
+    fn sums_from_the_first_changed_label_on_match_a_full_pass() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let x = Scaled {
+            data: (0..400).map(|_| rng.f64() * 10.0).collect(),
+            rows: 100,
+            dims: 4,
+            mean: vec![0.0; 4],
+            scale: vec![1.0; 4],
+        };
+        let centres = [1.0, 1.0, 1.0, 1.0, 5.0, 5.0, 5.0, 5.0, 9.0, 9.0, 9.0, 9.0];
+        let mut labels = vec![u32::MAX; 100];
+        let fresh = assign::<0>(&x, &centres, 3, &mut labels);
+        assert!(fresh.changed);
+        // The same labels but one from row 40 on: the sums are caught up from row 0.
+        let mut later = labels.clone();
+        later[40] = (later[40] + 1) % 3;
+        let found = assign::<4>(&x, &centres, 3, &mut later);
+        assert!(found.changed && later == labels);
+        assert_eq!(found.sums, fresh.sums);
+        assert_eq!((found.counts, found.inertia), (fresh.counts, fresh.inertia));
+        // Nothing changed: no sums needed.
+        assert!(!assign::<0>(&x, &centres, 3, &mut labels).changed);
     }
 
     #[test]
