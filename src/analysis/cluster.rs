@@ -227,8 +227,17 @@ fn assign<const D: usize>(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u
         inertia: 0.0,
         changed: false,
     };
+    // Four sums read, added and written back at once: the compiler then uses one vector
+    // add, where one element at a time it must assume a write may change the next read.
     let add = |sums: &mut [f64], point: &[f64], c: usize| {
-        for (s, v) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
+        let sums = &mut sums[c * dims..(c + 1) * dims];
+        let mut quads = sums.chunks_exact_mut(4);
+        let mut values = point.chunks_exact(4);
+        for (s, v) in (&mut quads).zip(&mut values) {
+            let added = [s[0] + v[0], s[1] + v[1], s[2] + v[2], s[3] + v[3]];
+            s.copy_from_slice(&added);
+        }
+        for (s, v) in quads.into_remainder().iter_mut().zip(values.remainder()) {
             *s += v;
         }
     };
