@@ -4,7 +4,8 @@
 
 use super::table::{Column, Text};
 use super::values::{
-    format_datetime, is_missing, parse_boolean, parse_datetime, parse_float, parse_integer,
+    format_datetime, is_missing, parse_boolean, parse_datetime, parse_finite_float, parse_float,
+    parse_integer,
 };
 
 #[derive(Debug, Default)]
@@ -83,6 +84,19 @@ impl ColumnBuilder {
             Column::Float(v) => v.reserve_exact(more),
             Column::Boolean(v) => v.reserve_exact(more),
             Column::Text(v) => v.codes.reserve_exact(more),
+        }
+    }
+
+    /// Pushes a cell given as bytes, when that is quick: a float column and a plain finite
+    /// number (see `parse_finite_float`). False says the cell needs `push`.
+    #[inline]
+    pub fn push_float(&mut self, cell: &[u8]) -> bool {
+        match (&mut self.column, parse_finite_float(cell)) {
+            (Some(Column::Float(v)), Some(f)) => {
+                v.push(f);
+                true
+            }
+            _ => false,
         }
     }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::Clustering;
 use super::parallel;
-use super::stats::{Correlation, NumericSummary, summarize};
+use super::stats::{Correlation, NumericSummary, min_max, summarize};
 use super::table::Table;
 
 pub const HISTOGRAM_BINS: usize = 30;
@@ -62,6 +62,11 @@ pub fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
+    padded(lo, hi)
+}
+
+/// An axis' range from the least and greatest finite value (infinite when there is none).
+fn padded(lo: f64, hi: f64) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -72,6 +77,18 @@ pub fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
 }
 
+/// `extent` of a column's values, in vector lanes (the same answer).
+fn extent_of(values: &[f64]) -> (f64, f64) {
+    let (lo, hi) = parallel::vectorized(
+        #[inline(always)]
+        || {
+            let finite = |v: f64| v.is_finite();
+            min_max(values, (f64::INFINITY, f64::NEG_INFINITY), finite, finite)
+        },
+    );
+    padded(lo, hi)
+}
+
 /// Evenly spaced indices, at most `limit` of them.
 pub fn sample(n: usize, limit: usize) -> impl Iterator<Item = usize> {
     let step = n.div_ceil(limit).max(1);
@@ -80,7 +97,7 @@ pub fn sample(n: usize, limit: usize) -> impl Iterator<Item = usize> {
 
 impl Histogram {
     pub fn of(column: &str, values: &[f64]) -> Self {
-        let (low, high) = extent(values.iter().copied());
+        let (low, high) = extent_of(values);
         let width = (high - low) / HISTOGRAM_BINS as f64;
         let mut counts = vec![0u64; HISTOGRAM_BINS];
         for v in values.iter().filter(|v| v.is_finite()) {
@@ -100,16 +117,17 @@ impl BoxStats {
     pub fn new(values: &[f64], (q1, median, q3): (f64, f64, f64)) -> Self {
         let iqr = q3 - q1;
         let (reach_low, reach_high) = (q1 - 1.5 * iqr, q3 + 1.5 * iqr);
-        let (low, high) =
-            values
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold((q1, q3), |(low, high), &v| {
-                    (
-                        if v >= reach_low { low.min(v) } else { low },
-                        if v <= reach_high { high.max(v) } else { high },
-                    )
-                });
+        let (low, high) = parallel::vectorized(
+            #[inline(always)]
+            || {
+                min_max(
+                    values,
+                    (q1, q3),
+                    |v| v.is_finite() && v >= reach_low,
+                    |v| v.is_finite() && v <= reach_high,
+                )
+            },
+        );
         BoxStats {
             q1,
             median,

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::chart_data;
 use super::parallel;
+use super::stats::add_products;
 use super::table::Table;
 
 #[derive(Debug, Clone)]
@@ -152,14 +153,34 @@ fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64) {
     best
 }
 
+/// The dimensions the k-means kernels work with: `D` when it is not 0 (a constant, so the
+/// compiler unrolls the distance loops), else the data's.
 #[inline(always)]
-fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
-    let dims = x.dims;
+fn dims_of<const D: usize>(x: &Scaled) -> usize {
+    if D == 0 { x.dims } else { D }
+}
+
+/// k-means++ seeds. `closest` is scratch space for each point's squared distance to its
+/// nearest seed so far; the total of those distances is added up in the same pass, in the
+/// same order as a separate sum would.
+#[inline(always)]
+fn kmeans_plus_plus<const D: usize>(
+    x: &Scaled,
+    k: usize,
+    rng: &mut fastrand::Rng,
+    closest: &mut Vec<f64>,
+) -> Vec<f64> {
+    let dims = dims_of::<D>(x);
     let point = |i: usize| &x.data[i * dims..(i + 1) * dims];
     let mut centres = point(rng.usize(..x.rows)).to_vec();
-    let mut closest: Vec<f64> = (0..x.rows).map(|i| distance2(point(i), &centres)).collect();
+    closest.clear();
+    closest.resize(x.rows, 0.0);
+    let mut total = 0.0;
+    for (c, p) in closest.iter_mut().zip(x.data.chunks_exact(dims)) {
+        *c = distance2(p, &centres);
+        total += *c;
+    }
     for _ in 1..k {
-        let total: f64 = closest.iter().sum();
         let chosen = if total > 0.0 {
             let mut target = rng.f64() * total;
             closest.iter().position(|d| {
@@ -172,8 +193,10 @@ fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
         .unwrap_or_else(|| rng.usize(..x.rows));
         let new = point(chosen).to_vec();
         if centres.len() / dims + 1 < k {
-            for (i, d) in closest.iter_mut().enumerate() {
-                *d = d.min(distance2(point(i), &new));
+            total = 0.0;
+            for (c, p) in closest.iter_mut().zip(x.data.chunks_exact(dims)) {
+                *c = c.min(distance2(p, &new));
+                total += *c;
             }
         }
         centres.extend(new);
@@ -181,8 +204,9 @@ fn kmeans_plus_plus(x: &Scaled, k: usize, rng: &mut fastrand::Rng) -> Vec<f64> {
     centres
 }
 
-/// What one assignment pass found: per centre the sum and count of its points, the total
-/// squared distance, and whether any point changed its centre.
+/// What one assignment pass found: per centre the count of its points and, when any point
+/// changed its centre, the sum of its points; the total squared distance, and whether any
+/// point changed its centre.
 struct Assignment {
     sums: Vec<f64>,
     counts: Vec<usize>,
@@ -190,24 +214,49 @@ struct Assignment {
     changed: bool,
 }
 
-/// One assignment pass over all points: each point's nearest centre into `labels`.
+/// One assignment pass over all points: each point's nearest centre into `labels`. The
+/// sums are only needed when a label changed (else the centres stand), so they are only
+/// added up from the first change on, after catching up with the points before it: each
+/// sum still gets its points in row order.
 #[inline(always)]
-fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignment {
-    let dims = x.dims;
+fn assign<const D: usize>(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignment {
+    let dims = dims_of::<D>(x);
     let mut found = Assignment {
         sums: vec![0.0; k * dims],
         counts: vec![0usize; k],
         inertia: 0.0,
         changed: false,
     };
-    for (point, label) in x.data.chunks_exact(dims).zip(labels.iter_mut()) {
+    // Four sums read, added and written back at once: the compiler then uses one vector
+    // add, where one element at a time it must assume a write may change the next read.
+    let add = |sums: &mut [f64], point: &[f64], c: usize| {
+        let sums = &mut sums[c * dims..(c + 1) * dims];
+        let mut quads = sums.chunks_exact_mut(4);
+        let mut values = point.chunks_exact(4);
+        for (s, v) in (&mut quads).zip(&mut values) {
+            let added = [s[0] + v[0], s[1] + v[1], s[2] + v[2], s[3] + v[3]];
+            s.copy_from_slice(&added);
+        }
+        for (s, v) in quads.into_remainder().iter_mut().zip(values.remainder()) {
+            *s += v;
+        }
+    };
+    let points = x.data.chunks_exact(dims);
+    for (i, point) in points.clone().enumerate() {
         let (c, d) = nearest(point, centres, dims);
-        found.changed |= *label != c as u32;
-        *label = c as u32;
+        if labels[i] != c as u32 {
+            if !found.changed {
+                found.changed = true;
+                for (before, &l) in points.clone().zip(&labels[..i]) {
+                    add(&mut found.sums, before, l as usize);
+                }
+            }
+            labels[i] = c as u32;
+        }
         found.counts[c] += 1;
         found.inertia += d;
-        for (s, v) in found.sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
-            *s += v;
+        if found.changed {
+            add(&mut found.sums, point, c);
         }
     }
     found
@@ -216,17 +265,25 @@ fn assign(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignme
 /// One k-means run: (centres, labels, inertia, iterations).
 type Run = (Vec<f64>, Vec<u32>, f64, usize);
 
-/// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations).
+/// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations). `labels`
+/// is reused for the run's labels, `closest` is scratch space.
 #[inline(always)]
-fn lloyd(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f64) -> Run {
-    let dims = x.dims;
+fn lloyd<const D: usize>(
+    x: &Scaled,
+    (k, options, threshold): (usize, &ClusterOptions, f64),
+    seed: u64,
+    mut labels: Vec<u32>,
+    closest: &mut Vec<f64>,
+) -> Run {
+    let dims = dims_of::<D>(x);
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut centres = kmeans_plus_plus(x, k, &mut rng);
-    let mut labels = vec![u32::MAX; x.rows];
+    let mut centres = kmeans_plus_plus::<D>(x, k, &mut rng, closest);
+    labels.clear();
+    labels.resize(x.rows, u32::MAX);
     let mut iterations = 0;
     for _ in 0..options.max_iterations {
         iterations += 1;
-        let found = assign(x, &centres, k, &mut labels);
+        let found = assign::<D>(x, &centres, k, &mut labels);
         if !found.changed {
             // A fixed point: the centres are the means of these labels already, and the
             // pass measured the inertia against them.
@@ -262,8 +319,82 @@ fn lloyd(x: &Scaled, k: usize, options: &ClusterOptions, seed: u64, threshold: f
     }
     // Converged by tolerance (or out of iterations): labels and inertia for the final
     // centres, as scikit-learn's last E-step.
-    let found = assign(x, &centres, k, &mut labels);
+    let found = assign::<D>(x, &centres, k, &mut labels);
     (centres, labels, found.inertia, iterations)
+}
+
+/// The restarts with these seeds one after the other: the run with the lowest inertia
+/// (ties to the earlier), keeping one other set of labels to reuse, not one per restart.
+#[inline(always)]
+fn best_run<const D: usize>(
+    x: &Scaled,
+    settings: (usize, &ClusterOptions, f64),
+    seeds: &[u64],
+) -> Option<Run> {
+    let mut closest = Vec::new();
+    let mut spare = Vec::new();
+    let mut best: Option<Run> = None;
+    for &seed in seeds {
+        let run = lloyd::<D>(x, settings, seed, std::mem::take(&mut spare), &mut closest);
+        best = Some(match best {
+            Some(kept) if run.2 < kept.2 => {
+                spare = kept.1;
+                run
+            }
+            Some(kept) => {
+                spare = run.1;
+                kept
+            }
+            None => run,
+        });
+    }
+    best
+}
+
+/// `sample` of `0..rows` drawn as `rng.shuffle` on all rows then truncated would draw it
+/// (the same draws, so the same rows in the same order and the same `rng` afterwards),
+/// without shuffling a million indices: a step that swaps a position past the sample
+/// with one inside it brings in that step's own, so far untouched, index.
+fn sample_rows(rows: usize, sample: usize, rng: &mut fastrand::Rng) -> Vec<usize> {
+    let mut front: Vec<usize> = (0..rows.min(sample)).collect();
+    if rows > sample {
+        rng.shuffle(&mut front);
+        for i in sample.max(1)..rows {
+            if let Some(slot) = front.get_mut(rng.usize(..=i)) {
+                *slot = i;
+            }
+        }
+    }
+    front
+}
+
+/// Row `i`'s distances to the rows after it, into `out`, from the sample's `columns`
+/// (`dims` columns of `n`). Each is the same as `distance2(..).sqrt()`: the same lanes,
+/// added in the same order, only computed for many rows at once so it vectorizes.
+#[inline(always)]
+fn distances_after(columns: &[f64], n: usize, i: usize, lanes: &mut [f64], out: &mut [f64]) {
+    let m = n - i - 1;
+    let dims = columns.len() / n;
+    let (lanes, rest) = lanes[..5 * m].split_at_mut(4 * m);
+    lanes.fill(0.0);
+    rest.fill(0.0);
+    for (d, column) in columns.chunks_exact(n).enumerate() {
+        let target = if d < dims / 4 * 4 {
+            &mut lanes[d % 4 * m..][..m]
+        } else {
+            &mut *rest
+        };
+        let x = column[i];
+        for (t, y) in target.iter_mut().zip(&column[i + 1..]) {
+            *t += (x - y) * (x - y);
+        }
+    }
+    let (l01, l23) = lanes.split_at(2 * m);
+    let (l0, l1) = l01.split_at(m);
+    let (l2, l3) = l23.split_at(m);
+    for (j, o) in out[..m].iter_mut().enumerate() {
+        *o = (((l0[j] + l1[j]) + (l2[j] + l3[j])) + rest[j]).sqrt();
+    }
 }
 
 /// The mean silhouette over up to `sample` rows (all rows when fewer).
@@ -277,24 +408,22 @@ fn silhouette(
     if k < 2 || x.rows < 3 {
         return None;
     }
-    let mut rows: Vec<usize> = (0..x.rows).collect();
-    if x.rows > sample {
-        rng.shuffle(&mut rows);
-        rows.truncate(sample);
-    }
+    let rows = sample_rows(x.rows, sample, rng);
     let dims = x.dims;
     let n = rows.len();
-    // The sample side by side (cache-friendly), with each row's cluster.
-    let points: Vec<f64> = rows
-        .iter()
-        .flat_map(|&r| x.data[r * dims..(r + 1) * dims].iter().copied())
-        .collect();
-    let point = |i: usize| &points[i * dims..(i + 1) * dims];
+    // The sample column by column, so a row's distances to all later rows vectorize.
+    let mut columns = vec![0.0; dims * n];
+    for (s, &r) in rows.iter().enumerate() {
+        for (d, v) in x.data[r * dims..(r + 1) * dims].iter().enumerate() {
+            columns[d * n + s] = *v;
+        }
+    }
     let own: Vec<usize> = rows.iter().map(|&r| labels[r] as usize).collect();
     let mut sizes = vec![0usize; k];
     own.iter().for_each(|&c| sizes[c] += 1);
-    // Each pair once, adding its distance to both rows' sums per cluster; the threads take
-    // interleaved rows so the triangle splits evenly.
+    // Each pair once, adding its distance to both rows' sums per cluster (cluster-major:
+    // `sums[c * n + row]`); the threads take interleaved rows so the triangle splits
+    // evenly. Every sum gets its distances in the same order as a plain double loop.
     let lanes: Vec<usize> = (0..parallel::threads()).collect();
     let step = lanes.len();
     let partial = parallel::map(&lanes, |&lane| {
@@ -302,11 +431,22 @@ fn silhouette(
             #[inline(always)]
             || {
                 let mut sums = vec![0.0; n * k];
+                let (mut work, mut distances) = (vec![0.0; 5 * n], vec![0.0; n]);
                 for i in (lane..n).step_by(step) {
-                    for j in i + 1..n {
-                        let d = distance2(point(i), point(j)).sqrt();
-                        sums[i * k + own[j]] += d;
-                        sums[j * k + own[i]] += d;
+                    distances_after(&columns, n, i, &mut work, &mut distances);
+                    let after = &distances[..n - i - 1];
+                    // Row i's sums: its earlier pairs are in already.
+                    let mut mine: Vec<f64> = (0..k).map(|c| sums[c * n + i]).collect();
+                    for (d, &c) in after.iter().zip(&own[i + 1..]) {
+                        mine[c] += d;
+                    }
+                    for (c, v) in mine.into_iter().enumerate() {
+                        sums[c * n + i] = v;
+                    }
+                    // The later rows' sums for row i's cluster.
+                    let theirs = &mut sums[own[i] * n + i + 1..(own[i] + 1) * n];
+                    for (s, d) in theirs.iter_mut().zip(after) {
+                        *s += d;
                     }
                 }
                 sums
@@ -319,7 +459,7 @@ fn silhouette(
     }
     let mut total = 0.0;
     for i in 0..n {
-        let row = &sums[i * k..(i + 1) * k];
+        let row: Vec<f64> = (0..k).map(|c| sums[c * n + i]).collect();
         // The other members of a cluster: its size, minus the row itself in its own.
         let others = |c: usize| sizes[c] - usize::from(c == own[i]);
         if others(own[i]) == 0 {
@@ -344,15 +484,16 @@ fn pca(x: &Scaled) -> Pca {
     // Blocks of rows on all cores, merged in order.
     let blocks: Vec<&[f64]> = x.data.chunks(64 * 1024 * p.max(1)).collect();
     let parts = parallel::map(&blocks, |block| {
-        let mut sums = vec![0.0; p * p];
-        for point in block.chunks_exact(p) {
-            for a in 0..p {
-                for b in a..p {
-                    sums[a * p + b] += point[a] * point[b];
-                }
-            }
-        }
-        sums
+        parallel::vectorized(
+            #[inline(always)]
+            || {
+                let mut sums = vec![0.0; p * p];
+                block
+                    .chunks_exact(p)
+                    .for_each(|point| add_products(&mut sums, point));
+                sums
+            },
+        )
     });
     let mut covariance = DMatrix::<f64>::zeros(p, p);
     for part in parts {
@@ -472,16 +613,15 @@ pub fn cluster(
         .chunks(seeds.len().div_ceil(parallel::threads()))
         .collect();
     let lower = |best: Run, run: Run| if run.2 < best.2 { run } else { best };
+    let settings = (k, options, threshold);
     let runs = parallel::map(&groups, |group| {
-        group
-            .iter()
-            .map(|&seed| {
-                parallel::vectorized(
-                    #[inline(always)]
-                    || lloyd(&x, k, options, seed, threshold),
-                )
-            })
-            .reduce(lower)
+        parallel::vectorized(
+            #[inline(always)]
+            || match x.dims {
+                8 => best_run::<8>(&x, settings, group),
+                _ => best_run::<0>(&x, settings, group),
+            },
+        )
     });
     let (centres, labels, inertia, iterations) =
         runs.into_iter().flatten().reduce(lower).unwrap_or_default();
@@ -571,6 +711,31 @@ mod tests {
         let again = cluster(&blobs(), &[], &ClusterOptions::default()).unwrap();
         assert_eq!(again.sample, result.sample);
         assert_eq!((again.sizes, again.inertia), (result.sizes, result.inertia));
+    }
+
+    #[test]
+    fn sums_from_the_first_changed_label_on_match_a_full_pass() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let x = Scaled {
+            data: (0..400).map(|_| rng.f64() * 10.0).collect(),
+            rows: 100,
+            dims: 4,
+            mean: vec![0.0; 4],
+            scale: vec![1.0; 4],
+        };
+        let centres = [1.0, 1.0, 1.0, 1.0, 5.0, 5.0, 5.0, 5.0, 9.0, 9.0, 9.0, 9.0];
+        let mut labels = vec![u32::MAX; 100];
+        let fresh = assign::<0>(&x, &centres, 3, &mut labels);
+        assert!(fresh.changed);
+        // The same labels but one from row 40 on: the sums are caught up from row 0.
+        let mut later = labels.clone();
+        later[40] = (later[40] + 1) % 3;
+        let found = assign::<4>(&x, &centres, 3, &mut later);
+        assert!(found.changed && later == labels);
+        assert_eq!(found.sums, fresh.sums);
+        assert_eq!((found.counts, found.inertia), (fresh.counts, fresh.inertia));
+        // Nothing changed: no sums needed.
+        assert!(!assign::<0>(&x, &centres, 3, &mut labels).changed);
     }
 
     #[test]

@@ -138,6 +138,9 @@ fn parse_rows(
             continue;
         }
         for (builder, field) in chunk.builders.iter_mut().zip(record.iter()) {
+            if builder.push_float(field) {
+                continue;
+            }
             let text = std::str::from_utf8(field).map_err(|_| {
                 LoadError(format!(
                     "{}: line {line} is not valid UTF-8",

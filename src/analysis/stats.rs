@@ -78,6 +78,43 @@ fn sum_slice(values: &[f64]) -> f64 {
     }))
 }
 
+/// The least of the values `low` admits and the greatest of those `high` admits, starting
+/// from `from`: the fold `values.fold(from, min / max of the admitted)`, in eight lanes the
+/// compiler vectorizes. Lanes compare in another order, which can only matter between -0.0
+/// and 0.0 (equal, so `f64::min` may keep either): a zero answer is folded again in order,
+/// so the answer is always the plain fold's, bit for bit.
+#[inline(always)]
+pub fn min_max(
+    values: &[f64],
+    from: (f64, f64),
+    low: impl Fn(f64) -> bool,
+    high: impl Fn(f64) -> bool,
+) -> (f64, f64) {
+    let step = |(lo, hi): (f64, f64), v: f64| {
+        (
+            if low(v) { lo.min(v) } else { lo },
+            if high(v) { hi.max(v) } else { hi },
+        )
+    };
+    let mut lanes = [from; 8];
+    let mut chunks = values.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane = step(*lane, v);
+        }
+    }
+    let found = chunks.remainder().iter().fold(
+        lanes
+            .into_iter()
+            .fold(from, |a, (lo, hi)| (a.0.min(lo), a.1.max(hi))),
+        |a, &v| step(a, v),
+    );
+    if found.0 == 0.0 || found.1 == 0.0 {
+        return values.iter().fold(from, |a, &v| step(a, v));
+    }
+    found
+}
+
 /// Buckets `ranked` spreads values over: few enough to count in the core's cache, enough
 /// that a bucket holds few values.
 const BUCKETS: usize = 4096;
@@ -170,8 +207,22 @@ pub fn summarize(values: &[f64]) -> NumericSummary {
         }
         _ => None,
     };
-    let min = present.iter().copied().reduce(f64::min);
-    let max = present.iter().copied().reduce(f64::max);
+    let (min, max) = if n > 0 {
+        let (low, high) = parallel::vectorized(
+            #[inline(always)]
+            || {
+                min_max(
+                    &present,
+                    (f64::INFINITY, f64::NEG_INFINITY),
+                    |_| true,
+                    |_| true,
+                )
+            },
+        );
+        (Some(low), Some(high))
+    } else {
+        (None, None)
+    };
     let quartiles = match (min, max) {
         (Some(low), Some(high)) => percentiles(&present, (low, high), &[0.25, 0.5, 0.75]),
         _ => vec![None; 3],
@@ -288,6 +339,19 @@ fn pearson_complete(a: &[f64], b: &[f64], (mean_x, mean_y): (f64, f64)) -> Optio
     r.is_finite().then(|| r.clamp(-1.0, 1.0))
 }
 
+/// Adds the products of every pair of `values` to `square` (row-major, one row per value).
+/// The whole square, not the triangle: a row of products vectorizes where a triangle's
+/// ragged rows do not, and since `a * b == b * a` exactly, each entry above the diagonal
+/// gets the same value, added in the same order, as when only the triangle was computed.
+#[inline(always)]
+pub(super) fn add_products(square: &mut [f64], values: &[f64]) {
+    for (row, &a) in square.chunks_exact_mut(values.len()).zip(values) {
+        for (sum, &b) in row.iter_mut().zip(values) {
+            *sum += a * b;
+        }
+    }
+}
+
 /// Sums of centred cross products of columns without missing values, Σ (a - mean_a)(b -
 /// mean_b) for every pair, in one pass over the rows (blocks of rows on all cores, merged in
 /// order): the data is read once, not once per pair. Row-major p x p.
@@ -297,20 +361,21 @@ fn cross_products(columns: &[&[f64]], means: &[f64]) -> Vec<f64> {
     let rows = columns.first().map_or(0, |c| c.len());
     let starts: Vec<usize> = (0..rows).step_by(BLOCK).collect();
     let parts = parallel::map(&starts, |&start| {
-        let end = (start + BLOCK).min(rows);
-        let mut block = vec![0.0; p * p];
-        let mut centred = vec![0.0; p];
-        for r in start..end {
-            for (c, (column, mean)) in centred.iter_mut().zip(columns.iter().zip(means)) {
-                *c = column[r] - mean;
-            }
-            for a in 0..p {
-                for b in a..p {
-                    block[a * p + b] += centred[a] * centred[b];
+        parallel::vectorized(
+            #[inline(always)]
+            || {
+                let end = (start + BLOCK).min(rows);
+                let mut block = vec![0.0; p * p];
+                let mut centred = vec![0.0; p];
+                for r in start..end {
+                    for (c, (column, mean)) in centred.iter_mut().zip(columns.iter().zip(means)) {
+                        *c = column[r] - mean;
+                    }
+                    add_products(&mut block, &centred);
                 }
-            }
-        }
-        block
+                block
+            },
+        )
     });
     let mut sums = vec![0.0; p * p];
     for part in parts {
@@ -487,6 +552,46 @@ mod tests {
         assert_eq!(s.missing_values, [("n".to_owned(), 1), ("t".to_owned(), 0)]);
         assert_eq!(s.text[0].1.top, [("a".to_owned(), 2), ("b".to_owned(), 1)]);
         assert_eq!(s.text[0].1.unique, 2);
+    }
+
+    #[test]
+    fn min_max_in_lanes_is_the_plain_fold() {
+        let mut rng = fastrand::Rng::with_seed(9);
+        let pick = [
+            -0.0,
+            0.0,
+            1.5,
+            -2.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for n in [0usize, 1, 7, 8, 9, 31, 64, 1001] {
+            for case in 0..20 {
+                let values: Vec<f64> = (0..n)
+                    .map(|_| {
+                        if case % 2 == 0 {
+                            pick[rng.usize(..pick.len())]
+                        } else {
+                            rng.f64() * 10.0 - 5.0
+                        }
+                    })
+                    .collect();
+                let (low, high) = (|v: f64| v.is_finite() && v >= -1.0, |v: f64| v < 3.0);
+                let plain = values.iter().fold((0.5f64, 0.5f64), |(lo, hi), &v| {
+                    (
+                        if low(v) { lo.min(v) } else { lo },
+                        if high(v) { hi.max(v) } else { hi },
+                    )
+                });
+                let lanes = min_max(&values, (0.5, 0.5), low, high);
+                assert_eq!(
+                    (lanes.0.to_bits(), lanes.1.to_bits()),
+                    (plain.0.to_bits(), plain.1.to_bits()),
+                    "{values:?}"
+                );
+            }
+        }
     }
 
     #[test]
