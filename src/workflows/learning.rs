@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
@@ -15,6 +16,32 @@ use crate::activities::learning::LearningActivities;
 
 pub const NAME: &str = "AILearningWorkflow";
 const INVALID: &str = "InvalidLearningContent";
+/// The workflow's steps: validate, Black Vault, process, store.
+pub const STEPS: usize = 4;
+
+/// Each step's start-to-close timeout and retry policy, in order; `final_errors` are the
+/// error types that validation and processing do not retry. OrchestrationProbeWorkflow
+/// runs its no-op steps with these too.
+pub fn step_policies(final_errors: &[&str]) -> [(Duration, RetryPolicy); STEPS] {
+    [
+        // 1. Validation: 30 s, at most 3 attempts; a rejection is final.
+        (Duration::from_secs(30), attempts(3, final_errors)),
+        // 2. Black Vault: 10 s; the original set no policy, so the configured one applies.
+        (Duration::from_secs(10), configured_retry(&[])),
+        // 3. Processing: 5 min, 3 attempts, 1 s growing to 30 s.
+        (
+            Duration::from_secs(300),
+            retry(
+                3,
+                Duration::from_secs(1),
+                Duration::from_secs(30),
+                final_errors,
+            ),
+        ),
+        // 4. Storing: 30 s, configured policy; its outcome is checked.
+        (Duration::from_secs(30), configured_retry(&[])),
+    ]
+}
 
 #[workflow]
 pub struct AILearningWorkflow {
@@ -24,7 +51,7 @@ pub struct AILearningWorkflow {
 impl Default for AILearningWorkflow {
     fn default() -> Self {
         AILearningWorkflow {
-            progress: Progress::new(NAME, 4),
+            progress: Progress::new(NAME, STEPS as u32),
         }
     }
 }
@@ -61,13 +88,13 @@ impl AILearningWorkflow {
         request: Input<LearningRequest>,
     ) -> Result<LearningResult, String> {
         let request = request.into_request()?;
-        // 1. Validation: 30 s, at most 3 attempts; a rejection is final.
-        let options = step_options(Duration::from_secs(30), attempts(3, &[INVALID]));
+        let [validate, vault, process, store] =
+            step_policies(&[INVALID]).map(|(timeout, policy)| step_options(timeout, policy));
         let validation = step(
             ctx,
             LearningActivities::validate_learning_content,
             request.clone(),
-            options,
+            validate,
         )
         .await?;
         if !validation.valid {
@@ -76,39 +103,25 @@ impl AILearningWorkflow {
                 validation.reason.unwrap_or_default()
             ));
         }
-        // 2. Black Vault: 10 s; the original set no policy, so the configured one applies.
-        let options = step_options(Duration::from_secs(10), configured_retry(&[]));
         if step(
             ctx,
             LearningActivities::check_black_vault,
             request.content.clone(),
-            options,
+            vault,
         )
         .await?
         .blocked
         {
             return Err("Content blocked by Black Vault".into());
         }
-        // 3. Processing: 5 min, 3 attempts, 1 s growing to 30 s.
-        let options = step_options(
-            Duration::from_secs(300),
-            retry(
-                3,
-                Duration::from_secs(1),
-                Duration::from_secs(30),
-                &[INVALID],
-            ),
-        );
         let knowledge = step(
             ctx,
             LearningActivities::process_learning_request,
             request,
-            options,
+            process,
         )
         .await?;
-        // 4. Storing: 30 s, configured policy; its outcome is checked.
-        let options = step_options(Duration::from_secs(30), configured_retry(&[]));
-        let stored = step(ctx, LearningActivities::store_knowledge, knowledge, options).await?;
+        let stored = step(ctx, LearningActivities::store_knowledge, knowledge, store).await?;
         Ok(LearningResult {
             success: true,
             knowledge_id: Some(stored.knowledge_id),

@@ -1,4 +1,5 @@
-//! The four workflows and the orchestration probe, their request and result types, and the options their steps use.
+//! The four workflows and the orchestration probe, their request and result types, and the
+//! options their steps use.
 
 pub mod data;
 pub mod image;

@@ -5,22 +5,18 @@
 //! timeouts and retries, but recorded as markers in one workflow task instead of four
 //! scheduled activities, which saves the server most of its work.
 
-use std::time::Duration;
-
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use super::input::Input;
-use temporalio_common::RetryPolicy;
-
-use super::policy::{attempts, configured_retry, local_options, options, retry};
+use super::learning::{STEPS, step_policies};
+use super::policy::{local_options, options};
 use super::progress::Progress;
 use super::steps::{StepOptions, Tracked, step};
 use super::types::{ProbeRequest, ProbeResult};
 use crate::activities::probe::{ProbeActivities, ProbeStep};
 
 pub const NAME: &str = "OrchestrationProbeWorkflow";
-const STEPS: u32 = 4;
 
 #[workflow]
 pub struct OrchestrationProbeWorkflow {
@@ -30,7 +26,7 @@ pub struct OrchestrationProbeWorkflow {
 impl Default for OrchestrationProbeWorkflow {
     fn default() -> Self {
         OrchestrationProbeWorkflow {
-            progress: Progress::new(NAME, STEPS),
+            progress: Progress::new(NAME, STEPS as u32),
         }
     }
 }
@@ -49,19 +45,6 @@ impl ProbeResult {
             error: Some(error),
         }
     }
-}
-
-/// AILearningWorkflow's four step policies, in order.
-fn learning_shape() -> [(Duration, RetryPolicy); STEPS as usize] {
-    [
-        (Duration::from_secs(30), attempts(3, &[])),
-        (Duration::from_secs(10), configured_retry(&[])),
-        (
-            Duration::from_secs(300),
-            retry(3, Duration::from_secs(1), Duration::from_secs(30), &[]),
-        ),
-        (Duration::from_secs(30), configured_retry(&[])),
-    ]
 }
 
 #[workflow_methods]
@@ -91,7 +74,9 @@ impl OrchestrationProbeWorkflow {
     ) -> Result<ProbeResult, String> {
         let request = request.into_request()?;
         let mut payload = request.payload;
-        for (number, (timeout, policy)) in (1..).zip(learning_shape()) {
+        // AILearningWorkflow's policies; its final errors never occur in a step that does
+        // nothing.
+        for (number, (timeout, policy)) in (1..).zip(step_policies(&[])) {
             let input = ProbeStep {
                 step: number,
                 payload,
@@ -107,7 +92,7 @@ impl OrchestrationProbeWorkflow {
         }
         Ok(ProbeResult {
             success: true,
-            steps: STEPS,
+            steps: STEPS as u32,
             error: None,
         })
     }
