@@ -177,3 +177,11 @@ def write_section(name: str, body: str) -> None:
     else:
         text = f"{text.rstrip()}\n\n{section}\n"
     REPORT.write_text(text)
+
+
+def publish(name: str, table: str, report: bool) -> None:
+    """Prints a benchmark's table and, with --report, makes it section `name` of
+    docs/BENCHMARKS.md."""
+    print(table)
+    if report:
+        write_section(name, table)

@@ -17,7 +17,7 @@ import statistics
 import uuid
 from collections.abc import Awaitable, Callable
 
-from _common import spread, timed_batch, write_section
+from _common import publish, spread, timed_batch
 
 from app.temporal import DevServer, TemporalClientManager, TemporalConfig
 
@@ -123,9 +123,7 @@ async def main() -> None:
         + f"\n**Rate ratio: {ratio:.2f}x** (goal: at least 1.5x). The official client spends "
         f"**{cpu_ratio:.1f}x** the CPU per start that this one does.\n"
     )
-    print(table)
-    if args.report:
-        write_section("Client: workflow starts", table)
+    publish("Client: workflow starts", table, args.report)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _common import peak_rss_mb, spread, write_section
+from _common import peak_rss_mb, publish, spread
 
 from app.temporal import (
     DataAnalysisRequest,
@@ -179,9 +179,7 @@ async def main() -> None:
         f"\n**Speed: {speed:.2f}x** (goal: at least 5x). **Memory: {memory:.2f}** of the peer's "
         f"(goal: at most 0.5). Same numbers (means, std to 1e-9 relative, cluster sizes): {same}.\n"
     )
-    print(table)
-    if args.report:
-        write_section("Data analysis", table)
+    publish("Data analysis", table, args.report)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from _common import Batch, spread, write_section
+from _common import Batch, publish, spread
 from _workflows import KINDS, Sizes, Work, kind_list, run_batch, worker_and_client, workload
 
 from app.temporal import DevServer
@@ -100,9 +100,7 @@ async def main() -> None:
         f"{statistics.median(ratios['p50']):.2f}x, dev-server CPU per workflow "
         f"{statistics.median(ratios['server_cpu']):.2f}x.**\n"
     )
-    print(table)
-    if args.report:
-        write_section("Dev server: file against memory", table)
+    publish("Dev server: file against memory", table, args.report)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from _common import spread, write_section
+from _common import publish, spread
 
 MODULES = {"project-ai-temporal": "app.temporal", "temporalio": "temporalio.client"}
 
@@ -47,9 +47,7 @@ def main() -> None:
         + "".join(f"| `{MODULES[n]}` | {spread(v)} |\n" for n, v in results.items())
         + f"\n**Ratio: {ratio:.2f}** (goal: at most 0.25)\n"
     )
-    print(table)
-    if args.report:
-        write_section("Client: cold import time", table)
+    publish("Client: cold import time", table, args.report)
 
 
 if __name__ == "__main__":

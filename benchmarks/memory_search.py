@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import percentile, spread, write_section
+from _common import percentile, publish, spread
 
 from app.temporal import (
     DevServer,
@@ -295,9 +295,7 @@ async def main() -> None:
         "conversation, so its rate falls as it grows; ours also extracts typed memories and "
         "keeps the index current.\n"
     )
-    print(table)
-    if args.report:
-        write_section("Memory search", table)
+    publish("Memory search", table, args.report)
 
 
 if __name__ == "__main__":

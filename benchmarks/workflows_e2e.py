@@ -24,7 +24,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from _common import peak_rss_mb, reset_peak_rss, spread, write_section
+from _common import peak_rss_mb, publish, reset_peak_rss, spread
 from _workflows import KINDS, Sizes, kind_list, run_batch, worker_and_client, workload
 
 from app.temporal import DevServer
@@ -121,9 +121,7 @@ async def main() -> None:
         "| peak RSS MB of client+worker |\n"
         "| --- | --- | --- | --- | --- | --- |\n" + burst_rows
     )
-    print(table)
-    if args.report:
-        write_section("Workflows end to end", table)
+    publish("Workflows end to end", table, args.report)
 
 
 if __name__ == "__main__":
