@@ -8,18 +8,17 @@ pub mod error;
 mod failure;
 mod handle;
 mod inspect;
+mod namespace;
 pub mod payload;
 pub mod settings;
 mod start;
 
 use temporalio_client::Client;
-use temporalio_client::grpc::WorkflowService;
-use temporalio_client::tonic::IntoRequest;
 use temporalio_common::protos::temporal::api::common::v1::WorkflowExecution;
-use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
 
 pub use error::{ClientError, ConnectCause, FailureLink, WorkflowEnd};
 pub use inspect::{HistoryEvent, WorkflowSummary};
+pub use namespace::NamespaceDescription;
 pub use settings::{ConnectSettings, Pem, TlsRequest, cloud_address};
 pub use start::{IdConflictPolicy, IdReusePolicy, RetryPolicySpec, StartOptions};
 
@@ -55,19 +54,6 @@ impl TemporalClient {
     /// The underlying SDK client, for the worker.
     pub fn sdk_client(&self) -> &Client {
         &self.inner
-    }
-
-    /// Whether the server answers for this namespace (DescribeNamespace).
-    pub async fn health_check(&self) -> Result<(), ClientError> {
-        let request = DescribeNamespaceRequest {
-            namespace: self.namespace.clone(),
-            ..Default::default()
-        };
-        self.service()
-            .describe_namespace(request.into_request())
-            .await
-            .map(drop)
-            .map_err(|s| ClientError::rpc("DescribeNamespace", &s))
     }
 
     /// A fresh handle on the gRPC service (its methods take `&mut self`); retries included.
