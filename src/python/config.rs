@@ -123,6 +123,13 @@ impl TemporalConfig {
         self.inner.connection_string()
     }
 
+    /// The address and namespace a client with this configuration connects to (a cloud
+    /// namespace without an explicit host means its Temporal Cloud address).
+    fn connection_target(&self) -> (String, String) {
+        let settings = crate::client::ConnectSettings::from_config(&self.inner);
+        (settings.address, settings.namespace)
+    }
+
     /// Where a setting's value came from: "the default", "environment variable X", a file
     /// and line, or "the constructor argument".
     fn origin(&self, name: &str) -> PyResult<String> {

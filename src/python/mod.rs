@@ -28,6 +28,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(client::cloud_address, m)?)?;
     m.add_class::<worker::WorkerCore>()?;
     m.add_function(wrap_pyfunction!(worker::worker_workflow_types, m)?)?;
+    m.add_function(wrap_pyfunction!(worker::worker_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(worker::check_worker_hosting, m)?)?;
     m.add_class::<stores::KnowledgeStoreCore>()?;
     m.add_class::<stores::BlackVaultCore>()?;
     m.add_class::<stores::ImageStoreCore>()?;

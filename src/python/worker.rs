@@ -29,20 +29,35 @@ impl WorkerCore {
 
 #[pymethods]
 impl WorkerCore {
-    /// Starts polling `task_queue` (the configured one when None) with the client's connection.
+    /// Starts polling `task_queue` (the configured one when None) with the client's connection,
+    /// hosting the named workflow types and activities (all when None) with the given slot
+    /// counts (the configured ones when None).
     #[staticmethod]
-    #[pyo3(signature = (client, config, task_queue=None))]
+    #[pyo3(signature = (client, config, task_queue=None, *, workflows=None, activities=None, max_concurrent_activities=None, max_concurrent_workflow_tasks=None))]
+    #[allow(clippy::too_many_arguments)]
     fn start(
         py: Python<'_>,
         client: &ClientCore,
         config: &TemporalConfig,
         task_queue: Option<String>,
+        workflows: Option<Vec<String>>,
+        activities: Option<Vec<String>>,
+        max_concurrent_activities: Option<usize>,
+        max_concurrent_workflow_tasks: Option<usize>,
     ) -> PyResult<Self> {
         let handle = runtime(py)?.handle().clone();
         let client = client.client(py)?;
-        let mut spec = WorkerSpec::from_config(config.core());
+        let mut spec = WorkerSpec::from_config(config.core())
+            .hosting(workflows, activities)
+            .map_err(|e| worker_error(py, &e))?;
         if let Some(queue) = task_queue {
             spec.task_queue = queue;
+        }
+        if let Some(slots) = max_concurrent_activities {
+            spec.max_concurrent_activities = slots;
+        }
+        if let Some(slots) = max_concurrent_workflow_tasks {
+            spec.max_concurrent_workflows = slots;
         }
         let task_queue = spec.task_queue.clone();
         let worker = without_gil(py, move || RunningWorker::start(handle, &client, spec))?
@@ -88,8 +103,30 @@ impl WorkerCore {
     }
 }
 
-/// The workflow type names a worker registers.
+/// The workflow type names a worker can host.
 #[pyfunction]
-pub fn worker_workflow_types() -> Vec<&'static str> {
+pub fn worker_workflow_types() -> Vec<String> {
     crate::worker::workflow_types()
+}
+
+/// What a worker can host: (group, workflow type, its activities), a group per workflow.
+#[pyfunction]
+pub fn worker_groups() -> Vec<(&'static str, String, Vec<String>)> {
+    crate::worker::hosted_groups()
+        .into_iter()
+        .map(|g| (g.name, g.workflow, g.activities))
+        .collect()
+}
+
+/// Raises WorkerError unless every name is a workflow type (activity) a worker can host.
+#[pyfunction]
+#[pyo3(signature = (workflows=None, activities=None))]
+pub fn check_worker_hosting(
+    py: Python<'_>,
+    workflows: Option<Vec<String>>,
+    activities: Option<Vec<String>>,
+) -> PyResult<()> {
+    crate::worker::choose(workflows, activities)
+        .map(drop)
+        .map_err(|e| worker_error(py, &e))
 }

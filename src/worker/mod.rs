@@ -4,11 +4,12 @@
 //! timeout to finish.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
-use temporalio_sdk::{Runtime, Worker, WorkerOptions, WorkflowRegistrationError};
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
@@ -25,12 +26,11 @@ use crate::config::TemporalConfig;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
 use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
-use crate::workflows::{
-    self, AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow,
-    MemoryExpansionWorkflow, OrchestrationProbeWorkflow,
-};
+use registry::Implementers;
+pub use registry::{HostedGroup, Selection, choose, hosted_groups, workflow_types};
 
 mod metrics;
+mod registry;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
@@ -55,6 +55,10 @@ pub struct WorkerSpec {
     /// Folders data analysis may read besides the data dir and the working directory.
     pub analysis_roots: Vec<PathBuf>,
     pub analysis_max_file_bytes: u64,
+    /// The workflow types to register (all by default).
+    pub workflows: Selection,
+    /// The activities to register (all by default).
+    pub activities: Selection,
 }
 
 impl WorkerSpec {
@@ -76,7 +80,20 @@ impl WorkerSpec {
                 .flat_map(std::env::split_paths)
                 .collect(),
             analysis_max_file_bytes: config.analysis_max_file_bytes,
+            workflows: Selection::All,
+            activities: Selection::All,
         }
+    }
+
+    /// Registers exactly the named workflow types and activities (`None`: all of that kind);
+    /// an unknown name is an error naming the ones a worker can host.
+    pub fn hosting(
+        mut self,
+        workflows: Option<Vec<String>>,
+        activities: Option<Vec<String>>,
+    ) -> Result<Self, WorkerError> {
+        (self.workflows, self.activities) = choose(workflows, activities)?;
+        Ok(self)
     }
 }
 
@@ -137,43 +154,22 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         policy: FilePolicy::new(&roots, spec.analysis_max_file_bytes),
         faults,
     };
+    let implementers = Implementers {
+        learning: Arc::new(learning),
+        image: Arc::new(image),
+        data: Arc::new(data),
+        memory: Arc::new(memory),
+        probe: Arc::new(probe),
+    };
     let mut options = WorkerOptions::new(spec.task_queue.clone())
-        .register_activities(learning)
-        .register_activities(image)
-        .register_activities(data)
-        .register_activities(memory)
-        .register_activities(probe)
         .client_identity_override(spec.identity.clone())
         .tuner(tuner)
         .graceful_shutdown_period(spec.graceful_shutdown)
         .build();
-    register_workflows(&mut options).map_err(|e| WorkerError::Start(e.to_string()))?;
+    registry::register_activities(&mut options, &implementers, &spec.activities);
+    registry::register_workflows(&mut options, &spec.workflows)?;
     Ok(options)
 }
-
-/// The workflows every worker hosts, written once: `register_workflows` registers them and
-/// `workflow_types` names them, so the list callers see is the list that is registered.
-macro_rules! hosted_workflows {
-    ($($workflow:ty => $name:expr),+ $(,)?) => {
-        fn register_workflows(options: &mut WorkerOptions) -> Result<(), WorkflowRegistrationError> {
-            $(options.register_workflow::<$workflow>()?;)+
-            Ok(())
-        }
-
-        /// The workflow type names every worker registers, in registration order.
-        pub fn workflow_types() -> Vec<&'static str> {
-            vec![$($name),+]
-        }
-    };
-}
-
-hosted_workflows!(
-    AILearningWorkflow => workflows::learning::NAME,
-    ImageGenerationWorkflow => workflows::image::NAME,
-    DataAnalysisWorkflow => workflows::data::NAME,
-    MemoryExpansionWorkflow => workflows::memory::NAME,
-    OrchestrationProbeWorkflow => workflows::probe::NAME,
-);
 
 impl RunningWorker {
     /// Builds the worker on its own thread, driven by `handle`'s runtime, and returns once it

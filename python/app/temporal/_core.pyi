@@ -17,6 +17,7 @@ __all__ = [
     "TemporalConfig",
     "WorkerCore",
     "__version__",
+    "check_worker_hosting",
     "cloud_address",
     "config_fields",
     "content_hash",
@@ -25,6 +26,7 @@ __all__ = [
     "memory_limits",
     "set_log_level",
     "stop_calls_into_python",
+    "worker_groups",
     "worker_workflow_types",
     "workflow_schemas",
 ]
@@ -134,6 +136,7 @@ class TemporalConfig:
     def is_cloud(self) -> bool: ...
     @property
     def tls_enabled(self) -> bool: ...
+    def connection_target(self) -> tuple[str, str]: ...
     def get_connection_string(self) -> str: ...
     def origin(self, name: str) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
@@ -196,6 +199,7 @@ class ClientCore:
     def namespace(self) -> str: ...
     def close(self) -> None: ...
     def health_check(self) -> Pending: ...
+    def describe_namespace(self) -> Pending: ...
     def start_workflow(
         self,
         workflow_type: str,
@@ -244,7 +248,14 @@ def cloud_address(namespace: str) -> str: ...
 class WorkerCore:
     @staticmethod
     def start(
-        client: ClientCore, config: TemporalConfig, task_queue: str | None = None
+        client: ClientCore,
+        config: TemporalConfig,
+        task_queue: str | None = None,
+        *,
+        workflows: list[str] | None = None,
+        activities: list[str] | None = None,
+        max_concurrent_activities: int | None = None,
+        max_concurrent_workflow_tasks: int | None = None,
     ) -> WorkerCore: ...
     @property
     def task_queue(self) -> str: ...
@@ -253,6 +264,10 @@ class WorkerCore:
     def is_running(self) -> bool: ...
 
 def worker_workflow_types() -> list[str]: ...
+def worker_groups() -> list[tuple[str, str, list[str]]]: ...
+def check_worker_hosting(
+    workflows: list[str] | None = None, activities: list[str] | None = None
+) -> None: ...
 
 @final
 class KnowledgeStoreCore:
