@@ -1,5 +1,5 @@
 """Shared fixtures: one real Temporal dev server per test session, a clean configuration
-environment, and a fresh task queue per test."""
+environment (with a fresh shared configuration), and a fresh task queue per test."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import app.temporal.config
 from app.temporal import Client, DevServer, TemporalClientManager, TemporalConfig, Worker
 
 
@@ -36,6 +37,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)
+    # The shared configuration is loaded afresh from this environment (and put back after).
+    monkeypatch.setattr(app.temporal.config, "_config", None)
     return tmp_path
 
 

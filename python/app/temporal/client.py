@@ -21,12 +21,13 @@ import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, TypeVar, Union, overload
+from typing import Any, Callable, Generic, TypeVar, Union, overload
 
 from app.temporal import _core
 from app.temporal._convert import check_field_types, from_json, to_json
 from app.temporal.config import TemporalConfig, get_temporal_config
-from app.temporal.errors import TemporalConnectionError, TemporalError
+from app.temporal.errors import ConfigError, TemporalConnectionError
+from app.temporal.worker import Worker
 from app.temporal.workflow_ref import WorkflowRun
 
 logger = logging.getLogger("app.temporal.client")
@@ -114,6 +115,46 @@ class WorkflowHistoryEvent:
     event_type: str
     event_time: datetime.datetime | None
     attributes: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class NamespaceDescription:
+    """The client's namespace, as DescribeNamespace reports it."""
+
+    name: str
+    id: str
+    state: str
+    """registered, deprecated, deleted or unspecified."""
+    description: str
+    owner_email: str
+    retention: datetime.timedelta | None
+    """How long closed workflows' histories are kept."""
+
+
+def _namespace(data: str) -> NamespaceDescription:
+    raw = from_json(data.encode())
+    retention = raw.pop("retention_seconds")
+    return NamespaceDescription(
+        **raw, retention=None if retention is None else datetime.timedelta(seconds=retention)
+    )
+
+
+def _connect_call(
+    config: TemporalConfig,
+    target_host: str | None,
+    namespace: str | None,
+    tls: TLSConfig | None,
+    api_key: str | None,
+    identity: str | None,
+) -> _core.Pending:
+    return _core.ClientCore.connect(
+        config,
+        target_host=target_host,
+        namespace=namespace,
+        api_key=api_key,
+        identity=identity,
+        tls=_tls_tuple(tls),
+    )
 
 
 def _seconds(value: Seconds | None) -> float | None:
@@ -253,6 +294,11 @@ class _ClientBase:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.address}, namespace={self.namespace!r})"
 
+    def close(self) -> None:
+        """Closes the connection; handles and twins made from this client stop working.
+        Calling it twice is fine."""
+        self._core.close()
+
 
 class _HandleBase(Generic[ResultT]):
     def __init__(
@@ -329,7 +375,35 @@ class SyncWorkflowHandle(_HandleBase[ResultT]):
 
 
 class Client(_ClientBase):
-    """A connected client, for asyncio code. Get one from ``TemporalClientManager``."""
+    """A connected client, for asyncio code: ``await Client.connect(...)``, or from
+    ``TemporalClientManager``."""
+
+    @classmethod
+    async def connect(
+        cls,
+        target_host: str | None = None,
+        *,
+        namespace: str | None = None,
+        tls: TLSConfig | None = None,
+        api_key: str | None = None,
+        identity: str | None = None,
+        config: TemporalConfig | None = None,
+        task_queue: str | None = None,
+    ) -> Client:
+        """Connects, as the official SDK's ``Client.connect`` does. What is not given comes
+        from ``config`` (the shared configuration by default): the address, namespace, TLS
+        (``tls=None``: the configuration's TLS settings), API key and identity.
+        ``task_queue`` is the default for ``start_workflow``. Raises
+        TemporalConnectionError naming the address and the cause within the configured
+        connect timeout."""
+        config = config if config is not None else get_temporal_config()
+        core = await _connect_call(config, target_host, namespace, tls, api_key, identity)
+        return cls(core, config, task_queue or config.task_queue)
+
+    async def describe_namespace(self) -> NamespaceDescription:
+        """The namespace as the server describes it; raises TemporalConnectionError or
+        RPCError (e.g. an unknown namespace) saying why it cannot."""
+        return _namespace(await self._core.describe_namespace())
 
     @overload
     async def start_workflow(
@@ -522,12 +596,19 @@ class SyncClient(_ClientBase):
         """Returns when the server answers for the namespace; raises saying why not."""
         self._core.health_check().wait()
 
+    def describe_namespace(self) -> NamespaceDescription:
+        """The namespace as the server describes it."""
+        return _namespace(self._core.describe_namespace().wait())
+
 
 class TemporalClientManager:
-    """Connects to Temporal with the app's configuration, as the original integration did.
+    """Connects to Temporal with the app's configuration and runs workers, as the original
+    integration's manager did.
 
-    What is not given comes from ``config`` (by default the shared ``TemporalConfig``):
-    the address, namespace, task queue, TLS, API key and identity."""
+    After construction ``target_host``, ``namespace`` and ``task_queue`` hold the effective
+    values: the given ones, else the configuration's (``config``, by default the shared
+    ``TemporalConfig``); ``tls_config`` is the given TLSConfig, None meaning the
+    configuration's TLS settings. ``client`` is None until ``connect()``."""
 
     def __init__(
         self,
@@ -541,84 +622,168 @@ class TemporalClientManager:
         identity: str | None = None,
     ) -> None:
         self.config = config if config is not None else get_temporal_config()
-        self.target_host = target_host
-        self.namespace = namespace
-        self.task_queue = task_queue or self.config.task_queue
+        address, configured_namespace = self.config.connection_target()
+        self.target_host: str = target_host or address
+        self.namespace: str = namespace or configured_namespace
+        self.task_queue: str = task_queue or self.config.task_queue
         self.tls_config = tls_config
         self._api_key = api_key
         self.identity = identity
-        self._core: _core.ClientCore | None = None
+        self._client: Client | None = None
+        self._workers: list[Worker] = []
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        state = "connected" if self._core is not None else "not connected"
-        where = self.target_host or self.config.get_connection_string()
-        return f"TemporalClientManager({where}, {state})"
+        state = "connected" if self._client is not None else "not connected"
+        return f"TemporalClientManager({self.target_host}, namespace={self.namespace!r}, {state})"
 
-    def _connect_call(self) -> _core.Pending:
-        return _core.ClientCore.connect(
-            self.config,
-            target_host=self.target_host,
-            namespace=self.namespace,
-            api_key=self._api_key,
-            identity=self.identity,
-            tls=_tls_tuple(self.tls_config),
-        )
-
-    def _adopt(self, core: _core.ClientCore) -> _core.ClientCore:
+    def _adopt(self, client: Client) -> Client:
         with self._lock:
-            if self._core is None:
-                self._core = core
-                logger.info("connected to %s, namespace %s", core.address, core.namespace)
-            else:
-                core.close()
-            return self._core
+            kept = self._client if self._client is not None else client
+            self._client = kept
+        if kept is client:
+            logger.info("connected to %s, namespace %s", self.target_host, self.namespace)
+        elif isinstance(client, _ClientBase):
+            client.close()  # another call connected first: keep its client
+        return kept
 
     async def connect(self) -> Client:
-        """Connects (once) and returns the client. Raises TemporalConnectionError naming the
-        address and the cause within the configured connect timeout."""
-        core = self._core or self._adopt(await self._connect_call())
-        return Client(core, self.config, self.task_queue)
+        """Connects (once: later calls return the same client) through ``Client.connect``
+        and returns the client, also kept in ``client``. Raises TemporalConnectionError (a
+        ``ConnectionError``) naming the address and the cause when it cannot connect, and
+        ConfigError for settings that cannot work."""
+        if self._client is not None:
+            return self._client
+        logger.info("connecting to %s, namespace %s", self.target_host, self.namespace)
+        try:
+            client = await Client.connect(
+                self.target_host,
+                namespace=self.namespace,
+                tls=self.tls_config,
+                api_key=self._api_key,
+                identity=self.identity,
+                config=self.config,
+                task_queue=self.task_queue,
+            )
+        except (TemporalConnectionError, ConfigError):
+            raise
+        except Exception as e:
+            logger.error("cannot connect to Temporal at %s: %s", self.target_host, e)
+            raise TemporalConnectionError(
+                f"cannot connect to Temporal at {self.target_host}: {e}", self.target_host
+            ) from e
+        return self._adopt(client)
 
     def connect_sync(self) -> SyncClient:
         """Connects (once) from any thread and returns the blocking client."""
-        core = self._core or self._adopt(self._connect_call().wait())
-        return SyncClient(core, self.config, self.task_queue)
+        if self._client is None:
+            core = _connect_call(
+                self.config,
+                self.target_host,
+                self.namespace,
+                self.tls_config,
+                self._api_key,
+                self.identity,
+            ).wait()
+            self._adopt(Client(core, self.config, self.task_queue))
+        assert self._client is not None
+        return self._client.blocking
 
     @property
-    def client(self) -> Client:
-        """The connected client; raises TemporalConnectionError before ``connect()``."""
-        if self._core is None:
-            raise TemporalConnectionError("not connected; call connect() first")
-        return Client(self._core, self.config, self.task_queue)
+    def client(self) -> Client | None:
+        """The connected client, or None before ``connect()`` (and after ``disconnect()``)."""
+        return self._client
 
     @property
     def is_connected(self) -> bool:
-        return self._core is not None
+        return self._client is not None
 
-    def _close(self) -> None:
-        with self._lock:
-            core, self._core = self._core, None
-        if core is not None:
-            core.close()
-            logger.info("disconnected from %s", core.address)
+    def create_worker(
+        self,
+        workflows: Sequence[Any],
+        activities: Sequence[Callable[..., Any] | str],
+        max_concurrent_activities: int = 100,
+        max_concurrent_workflow_tasks: int = 100,
+    ) -> Worker:
+        """A worker on the manager's task queue that hosts exactly ``workflows`` (classes
+        such as ``AILearningWorkflow``) and ``activities`` (functions of
+        ``app.temporal.activities``, e.g. ``image_activities``), with these slot counts;
+        kept in ``_workers``. Run it with ``run_worker``. Raises RuntimeError before
+        ``connect()``, WorkerError for a workflow or activity this package cannot host."""
+        if self._client is None:
+            raise RuntimeError("Client not connected. Call connect() first.")
+        worker = Worker(
+            self._client,
+            task_queue=self.task_queue,
+            workflows=list(workflows),
+            activities=list(activities),
+            max_concurrent_activities=max_concurrent_activities,
+            max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        )
+        self._workers.append(worker)
+        logger.info(
+            "created a worker for task queue %r with %d workflows and %d activities",
+            self.task_queue,
+            len(workflows),
+            len(activities),
+        )
+        return worker
 
-    async def disconnect(self) -> None:
-        """Closes the connection. Calling it twice is fine."""
-        self._close()
+    async def run_worker(self, worker: Worker) -> None:
+        """Runs ``worker`` until it is shut down or the task running this is cancelled;
+        then it stops gracefully (running activities get ``graceful_shutdown_timeout``)."""
+        import asyncio  # here: `import app.temporal` stays cheap for the app
 
-    def disconnect_sync(self) -> None:
-        self._close()
+        logger.info("starting a worker on task queue %r", worker.task_queue)
+        try:
+            await worker.run()
+        except asyncio.CancelledError:
+            logger.info("worker cancelled; it stopped gracefully")
+            raise
 
     async def health_check(self) -> bool:
-        """True when the server answers for the namespace (DescribeNamespace)."""
+        """False before ``connect()``; otherwise True when the server answers for the
+        namespace (``client.describe_namespace()``), False with a logged warning when not."""
+        client = self._client
+        if client is None:
+            return False
         try:
-            client = await self.connect()
-            await client.check_namespace()
+            await client.describe_namespace()
             return True
-        except TemporalError as e:
+        except Exception as e:
             logger.warning("Temporal health check failed: %s", e)
             return False
+
+    def _forget(self) -> tuple[Client | None, list[Worker]]:
+        with self._lock:
+            client, self._client = self._client, None
+            workers, self._workers = self._workers, []
+        return client, workers
+
+    async def disconnect(self) -> None:
+        """Stops the workers this manager created (gracefully), closes the connection, and
+        forgets both: ``client`` is None and ``_workers`` empty. Calling it twice is fine."""
+        client, workers = self._forget()
+        for worker in workers:
+            if isinstance(worker, Worker) and worker.is_running:
+                await worker.shutdown()
+        self._close(client)
+
+    def disconnect_sync(self) -> None:
+        """``disconnect`` for code without an event loop: stops polling of the manager's
+        workers, then closes the connection."""
+        client, workers = self._forget()
+        for worker in workers:
+            if isinstance(worker, Worker):
+                worker.begin_shutdown()
+        self._close(client)
+
+    def _close(self, client: Client | None) -> None:
+        # The base class: code that patches `Client` (as the original's tests do) hands
+        # the manager mocks, which have nothing to close.
+        if isinstance(client, _ClientBase):
+            client.close()
+            logger.info("disconnected from %s", self.target_host)
 
     async def __aenter__(self) -> TemporalClientManager:
         await self.connect()
@@ -667,11 +832,13 @@ class TemporalClientManager:
 
 __all__ = [
     "Client",
+    "NamespaceDescription",
     "RetryPolicy",
     "SyncClient",
     "SyncWorkflowHandle",
     "TLSConfig",
     "TemporalClientManager",
+    "Worker",
     "WorkflowExecutionDescription",
     "WorkflowExecutionStatus",
     "WorkflowHandle",

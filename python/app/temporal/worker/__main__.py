@@ -3,6 +3,6 @@ execute the already imported ``app.temporal.worker`` a second time (runpy warns 
 
 import sys
 
-from app.temporal.worker import main
+from app.temporal.worker import cli
 
-sys.exit(main())
+sys.exit(cli())
