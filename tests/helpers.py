@@ -31,13 +31,18 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 def start_worker_process(
-    address: str, data_dir: Path, task_queue: str, log: Path, **env: str
+    address: str,
+    data_dir: Path,
+    task_queue: str,
+    log: Path,
+    python: str = sys.executable,
+    **env: str,
 ) -> subprocess.Popen[bytes]:
     """`python -m app.temporal.worker` on ``task_queue`` with ``data_dir``, logging to ``log``
     (a file, so a busy worker never blocks on a full pipe); returns once it polls."""
     out = log.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.temporal.worker"],
+        [python, "-m", "app.temporal.worker"],
         env=subprocess_env(
             TEMPORAL_HOST=address,
             TEMPORAL_TASK_QUEUE=task_queue,
