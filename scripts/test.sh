@@ -12,7 +12,7 @@ step "cargo clippy (python bindings)"
 cargo clippy --quiet --all-targets --features python -- -D warnings
 step "ruff";                ruff check python tests benchmarks examples scripts
 ruff format --check python tests benchmarks examples scripts
-step "mypy --strict";       mypy --strict python/app/temporal
+step "mypy --strict";       mypy --strict python/app/temporal python/_project_ai_temporal_hook.py
 step "stubtest _core";      (cd python && python -m mypy.stubtest app.temporal._core)
 step "cargo test";          cargo test --quiet
 step "pytest";              python -m pytest -q -p no:cacheprovider "$@"

@@ -36,14 +36,15 @@ def start_worker_process(
     task_queue: str,
     log: Path,
     args: tuple[str, ...] = ("-m", "app.temporal.worker"),
+    python: str = sys.executable,
     **env: str,
 ) -> subprocess.Popen[bytes]:
-    """`python -m app.temporal.worker` (or python with other ``args``) on ``task_queue`` with
+    """`python -m app.temporal.worker` (or ``python`` with other ``args``) on ``task_queue`` with
     ``data_dir``, logging to ``log`` (a file, so a busy worker never blocks on a full pipe);
     returns once it polls."""
     out = log.open("ab")
     process = subprocess.Popen(
-        [sys.executable, *args],
+        [python, *args],
         env=subprocess_env(
             TEMPORAL_HOST=address,
             TEMPORAL_TASK_QUEUE=task_queue,
