@@ -7,6 +7,7 @@ from typing import Any, final
 _StrPath = str | os.PathLike[str]
 
 __all__ = [
+    "ActivitiesCore",
     "BlackVaultCore",
     "ClientCore",
     "DevServerProcess",
@@ -253,6 +254,13 @@ class WorkerCore:
     def is_running(self) -> bool: ...
 
 def worker_workflow_types() -> list[str]: ...
+
+@final
+class ActivitiesCore:
+    def __new__(cls, config: TemporalConfig) -> ActivitiesCore: ...
+    def call(self, name: str, argument: str) -> Pending: ...
+    @staticmethod
+    def names() -> list[str]: ...
 
 @final
 class KnowledgeStoreCore:

@@ -26,7 +26,8 @@ use crate::workflows::steps::attempted;
 pub const ANALYSIS_FOLDER: &str = "analysis";
 /// The error type of files and requests analysis cannot use.
 pub const INVALID: &str = "InvalidDataFile";
-const TABLE_FILE: &str = "table.arrow";
+/// The columnar copy load_data writes in an analysis folder.
+pub const TABLE_FILE: &str = "table.arrow";
 const CHART_DATA_FILE: &str = "chart_data.json";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +88,15 @@ pub struct DataActivities {
     pub data_dir: PathBuf,
     pub policy: FilePolicy,
     pub faults: Faults,
+}
+
+/// The files analysis may read: regular files up to `max_bytes` under the data dir, the
+/// working directory or one of `allowed_roots`.
+pub fn file_policy(data_dir: &Path, allowed_roots: &[PathBuf], max_bytes: u64) -> FilePolicy {
+    let mut roots = vec![data_dir.to_path_buf()];
+    roots.extend(std::env::current_dir().ok());
+    roots.extend(allowed_roots.iter().cloned());
+    FilePolicy::new(&roots, max_bytes)
 }
 
 /// The loader for a file, by extension.
