@@ -6,19 +6,6 @@ and the package's exceptions.
 """
 
 from app.temporal._core import __version__
-from app.temporal.activities import (
-    BlackVault,
-    ImageRecord,
-    ImageStatistics,
-    ImageStore,
-    KnowledgeEntry,
-    KnowledgeHit,
-    KnowledgeStore,
-    MemoryHit,
-    MemoryKind,
-    MemoryStore,
-    StoredMemory,
-)
 from app.temporal.client import (
     Client,
     RetryPolicy,
@@ -52,6 +39,19 @@ from app.temporal.errors import (
     WorkflowFailureError,
     WorkflowQueryRejectedError,
     WorkflowResultTimeoutError,
+)
+from app.temporal.stores import (
+    BlackVault,
+    ImageRecord,
+    ImageStatistics,
+    ImageStore,
+    KnowledgeEntry,
+    KnowledgeHit,
+    KnowledgeStore,
+    MemoryHit,
+    MemoryKind,
+    MemoryStore,
+    StoredMemory,
 )
 from app.temporal.worker import Worker
 from app.temporal.workflow_ref import WorkflowRun
