@@ -19,6 +19,7 @@ from app.temporal import (
     LearningRequest,
     TemporalConfig,
     WorkerError,
+    image_activities,
 )
 from app.temporal.client import Client, TemporalClientManager, Worker
 from app.temporal.errors import TemporalConnectionError, WorkflowResultTimeoutError
@@ -173,7 +174,7 @@ async def test_create_worker_hosts_exactly_what_it_is_given(
     await manager.connect()
     worker = manager.create_worker(
         workflows=[ImageGenerationWorkflow],
-        activities=IMAGE_ACTIVITIES,
+        activities=image_activities,
         max_concurrent_activities=4,
         max_concurrent_workflow_tasks=4,
     )

@@ -1,8 +1,69 @@
-//! How activities report failures to Temporal: business problems are non-retryable
-//! application failures with a type name; infrastructure problems are retryable.
+//! How activities fail. Each activity's work is a plain function that returns a
+//! `StepError`; the activity turns it into a Temporal failure (business problems
+//! non-retryable under a type name, infrastructure retryable), and a direct call from Python
+//! (`direct`) into an exception of `app.temporal.errors`.
 
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::ActivityError;
+
+/// Why an activity's work failed. Deliberately not a `std::error::Error`: `ActivityError`
+/// takes any of those through `?` as a plain retryable failure, which would lose the type
+/// name and the non-retryable flag; this one converts only through its own `From`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepError {
+    /// The input cannot be used (invalid content, an unsafe prompt, a file that may not be
+    /// read, a malformed argument): no retry can fix it. `type_name` is the error type retry
+    /// policies and other SDKs match.
+    Invalid {
+        type_name: &'static str,
+        message: String,
+    },
+    /// A service refused the work for good (a missing or rejected API key, a refused
+    /// request): not retried either.
+    Refused {
+        type_name: &'static str,
+        message: String,
+    },
+    /// A setting the work reads when it runs is malformed.
+    Config(String),
+    /// The store or a file under the data dir could not be read or written.
+    Store(String),
+    /// Anything else a later attempt may fix: a network error, an overloaded service.
+    Transient(String),
+}
+
+impl StepError {
+    pub fn invalid(type_name: &'static str, message: impl Into<String>) -> Self {
+        StepError::Invalid {
+            type_name,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepError::Invalid { message, .. } | StepError::Refused { message, .. } => {
+                f.write_str(message)
+            }
+            StepError::Config(message)
+            | StepError::Store(message)
+            | StepError::Transient(message) => f.write_str(message),
+        }
+    }
+}
+
+impl From<StepError> for ActivityError {
+    fn from(error: StepError) -> Self {
+        match error {
+            StepError::Invalid { type_name, message }
+            | StepError::Refused { type_name, message } => non_retryable(type_name, message),
+            StepError::Config(message) => non_retryable("ConfigError", message),
+            StepError::Store(message) | StepError::Transient(message) => retryable(message),
+        }
+    }
+}
 
 /// A retryable failure (I/O, a busy database, a network error): the policy retries it.
 pub fn retryable(message: impl Into<String>) -> ActivityError {
@@ -11,9 +72,9 @@ pub fn retryable(message: impl Into<String>) -> ActivityError {
 
 /// A failure no retry can fix (bad input, blocked content), under an error type name that
 /// retry policies and other SDKs can match.
-pub fn non_retryable(type_name: &str, message: impl Into<String>) -> ActivityError {
+fn non_retryable(type_name: &str, message: String) -> ActivityError {
     ActivityError::application(
-        ApplicationFailure::builder(message.into())
+        ApplicationFailure::builder(message)
             .type_name(type_name.to_owned())
             .non_retryable(true)
             .build(),
@@ -21,13 +82,46 @@ pub fn non_retryable(type_name: &str, message: impl Into<String>) -> ActivityErr
 }
 
 /// Runs blocking work (SQLite, files) off the async threads; a panic in it becomes a
-/// retryable failure of this activity, not of the worker.
-pub async fn blocking<T, F>(work: F) -> Result<T, ActivityError>
+/// retryable failure of this call, not of the worker or the Python caller.
+pub async fn blocking<T, F>(work: F) -> Result<T, StepError>
 where
-    F: FnOnce() -> Result<T, ActivityError> + Send + 'static,
+    F: FnOnce() -> Result<T, StepError> + Send + 'static,
     T: Send + 'static,
 {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| retryable(format!("the activity's work stopped: {e}")))?
+        .map_err(|e| StepError::Transient(format!("the activity's work stopped: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(error: StepError) -> (Option<String>, bool) {
+        match ActivityError::from(error) {
+            ActivityError::Application(f) => {
+                (f.type_name().map(str::to_owned), f.is_non_retryable())
+            }
+            other => panic!("not an application failure: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn business_failures_are_final_under_their_type_and_infrastructure_is_retried() {
+        assert_eq!(
+            failure(StepError::invalid("InvalidDataFile", "bad")),
+            (Some("InvalidDataFile".into()), true)
+        );
+        let refused = StepError::Refused {
+            type_name: "ImageBackendError",
+            message: "no key".into(),
+        };
+        assert_eq!(failure(refused), (Some("ImageBackendError".into()), true));
+        assert_eq!(failure(StepError::Store("disk".into())), (None, false));
+        assert_eq!(failure(StepError::Transient("net".into())), (None, false));
+        assert_eq!(
+            StepError::Store("disk full".into()).to_string(),
+            "disk full"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! as results and infrastructure failures as retryable errors.
 
 pub mod data;
+pub mod direct;
 pub mod errors;
 pub mod faults;
 pub mod heap;

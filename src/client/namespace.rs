@@ -24,8 +24,8 @@ pub struct NamespaceDescription {
 }
 
 fn state_name(state: i32) -> String {
-    let name = NamespaceState::try_from(state)
-        .map_or("NAMESPACE_STATE_UNSPECIFIED", |s| s.as_str_name());
+    let name =
+        NamespaceState::try_from(state).map_or("NAMESPACE_STATE_UNSPECIFIED", |s| s.as_str_name());
     name.trim_start_matches("NAMESPACE_STATE_")
         .to_ascii_lowercase()
 }

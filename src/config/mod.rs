@@ -215,6 +215,14 @@ impl TemporalConfig {
         }
     }
 
+    /// The folders `analysis_allowed_roots` names (separated as in PATH).
+    pub fn analysis_roots(&self) -> Vec<PathBuf> {
+        self.analysis_allowed_roots
+            .iter()
+            .flat_map(std::env::split_paths)
+            .collect()
+    }
+
     /// Whether connections use TLS: as `tls` says, or else when anything TLS-related,
     /// an API key or a cloud namespace is set (as the official tools decide).
     pub fn tls_enabled(&self) -> bool {

@@ -196,7 +196,10 @@ impl ClientCore {
 
     /// The namespace as DescribeNamespace reports it, as JSON text.
     fn describe_namespace(&self, py: Python<'_>) -> PyResult<Pending> {
-        self.call(py, |c| async move { json_text(&c.describe_namespace().await?) })
+        self.call(
+            py,
+            |c| async move { json_text(&c.describe_namespace().await?) },
+        )
     }
 
     #[pyo3(signature = (workflow_type, workflow_id, task_queue, args, *, execution_timeout=None, run_timeout=None, task_timeout=None, id_reuse_policy="allow_duplicate", id_conflict_policy="fail", retry_policy=None, memo=Vec::new(), search_attributes=Vec::new(), request_eager_start=false))]

@@ -2,6 +2,7 @@
 //! turns Rust errors into the `app.temporal.errors` hierarchy, releases the GIL while it
 //! waits, and keeps Rust panics from crossing into Python.
 
+mod activities;
 mod client;
 mod config;
 mod devserver;
@@ -30,6 +31,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(worker::worker_workflow_types, m)?)?;
     m.add_function(wrap_pyfunction!(worker::worker_groups, m)?)?;
     m.add_function(wrap_pyfunction!(worker::check_worker_hosting, m)?)?;
+    m.add_class::<activities::ActivitiesCore>()?;
     m.add_class::<stores::KnowledgeStoreCore>()?;
     m.add_class::<stores::BlackVaultCore>()?;
     m.add_class::<stores::ImageStoreCore>()?;

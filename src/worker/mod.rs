@@ -13,14 +13,13 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
-use crate::activities::data::DataActivities;
+use crate::activities::data::{self, DataActivities};
 use crate::activities::faults::Faults;
-use crate::activities::image::ImageActivities;
 use crate::activities::image::settings::ImageSettings;
+use crate::activities::image::{self, ImageActivities};
 use crate::activities::learning::LearningActivities;
 use crate::activities::memory::MemoryActivities;
 use crate::activities::probe::ProbeActivities;
-use crate::analysis::access::FilePolicy;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::store::Store;
@@ -74,11 +73,7 @@ impl WorkerSpec {
             data_dir: config.data_dir.clone(),
             retry_defaults: RetryDefaults::from_config(config),
             metrics_address: config.metrics_address.clone(),
-            analysis_roots: config
-                .analysis_allowed_roots
-                .iter()
-                .flat_map(std::env::split_paths)
-                .collect(),
+            analysis_roots: config.analysis_roots(),
             analysis_max_file_bytes: config.analysis_max_file_bytes,
             workflows: Selection::All,
             activities: Selection::All,
@@ -124,10 +119,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         .build();
     let image_settings = ImageSettings::from_env().map_err(WorkerError::Start)?;
     tracing::info!(settings = ?image_settings, "image backends");
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("project-ai-temporal/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| WorkerError::Start(format!("cannot build the HTTP client: {e}")))?;
+    let http = image::http::client().map_err(WorkerError::Start)?;
     let image = ImageActivities {
         store: store.clone(),
         settings: image_settings,
@@ -146,12 +138,13 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         store,
         faults: faults.clone(),
     };
-    let mut roots = vec![spec.data_dir.clone()];
-    roots.extend(std::env::current_dir().ok());
-    roots.extend(spec.analysis_roots.iter().cloned());
     let data = DataActivities {
         data_dir: spec.data_dir.clone(),
-        policy: FilePolicy::new(&roots, spec.analysis_max_file_bytes),
+        policy: data::file_policy(
+            &spec.data_dir,
+            &spec.analysis_roots,
+            spec.analysis_max_file_bytes,
+        ),
         faults,
     };
     let implementers = Implementers {

@@ -213,6 +213,10 @@ mod tests {
         .unwrap();
         assert!(chosen.includes("ImageGenerationWorkflow"));
         assert!(!chosen.includes("AILearningWorkflow"));
-        assert!(Selection::new(None, "workflow type", &known).unwrap().includes("x"));
+        assert!(
+            Selection::new(None, "workflow type", &known)
+                .unwrap()
+                .includes("x")
+        );
     }
 }

@@ -11,11 +11,11 @@ use super::policy::{attempts, configured_retry, options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, step};
 use super::types::{DataAnalysisRequest, DataAnalysisResult};
-use crate::activities::data::{AnalysisRequest, ChartRequest, DataActivities, LoadRequest};
+use crate::activities::data::{self, AnalysisRequest, ChartRequest, DataActivities, LoadRequest};
 use crate::analysis::report::AnalysisType;
 
 pub const NAME: &str = "DataAnalysisWorkflow";
-const INVALID: &[&str] = &["InvalidDataFile"];
+const INVALID: &[&str] = &[data::INVALID];
 
 #[workflow]
 pub struct DataAnalysisWorkflow {

@@ -11,10 +11,10 @@ use super::policy::{configured_retry, options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, step};
 use super::types::{ImageGenerationRequest, ImageGenerationResult};
-use crate::activities::image::{ImageActivities, ImageToStore};
+use crate::activities::image::{self, ImageActivities, ImageToStore};
 
 pub const NAME: &str = "ImageGenerationWorkflow";
-const INVALID: &[&str] = &["InvalidImageRequest", "ImageBackendError"];
+const INVALID: &[&str] = &[image::INVALID, image::BACKEND_FAILED];
 
 #[workflow]
 pub struct ImageGenerationWorkflow {

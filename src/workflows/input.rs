@@ -96,6 +96,11 @@ pub fn decode_json<T: DeserializeOwned>(data: &[u8]) -> Result<T, String> {
     if let Some(other) = other {
         return Err(format!("the input is {other}, not a JSON object"));
     }
+    decode_value(value)
+}
+
+/// `T` from a JSON value; the error names the field (its path) that does not fit.
+pub fn decode_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         match path.as_str() {
@@ -106,7 +111,7 @@ pub fn decode_json<T: DeserializeOwned>(data: &[u8]) -> Result<T, String> {
 }
 
 /// "expected a JSON object with fields a (required), b, ..." for `T`.
-fn allowed<T: Schema>() -> String {
+pub fn allowed<T: Schema>() -> String {
     let (_, required, fields) = describe::<T>();
     let fields: Vec<String> = fields
         .keys()

@@ -12,10 +12,9 @@ use super::policy::{attempts, configured_retry, options as step_options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, step};
 use super::types::{LearningRequest, LearningResult};
-use crate::activities::learning::LearningActivities;
+use crate::activities::learning::{INVALID, LearningActivities};
 
 pub const NAME: &str = "AILearningWorkflow";
-const INVALID: &str = "InvalidLearningContent";
 /// The workflow's steps: validate, Black Vault, process, store.
 pub const STEPS: usize = 4;
 

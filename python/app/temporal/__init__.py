@@ -1,23 +1,16 @@
 """Durable Temporal workflows for Project-AI, implemented in Rust.
 
 ``from app.temporal import ...`` gives the configuration, the client manager, the
-workflows with their requests and results, the worker, the stores, the embedded dev server
-and the package's exceptions.
+workflows with their requests and results, the worker, the stores, the original module's
+four activity lists, the embedded dev server and the package's exceptions.
 """
 
 from app.temporal._core import __version__
 from app.temporal.activities import (
-    BlackVault,
-    ImageRecord,
-    ImageStatistics,
-    ImageStore,
-    KnowledgeEntry,
-    KnowledgeHit,
-    KnowledgeStore,
-    MemoryHit,
-    MemoryKind,
-    MemoryStore,
-    StoredMemory,
+    data_activities,
+    image_activities,
+    learning_activities,
+    memory_activities,
 )
 from app.temporal.client import (
     Client,
@@ -40,6 +33,7 @@ from app.temporal.errors import (
     ConfigProblem,
     DevServerError,
     FailureCause,
+    InvalidInputError,
     InvalidQueryError,
     PayloadError,
     RPCError,
@@ -52,6 +46,19 @@ from app.temporal.errors import (
     WorkflowFailureError,
     WorkflowQueryRejectedError,
     WorkflowResultTimeoutError,
+)
+from app.temporal.stores import (
+    BlackVault,
+    ImageRecord,
+    ImageStatistics,
+    ImageStore,
+    KnowledgeEntry,
+    KnowledgeHit,
+    KnowledgeStore,
+    MemoryHit,
+    MemoryKind,
+    MemoryStore,
+    StoredMemory,
 )
 from app.temporal.worker import Worker
 from app.temporal.workflow_ref import WorkflowRun
@@ -89,6 +96,7 @@ __all__ = [
     "ImageRecord",
     "ImageStatistics",
     "ImageStore",
+    "InvalidInputError",
     "InvalidQueryError",
     "KnowledgeEntry",
     "KnowledgeHit",
@@ -129,6 +137,10 @@ __all__ = [
     "WorkflowResultTimeoutError",
     "WorkflowRun",
     "__version__",
+    "data_activities",
     "get_temporal_config",
+    "image_activities",
+    "learning_activities",
+    "memory_activities",
     "reload_temporal_config",
 ]

@@ -7,6 +7,7 @@ from typing import Any, final
 _StrPath = str | os.PathLike[str]
 
 __all__ = [
+    "ActivitiesCore",
     "BlackVaultCore",
     "ClientCore",
     "DevServerProcess",
@@ -268,6 +269,13 @@ def worker_groups() -> list[tuple[str, str, list[str]]]: ...
 def check_worker_hosting(
     workflows: list[str] | None = None, activities: list[str] | None = None
 ) -> None: ...
+
+@final
+class ActivitiesCore:
+    def __new__(cls, config: TemporalConfig) -> ActivitiesCore: ...
+    def call(self, name: str, argument: str) -> Pending: ...
+    @staticmethod
+    def names() -> list[str]: ...
 
 @final
 class KnowledgeStoreCore:

@@ -1,235 +1,252 @@
-"""What the activities leave behind, for the app to read: the knowledge, image and memory
-stores and Project-AI's Black Vault. The activities themselves run in the Rust worker."""
+"""The original module's activities: the 14 functions, with its names and arguments, and its
+four lists ``learning_activities``, ``image_activities``, ``data_activities`` and
+``memory_activities``.
+
+Called directly, outside a workflow, each function runs this package's Rust implementation,
+the same code the worker's activity of that name runs, against the configured settings
+(:func:`~app.temporal.config.get_temporal_config`: ``data_dir``,
+``analysis_allowed_roots``, ``analysis_max_file_bytes``; the image backends' environment
+variables as a worker reads them), or those of the ``config`` keyword::
+
+    if await check_black_vault(text) and await check_content_safety(prompt):
+        ...
+
+A call is the activity's first attempt without a workflow: records are keyed as the
+activity keys them without a workflow id, and files get names unique to the call. An
+argument the activity cannot use (a wrong type, a missing key, a value over a limit, content
+that may not be learned, a file that may not be read) raises
+:class:`~app.temporal.errors.InvalidInputError` naming the problem and what is allowed; the
+store raises :class:`~app.temporal.errors.StoreError`, a malformed setting
+:class:`~app.temporal.errors.ConfigError`, anything else (an image service's refusal, a
+network error) :class:`~app.temporal.errors.TemporalError`.
+
+Each function's ``__name__`` is its Temporal activity name. The store classes this module
+always offered (``KnowledgeStore``, ``BlackVault``, ...) live in :mod:`app.temporal.stores`
+and are offered here too.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Literal, Optional, Union, get_args
+import json
+import threading
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, Callable, Optional, Union, cast
 
 from app.temporal import _core
-from app.temporal._convert import from_json
-from app.temporal.config import get_temporal_config
+from app.temporal._convert import plain
+from app.temporal.config import TemporalConfig, get_temporal_config
+from app.temporal.errors import InvalidInputError
+from app.temporal.stores import (
+    MEMORY_KINDS,
+    MEMORY_LIMITS,
+    BlackVault,
+    ImageRecord,
+    ImageStatistics,
+    ImageStore,
+    KnowledgeEntry,
+    KnowledgeHit,
+    KnowledgeStore,
+    MemoryHit,
+    MemoryKind,
+    MemoryStore,
+    StoredMemory,
+)
+from app.temporal.workflows import ImageGenerationRequest, LearningRequest
 
-StrPath = Union[str, "os.PathLike[str]"]
+Activity = Callable[..., Awaitable[Any]]
+"""An activity function: awaitable, its ``__name__`` the activity name."""
 
-
-def _data_dir(data_dir: Optional[StrPath]) -> Path:
-    return Path(data_dir) if data_dir is not None else get_temporal_config().data_dir
-
-
-@dataclass(frozen=True)
-class KnowledgeEntry:
-    id: str
-    category: str
-    title: str
-    summary: str
-    content: str
-    keywords: list[str]
-    word_count: int
-    content_hash: str
-    source: str
-    user_id: Optional[str]
-    workflow_id: Optional[str]
-    created_at: float
-
-
-@dataclass(frozen=True)
-class KnowledgeHit:
-    id: str
-    title: str
-    category: str
-    snippet: str
-    """Text around the matches, which stand in [brackets]."""
-    rank: float
-    """BM25; lower is better."""
+_lock = threading.Lock()
+_opened: Optional[tuple[TemporalConfig, _core.ActivitiesCore]] = None
 
 
-class KnowledgeStore:
-    """The knowledge AILearningWorkflow stored under a data dir (the configured one by default)."""
-
-    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
-        self.data_dir = _data_dir(data_dir)
-        self._core = _core.KnowledgeStoreCore(self.data_dir)
-
-    def get(self, knowledge_id: str) -> Optional[KnowledgeEntry]:
-        found = self._core.get(knowledge_id)
-        return None if found is None else from_json(found.encode(), KnowledgeEntry)
-
-    def search(
-        self, text: str, category: Optional[str] = None, limit: int = 10
-    ) -> list[KnowledgeHit]:
-        """Entries matching any word of ``text`` (full text, BM25 ranking), best first."""
-        return from_json(self._core.search(text, category, limit).encode(), list[KnowledgeHit])  # type: ignore[no-any-return]
-
-    def count(self) -> int:
-        return self._core.count()
+def _activities(config: Optional[TemporalConfig]) -> _core.ActivitiesCore:
+    """The Rust activities on ``config`` (the shared configuration when None), kept while
+    the same configuration is asked for."""
+    global _opened
+    wanted = config if config is not None else get_temporal_config()
+    with _lock:
+        if _opened is None or _opened[0] is not wanted:
+            _opened = (wanted, _core.ActivitiesCore(wanted))
+        return _opened[1]
 
 
-@dataclass(frozen=True)
-class ImageRecord:
-    workflow_id: str
-    image_path: str
-    prompt: str
-    style: str
-    size: str
-    backend: str
-    sha256: str
-    bytes: int
-    user_id: Optional[str]
-    metadata: dict[str, Any]
-    created_at: float
+async def _run(name: str, argument: object, config: Optional[TemporalConfig]) -> Any:
+    """The activity's result, in the original module's shape."""
+    try:
+        text = json.dumps(plain(argument), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"{name}: the argument cannot be sent as JSON: {e}") from e
+    return json.loads(await _activities(config).call(name, text))
 
 
-@dataclass(frozen=True)
-class ImageStatistics:
-    total: int
-    total_bytes: int
-    by_backend: dict[str, int]
-    by_style: dict[str, int]
+# Learning
 
 
-class ImageStore:
-    """The images ImageGenerationWorkflow made under a data dir (the configured one by
-    default): one record per workflow."""
-
-    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
-        self.data_dir = _data_dir(data_dir)
-        self._core = _core.ImageStoreCore(self.data_dir)
-
-    def history(self, limit: int = 10) -> list[ImageRecord]:
-        """The newest images first."""
-        return from_json(self._core.history(limit).encode(), list[ImageRecord])  # type: ignore[no-any-return]
-
-    def statistics(self) -> ImageStatistics:
-        """How many images, how many bytes, by backend and by style."""
-        return from_json(self._core.statistics().encode(), ImageStatistics)  # type: ignore[no-any-return]
+async def validate_learning_content(
+    request: Union[Mapping[str, Any], LearningRequest], *, config: Optional[TemporalConfig] = None
+) -> bool:
+    """True if the learning request (a dict or :class:`LearningRequest`) is valid: 10 to
+    100,000 characters of content after trimming, a Project-AI category (security,
+    programming, data_science, general, tips, facts) and a source; False otherwise,
+    including for a request with a missing field or a field of the wrong type."""
+    return cast(bool, await _run("validate_learning_content", request, config))
 
 
-MemoryKind = Literal["message", "fact", "preference", "request", "date", "keyword"]
-"""message: a substantive message kept verbatim; fact: about the user (name, location,
-hometown, employer, role); preference; request: what the user asked to remember; date;
-keyword."""
-
-MEMORY_KINDS: tuple[MemoryKind, ...] = get_args(MemoryKind)
-
-MEMORY_LIMITS: Mapping[str, int] = MappingProxyType(dict(_core.memory_limits()))
-"""MemoryExpansionWorkflow's and MemoryStore's limits (the Rust constants): max_messages,
-max_messages_bytes, max_id_chars, min_substantive_chars, max_keywords, max_text_chars,
-max_search_limit, max_query_chars, max_ranked."""
+async def check_black_vault(content: str, *, config: Optional[TemporalConfig] = None) -> bool:
+    """True if Project-AI's Black Vault allows the content, False if it blocks it. A vault
+    that cannot be read raises :class:`StoreError` (never True)."""
+    return cast(bool, await _run("check_black_vault", content, config))
 
 
-@dataclass(frozen=True)
-class StoredMemory:
-    id: int
-    conversation_id: str
-    user_id: Optional[str]
-    kind: MemoryKind
-    text: str
-    """The clause the memory came from (a kept message: its whole content)."""
-    subject: Optional[str]
-    """name, location, hometown, employer, role (facts); the thing (preferences);
-    deadline or date (dates)."""
-    value: Optional[str]
-    """The name, place, ...; likes, loves, prefers, enjoys, hates, dislikes; the date
-    (2027-05-03, --05-03 without a year, or a phrase such as "next friday")."""
-    role: str
-    """The role of the message it came from."""
-    message_index: int
-    """The position of that message in the workflow's request."""
-    timestamp: Optional[str]
-    confidence: float
-    workflow_id: Optional[str]
-    created_at: float
+async def process_learning_request(
+    request: Union[Mapping[str, Any], LearningRequest], *, config: Optional[TemporalConfig] = None
+) -> str:
+    """The knowledge id (``kn-...``) of what the request teaches: the same content in the
+    same category always gives the same id, as in AILearningWorkflow. An invalid request
+    raises :class:`InvalidInputError` naming the problem."""
+    return cast(str, await _run("process_learning_request", request, config))
 
 
-@dataclass(frozen=True)
-class MemoryHit(StoredMemory):
-    snippet: str
-    """Text around the matches, which stand in [brackets]."""
-    rank: float
-    """BM25 times the memory's confidence; lower is better."""
+async def store_knowledge(
+    data: Mapping[str, Any], *, config: Optional[TemporalConfig] = None
+) -> bool:
+    """Stores ``{"knowledge_id": ..., "request": {...}}`` in the knowledge base (the store
+    and Project-AI's ``memory/knowledge.json``) as AILearningWorkflow does, once however
+    often it is called; True. A ``knowledge_id`` that is not the one
+    :func:`process_learning_request` gives for the request raises
+    :class:`InvalidInputError` naming both."""
+    return cast(bool, await _run("store_knowledge", data, config))
 
 
-class MemoryStore:
-    """The memories MemoryExpansionWorkflow stored under a data dir (the configured one by
-    default), with a full-text index (SQLite FTS5, BM25 ranking)."""
-
-    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
-        self.data_dir = _data_dir(data_dir)
-        self._core = _core.MemoryStoreCore(self.data_dir)
-
-    def search(
-        self,
-        query: str,
-        *,
-        user_id: Optional[str] = None,
-        kind: Optional[MemoryKind] = None,
-        limit: int = 10,
-    ) -> list[MemoryHit]:
-        """Memories containing every word of ``query``, best first. Any text is a valid
-        query: each word is searched as a word (quotes, ``AND``, ``*``, ``:`` are not query
-        syntax), case, accents and English endings are ignored ("Loves" finds "love");
-        text without words finds nothing. Ranking: BM25 times the memory's confidence; when
-        more than ``MEMORY_LIMITS["max_ranked"]`` (2000) memories match, the newest of them
-        are ranked. A memory is found once ``update_memory_indexes`` has run. Raises
-        :class:`InvalidQueryError` for an unknown ``kind``, a ``limit`` outside 1 to 1000 or
-        a query over 1000 characters."""
-        found = self._core.search(query, user_id, kind, limit)
-        return from_json(found.encode(), list[MemoryHit])  # type: ignore[no-any-return]
-
-    def for_conversation(self, conversation_id: str) -> list[StoredMemory]:
-        """Every memory of a conversation (of any user), in message order."""
-        found = self._core.for_conversation(conversation_id)
-        return from_json(found.encode(), list[StoredMemory])  # type: ignore[no-any-return]
-
-    def forget(
-        self, *, conversation_id: Optional[str] = None, user_id: Optional[str] = None
-    ) -> int:
-        """Removes the memories of a conversation, of a user, or of one user's conversation
-        (both given), with their index entries, and overwrites the removed text in the store
-        file (a user's right to erasure); returns how many were removed. Raises
-        :class:`InvalidQueryError` when neither is given."""
-        return self._core.forget(conversation_id, user_id)
-
-    def count(self) -> int:
-        return self._core.count()
+# Image generation
 
 
-class BlackVault:
-    """Project-AI's Black Vault (``learning_requests/requests.db``, table ``black_vault``):
-    content that must never be learned, by the hex SHA-256 of its UTF-8 text."""
+async def check_content_safety(prompt: str, *, config: Optional[TemporalConfig] = None) -> bool:
+    """True if the image prompt is safe, False if it uses a blocked term (on words, not
+    substrings), is empty or has over 4,000 characters."""
+    return cast(bool, await _run("check_content_safety", prompt, config))
 
-    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
-        self.data_dir = _data_dir(data_dir)
-        self._core = _core.BlackVaultCore(self.data_dir)
 
-    @staticmethod
-    def hash(content: str) -> str:
-        return _core.content_hash(content)
+async def generate_image(
+    request: Union[Mapping[str, Any], ImageGenerationRequest],
+    *,
+    config: Optional[TemporalConfig] = None,
+) -> dict[str, Any]:
+    """Generates the image the request (a dict or :class:`ImageGenerationRequest`) asks for
+    with its backend (local, openai, huggingface) and writes it under
+    ``<data_dir>/generated_images/`` with a name unique to the call; returns
+    ``{"image_path": ..., "metadata": {...}}``, the metadata as ImageGenerationWorkflow
+    reports it (prompt, enhanced_prompt, style, size, backend, model, seed, timestamp,
+    sha256, bytes, format, ...)."""
+    return cast(dict[str, Any], await _run("generate_image", request, config))
 
-    def add(self, content: str) -> bool:
-        """Blocks the content; True when it was not blocked yet."""
-        return self._core.add(content)
 
-    def remove(self, content: str) -> bool:
-        """Unblocks the content; True when it was blocked."""
-        return self._core.remove(content)
+async def store_image_metadata(
+    result: Mapping[str, Any], *, config: Optional[TemporalConfig] = None
+) -> bool:
+    """Stores what :func:`generate_image` returned (optionally with the request's fields
+    beside it: prompt, style, size, backend, user_id) as one record keyed by the image path,
+    which :class:`ImageStore` lists; True."""
+    return cast(bool, await _run("store_image_metadata", result, config))
 
-    def __contains__(self, content: str) -> bool:
-        return self._core.contains(content)
 
-    @property
-    def database(self) -> Path:
-        return self._core.database
+# Data analysis
 
+
+async def validate_data_file(file_path: str, *, config: Optional[TemporalConfig] = None) -> bool:
+    """True if analysis may read the file: a regular file with a loadable extension (.csv
+    .tsv .txt .json .jsonl .xlsx .parquet) up to ``analysis_max_file_bytes``, whose real
+    path is inside ``data_dir``, the working directory or ``analysis_allowed_roots``."""
+    return cast(bool, await _run("validate_data_file", file_path, config))
+
+
+async def load_data(file_path: str, *, config: Optional[TemporalConfig] = None) -> dict[str, Any]:
+    """Loads the file into ``<data_dir>/analysis/<an id unique to the call>/table.arrow``;
+    returns a summary, never the data: ``file_path``, ``table_path``, ``schema`` (a list of
+    ``[column, type]``), ``rows``, ``columns``."""
+    return cast(dict[str, Any], await _run("load_data", file_path, config))
+
+
+async def perform_analysis(
+    data: Mapping[str, Any], *, config: Optional[TemporalConfig] = None
+) -> dict[str, Any]:
+    """Analyses ``{"data": <what load_data returned>, "type": "statistics"}`` (type
+    statistics, clustering, correlation, visualization or full; optionally ``columns`` and
+    ``n_clusters``); returns the results as DataAnalysisWorkflow reports them, plus the
+    ``table_path`` :func:`generate_visualizations` needs."""
+    return cast(dict[str, Any], await _run("perform_analysis", data, config))
+
+
+async def generate_visualizations(
+    results: Mapping[str, Any], *, config: Optional[TemporalConfig] = None
+) -> str:
+    """Draws the charts (PNG) with ``report.json`` and ``index.html`` for what
+    :func:`perform_analysis` returned; returns their folder's path."""
+    return cast(str, await _run("generate_visualizations", results, config))
+
+
+# Memory expansion
+
+
+async def extract_memory_information(
+    messages: Sequence[Mapping[str, Any]], *, config: Optional[TemporalConfig] = None
+) -> list[dict[str, Any]]:
+    """The memories in a conversation (``{role, content, timestamp?}`` dicts, at most
+    ``MEMORY_LIMITS["max_messages"]``): the messages over 20 characters kept as they are
+    (kind ``message``), then the typed memories (fact, preference, request, date, keyword),
+    each a dict with kind, text, subject, value, role, message_index, timestamp and
+    confidence."""
+    return cast(list[dict[str, Any]], await _run("extract_memory_information", messages, config))
+
+
+async def store_memories(
+    data: Mapping[str, Any], *, config: Optional[TemporalConfig] = None
+) -> int:
+    """Stores ``{"conversation_id": ..., "info": <what extract_memory_information
+    returned>, "user_id": ...}``; returns the number of memories that were not stored
+    before (0 when called again with the same)."""
+    return cast(int, await _run("store_memories", data, config))
+
+
+async def update_memory_indexes(
+    conversation_id: str, *, config: Optional[TemporalConfig] = None
+) -> bool:
+    """Adds every stored memory not indexed yet to the full-text index, so that
+    :meth:`MemoryStore.search` finds it; True."""
+    return cast(bool, await _run("update_memory_indexes", conversation_id, config))
+
+
+learning_activities: list[Activity] = [
+    validate_learning_content,
+    check_black_vault,
+    process_learning_request,
+    store_knowledge,
+]
+
+image_activities: list[Activity] = [
+    check_content_safety,
+    generate_image,
+    store_image_metadata,
+]
+
+data_activities: list[Activity] = [
+    validate_data_file,
+    load_data,
+    perform_analysis,
+    generate_visualizations,
+]
+
+memory_activities: list[Activity] = [
+    extract_memory_information,
+    store_memories,
+    update_memory_indexes,
+]
 
 __all__ = [
     "MEMORY_KINDS",
     "MEMORY_LIMITS",
+    "Activity",
     "BlackVault",
     "ImageRecord",
     "ImageStatistics",
@@ -241,4 +258,22 @@ __all__ = [
     "MemoryKind",
     "MemoryStore",
     "StoredMemory",
+    "check_black_vault",
+    "check_content_safety",
+    "data_activities",
+    "extract_memory_information",
+    "generate_image",
+    "generate_visualizations",
+    "image_activities",
+    "learning_activities",
+    "load_data",
+    "memory_activities",
+    "perform_analysis",
+    "process_learning_request",
+    "store_image_metadata",
+    "store_knowledge",
+    "store_memories",
+    "update_memory_indexes",
+    "validate_data_file",
+    "validate_learning_content",
 ]

@@ -130,6 +130,13 @@ class InvalidQueryError(TemporalError, ValueError):
     """A store query with a bad argument (an unknown kind, a limit out of range, ...)."""
 
 
+class InvalidInputError(TemporalError, ValueError):
+    """An activity called directly (``app.temporal.activities``) got an argument it cannot
+    use: a wrong type, a missing key, a value over a limit, content that may not be
+    learned, a file that may not be read. The message names the problem and what is
+    allowed."""
+
+
 class PayloadError(TemporalError, ValueError):
     """A value could not be encoded or decoded (not JSON, over the size limit, ...)."""
 
@@ -154,6 +161,7 @@ __all__ = [
     "ConfigProblem",
     "DevServerError",
     "FailureCause",
+    "InvalidInputError",
     "InvalidQueryError",
     "PayloadError",
     "RPCError",

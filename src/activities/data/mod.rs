@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use super::errors::{blocking, non_retryable, retryable};
+use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use super::heap::release_free_memory;
 use crate::analysis::access::FilePolicy;
@@ -24,8 +24,10 @@ use crate::workflows::steps::attempted;
 
 /// Analysis output lands in `<data_dir>/analysis/<workflow id>/`.
 pub const ANALYSIS_FOLDER: &str = "analysis";
-const INVALID: &str = "InvalidDataFile";
-const TABLE_FILE: &str = "table.arrow";
+/// The error type of files and requests analysis cannot use.
+pub const INVALID: &str = "InvalidDataFile";
+/// The columnar copy load_data writes in an analysis folder.
+pub const TABLE_FILE: &str = "table.arrow";
 const CHART_DATA_FILE: &str = "chart_data.json";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +90,15 @@ pub struct DataActivities {
     pub faults: Faults,
 }
 
+/// The files analysis may read: regular files up to `max_bytes` under the data dir, the
+/// working directory or one of `allowed_roots`.
+pub fn file_policy(data_dir: &Path, allowed_roots: &[PathBuf], max_bytes: u64) -> FilePolicy {
+    let mut roots = vec![data_dir.to_path_buf()];
+    roots.extend(std::env::current_dir().ok());
+    roots.extend(allowed_roots.iter().cloned());
+    FilePolicy::new(&roots, max_bytes)
+}
+
 /// The loader for a file, by extension.
 pub fn load_file(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
     let extension = path
@@ -110,12 +121,8 @@ pub fn load_file(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
     }
 }
 
-fn folder_for(data_dir: &Path, ctx: &ActivityContext) -> PathBuf {
-    let id = ctx
-        .info()
-        .workflow_id
-        .clone()
-        .unwrap_or_else(|| "standalone".into());
+/// The folder of one analysis, `<data_dir>/analysis/<id>` (the id made safe as a file name).
+pub fn analysis_folder(data_dir: &Path, id: &str) -> PathBuf {
     let safe: String = id
         .chars()
         .map(|c| {
@@ -130,6 +137,123 @@ fn folder_for(data_dir: &Path, ctx: &ActivityContext) -> PathBuf {
     data_dir.join(ANALYSIS_FOLDER).join(safe)
 }
 
+/// `validate_data_file`'s work: whether the policy lets analysis read the file, and its
+/// real path.
+pub async fn validate_data_file(
+    policy: FilePolicy,
+    file_path: String,
+    attempt: u32,
+) -> Result<FileCheck, StepError> {
+    blocking(move || {
+        Ok(match policy.check(&file_path) {
+            Ok(path) => FileCheck {
+                valid: true,
+                reason: None,
+                path: Some(path.to_string_lossy().into_owned()),
+                attempt,
+            },
+            Err(reason) => FileCheck {
+                valid: false,
+                reason: Some(reason),
+                path: None,
+                attempt,
+            },
+        })
+    })
+    .await
+}
+
+/// `load_data`'s work: the file (checked against the policy again) as a columnar copy,
+/// `<folder>/table.arrow`; a file that may not or cannot be loaded is an `InvalidDataFile`
+/// error.
+pub async fn load_data(
+    policy: FilePolicy,
+    request: LoadRequest,
+    folder: PathBuf,
+    attempt: u32,
+) -> Result<Loaded, StepError> {
+    blocking(move || {
+        // Checked again: this activity may run on another worker than the check did.
+        let path = policy
+            .check(&request.path)
+            .map_err(|e| StepError::invalid(INVALID, e))?;
+        let table = load_file(&path, request.sheet.as_deref())
+            .map_err(|e| StepError::invalid(INVALID, e.0))?;
+        let table_path = folder.join(TABLE_FILE);
+        write_copy(&table, &table_path).map_err(StepError::Store)?;
+        let (schema, rows, columns) = (table.schema(), table.rows(), table.columns.len());
+        drop(table);
+        release_free_memory();
+        Ok(Loaded {
+            table_path: table_path.to_string_lossy().into_owned(),
+            schema,
+            rows: rows as u64,
+            columns: columns as u64,
+            attempt,
+        })
+    })
+    .await
+}
+
+/// `perform_analysis`'s work: the results, and the chart data written next to the table.
+pub async fn perform_analysis(
+    request: AnalysisRequest,
+    attempt: u32,
+) -> Result<Analysed, StepError> {
+    blocking(move || {
+        let kind = AnalysisType::parse(&request.analysis_type)
+            .map_err(|e| StepError::invalid(INVALID, e))?;
+        let table_path = PathBuf::from(&request.table_path);
+        let table = read_copy(&table_path).map_err(|e| StepError::Store(e.0))?;
+        // Reading leaves the batches' freed buffers scattered over the heap.
+        release_free_memory();
+        let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
+        let analysis = analyse(&table, kind, &request.columns, clusters)
+            .map_err(|e| StepError::invalid(INVALID, e))?;
+        drop(table);
+        // What the charts show, next to the table, so the charts step needs no table.
+        let folder = table_path.parent().unwrap_or(Path::new("."));
+        let charts = serde_json::to_vec(&analysis.charts)
+            .map_err(|e| StepError::Transient(e.to_string()))?;
+        write_atomically(folder, CHART_DATA_FILE, &charts)
+            .map_err(|e| StepError::Store(format!("cannot write {CHART_DATA_FILE}: {e}")))?;
+        drop(analysis.charts);
+        release_free_memory();
+        Ok(Analysed {
+            results: analysis.results,
+            attempt,
+        })
+    })
+    .await
+}
+
+/// `generate_visualizations`'s work: the charts and the report in the table's folder.
+pub async fn generate_visualizations(
+    request: ChartRequest,
+    attempt: u32,
+) -> Result<Charted, StepError> {
+    blocking(move || {
+        let table_path = PathBuf::from(&request.table_path);
+        let folder = table_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let chart_data = folder.join(CHART_DATA_FILE);
+        let data = std::fs::read(&chart_data)
+            .map_err(|e| StepError::Store(format!("{}: {e}", chart_data.display())))?;
+        let data: ChartData = serde_json::from_slice(&data)
+            .map_err(|e| StepError::Store(format!("{}: {e}", chart_data.display())))?;
+        let charts = visualize(&data, &request.results, &folder).map_err(StepError::Store)?;
+        Ok(Charted {
+            output_path: folder.to_string_lossy().into_owned(),
+            charts: charts
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect(),
+            attempt,
+        })
+    })
+    .await
+}
+
+/// Each activity runs the plain function of its name above (direct calls run them too).
 #[activities]
 impl DataActivities {
     #[activity(name = "validate_data_file")]
@@ -139,24 +263,7 @@ impl DataActivities {
         file_path: String,
     ) -> Result<FileCheck, ActivityError> {
         let attempt = self.faults.enter("validate_data_file", &ctx).await?;
-        let policy = self.policy.clone();
-        blocking(move || {
-            Ok(match policy.check(&file_path) {
-                Ok(path) => FileCheck {
-                    valid: true,
-                    reason: None,
-                    path: Some(path.to_string_lossy().into_owned()),
-                    attempt,
-                },
-                Err(reason) => FileCheck {
-                    valid: false,
-                    reason: Some(reason),
-                    path: None,
-                    attempt,
-                },
-            })
-        })
-        .await
+        Ok(validate_data_file(self.policy.clone(), file_path, attempt).await?)
     }
 
     #[activity(name = "load_data")]
@@ -166,29 +273,9 @@ impl DataActivities {
         request: LoadRequest,
     ) -> Result<Loaded, ActivityError> {
         let attempt = self.faults.enter("load_data", &ctx).await?;
-        let folder = folder_for(&self.data_dir, &ctx);
-        let policy = self.policy.clone();
-        blocking(move || {
-            // Checked again: this activity may run on another worker than the check did.
-            let path = policy
-                .check(&request.path)
-                .map_err(|e| non_retryable(INVALID, e))?;
-            let table = load_file(&path, request.sheet.as_deref())
-                .map_err(|e| non_retryable(INVALID, e.0))?;
-            let table_path = folder.join(TABLE_FILE);
-            write_copy(&table, &table_path).map_err(retryable)?;
-            let (schema, rows, columns) = (table.schema(), table.rows(), table.columns.len());
-            drop(table);
-            release_free_memory();
-            Ok(Loaded {
-                table_path: table_path.to_string_lossy().into_owned(),
-                schema,
-                rows: rows as u64,
-                columns: columns as u64,
-                attempt,
-            })
-        })
-        .await
+        let workflow_id = ctx.info().workflow_id.as_deref().unwrap_or("standalone");
+        let folder = analysis_folder(&self.data_dir, workflow_id);
+        Ok(load_data(self.policy.clone(), request, folder, attempt).await?)
     }
 
     #[activity(name = "perform_analysis")]
@@ -198,31 +285,7 @@ impl DataActivities {
         request: AnalysisRequest,
     ) -> Result<Analysed, ActivityError> {
         let attempt = self.faults.enter("perform_analysis", &ctx).await?;
-        blocking(move || {
-            let kind = AnalysisType::parse(&request.analysis_type)
-                .map_err(|e| non_retryable(INVALID, e))?;
-            let table_path = PathBuf::from(&request.table_path);
-            let table = read_copy(&table_path).map_err(|e| retryable(e.0))?;
-            // Reading leaves the batches' freed buffers scattered over the heap.
-            release_free_memory();
-            let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
-            let analysis = analyse(&table, kind, &request.columns, clusters)
-                .map_err(|e| non_retryable(INVALID, e))?;
-            drop(table);
-            // What the charts show, next to the table, so the charts step needs no table.
-            let folder = table_path.parent().unwrap_or(Path::new("."));
-            let charts =
-                serde_json::to_vec(&analysis.charts).map_err(|e| retryable(e.to_string()))?;
-            write_atomically(folder, CHART_DATA_FILE, &charts)
-                .map_err(|e| retryable(format!("cannot write {CHART_DATA_FILE}: {e}")))?;
-            drop(analysis.charts);
-            release_free_memory();
-            Ok(Analysed {
-                results: analysis.results,
-                attempt,
-            })
-        })
-        .await
+        Ok(perform_analysis(request, attempt).await?)
     }
 
     #[activity(name = "generate_visualizations")]
@@ -232,24 +295,6 @@ impl DataActivities {
         request: ChartRequest,
     ) -> Result<Charted, ActivityError> {
         let attempt = self.faults.enter("generate_visualizations", &ctx).await?;
-        blocking(move || {
-            let table_path = PathBuf::from(&request.table_path);
-            let folder = table_path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            let data = std::fs::read(folder.join(CHART_DATA_FILE)).map_err(|e| {
-                retryable(format!("{}: {e}", folder.join(CHART_DATA_FILE).display()))
-            })?;
-            let data: ChartData =
-                serde_json::from_slice(&data).map_err(|e| retryable(e.to_string()))?;
-            let charts = visualize(&data, &request.results, &folder).map_err(retryable)?;
-            Ok(Charted {
-                output_path: folder.to_string_lossy().into_owned(),
-                charts: charts
-                    .iter()
-                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .collect(),
-                attempt,
-            })
-        })
-        .await
+        Ok(generate_visualizations(request, attempt).await?)
     }
 }

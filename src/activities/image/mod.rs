@@ -9,6 +9,7 @@ pub mod safety;
 pub mod settings;
 
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use sha2::{Digest, Sha256};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use super::errors::{blocking, non_retryable, retryable};
+use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use crate::files::write_atomically;
 use crate::store::images::ImageRecord;
@@ -30,7 +31,10 @@ use settings::ImageSettings;
 
 /// Images land here, under the data dir.
 pub const IMAGES_FOLDER: &str = "generated_images";
-const INVALID: &str = "InvalidImageRequest";
+/// The error type of requests that cannot be drawn.
+pub const INVALID: &str = "InvalidImageRequest";
+/// The error type of a backend's final refusal.
+pub const BACKEND_FAILED: &str = "ImageBackendError";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SafetyCheck {
@@ -69,10 +73,15 @@ pub struct ImageActivities {
     pub faults: Faults,
 }
 
-fn to_activity_error(error: BackendError) -> ActivityError {
-    match error {
-        BackendError::Final(message) => non_retryable("ImageBackendError", message),
-        BackendError::Transient(message) => retryable(message),
+impl From<BackendError> for StepError {
+    fn from(error: BackendError) -> Self {
+        match error {
+            BackendError::Final(message) => StepError::Refused {
+                type_name: BACKEND_FAILED,
+                message,
+            },
+            BackendError::Transient(message) => StepError::Transient(message),
+        }
     }
 }
 
@@ -110,6 +119,121 @@ fn file_stem(backend: &str, workflow_id: &str, run_id: &str) -> String {
     format!("{backend}_{safe}_{tail}")
 }
 
+/// `check_content_safety`'s work: whether the prompt may be drawn, and why not.
+pub fn check_content_safety(prompt: &str, attempt: u32) -> SafetyCheck {
+    let reason = safety::check(prompt).err().map(|why| why.to_string());
+    SafetyCheck {
+        safe: reason.is_none(),
+        reason,
+        attempt,
+    }
+}
+
+/// `generate_image`'s work: the image from the request's backend, written atomically as
+/// `<data_dir>/generated_images/<stem>.<extension>`, with its metadata. A request that
+/// cannot be drawn is an `InvalidImageRequest` error; a backend's final refusal an
+/// `ImageBackendError`.
+pub async fn generate_image(
+    settings: &ImageSettings,
+    http: &reqwest::Client,
+    data_dir: &Path,
+    request: ImageGenerationRequest,
+    stem: &str,
+    attempt: u32,
+) -> Result<GeneratedImage, StepError> {
+    let invalid = |message: String| StepError::invalid(INVALID, message);
+    if let Err(why) = safety::check(&request.prompt) {
+        return Err(invalid(format!(
+            "Prompt failed content safety check: {why}"
+        )));
+    }
+    let (width, height) = prompt::parse_size(&request.size).map_err(invalid)?;
+    let enhanced = prompt::enhanced(&request.prompt, &request.style).map_err(invalid)?;
+    let seed = request
+        .seed
+        .unwrap_or_else(|| render::derived_seed(&request.prompt, &request.style));
+    let made: Made = match request.backend.as_str() {
+        "local" => {
+            let (prompt, style) = (request.prompt.clone(), request.style.clone());
+            blocking(move || {
+                backends::local(&prompt, &style, width, height, seed, |_| {})
+                    .map_err(StepError::from)
+            })
+            .await?
+        }
+        "openai" => backends::openai(settings, http, &enhanced, width, height).await?,
+        "huggingface" => backends::huggingface(settings, http, &enhanced, width, height).await?,
+        other => {
+            return Err(invalid(format!(
+                "backend {other:?} is not one of {}",
+                BACKENDS.join(", ")
+            )));
+        }
+    };
+    let name = format!("{stem}.{}", made.extension);
+    let folder = data_dir.join(IMAGES_FOLDER);
+    let sha256 = hex::encode(Sha256::digest(&made.bytes));
+    let bytes = made.bytes.len();
+    let path = blocking(move || {
+        write_atomically(&folder, &name, &made.bytes)
+            .map_err(|e| StepError::Store(format!("cannot write the image: {e}")))
+    })
+    .await?;
+    let metadata = serde_json::json!({
+        "prompt": request.prompt,
+        "enhanced_prompt": enhanced,
+        "revised_prompt": made.revised_prompt,
+        "style": request.style,
+        "size": request.size,
+        "width": width,
+        "height": height,
+        "backend": request.backend,
+        "model": made.model,
+        "seed": seed,
+        "timestamp": now(),
+        "sha256": sha256,
+        "bytes": bytes,
+        "format": made.extension,
+    });
+    Ok(GeneratedImage {
+        image_path: path.to_string_lossy().into_owned(),
+        metadata,
+        attempt,
+    })
+}
+
+/// `store_image_metadata`'s work: one record keyed by the workflow id, or by the image path
+/// without a workflow.
+pub async fn store_image_metadata(
+    store: Store,
+    stored: ImageToStore,
+    workflow_id: Option<String>,
+    attempt: u32,
+) -> Result<StoredImage, StepError> {
+    blocking(move || {
+        let meta = &stored.image.metadata;
+        let record = ImageRecord {
+            workflow_id: workflow_id.unwrap_or_else(|| stored.image.image_path.clone()),
+            image_path: stored.image.image_path.clone(),
+            prompt: stored.request.prompt.clone(),
+            style: stored.request.style.clone(),
+            size: stored.request.size.clone(),
+            backend: stored.request.backend.clone(),
+            sha256: meta["sha256"].as_str().unwrap_or_default().to_owned(),
+            bytes: meta["bytes"].as_u64().unwrap_or(0),
+            user_id: stored.request.user_id.clone(),
+            metadata: stored.image.metadata.clone(),
+            created_at: meta["timestamp"].as_f64().unwrap_or_else(now),
+        };
+        let created = store
+            .insert_image(&record)
+            .map_err(|e| StepError::Store(format!("cannot store the image metadata: {e}")))?;
+        Ok(StoredImage { created, attempt })
+    })
+    .await
+}
+
+/// Each activity runs the plain function of its name above (direct calls run them too).
 #[activities]
 impl ImageActivities {
     #[activity(name = "check_content_safety")]
@@ -119,12 +243,7 @@ impl ImageActivities {
         prompt: String,
     ) -> Result<SafetyCheck, ActivityError> {
         let attempt = self.faults.enter("check_content_safety", &ctx).await?;
-        let reason = safety::check(&prompt).err().map(|why| why.to_string());
-        Ok(SafetyCheck {
-            safe: reason.is_none(),
-            reason,
-            attempt,
-        })
+        Ok(check_content_safety(&prompt, attempt))
     }
 
     #[activity(name = "generate_image")]
@@ -134,88 +253,19 @@ impl ImageActivities {
         request: ImageGenerationRequest,
     ) -> Result<GeneratedImage, ActivityError> {
         let attempt = self.faults.enter("generate_image", &ctx).await?;
-        let invalid = |message: String| non_retryable(INVALID, message);
-        if let Err(why) = safety::check(&request.prompt) {
-            return Err(invalid(format!(
-                "Prompt failed content safety check: {why}"
-            )));
-        }
-        let (width, height) = prompt::parse_size(&request.size).map_err(invalid)?;
-        let enhanced = prompt::enhanced(&request.prompt, &request.style).map_err(invalid)?;
-        let seed = request
-            .seed
-            .unwrap_or_else(|| render::derived_seed(&request.prompt, &request.style));
-        let made: Made = match request.backend.as_str() {
-            "local" => {
-                let (prompt, style) = (request.prompt.clone(), request.style.clone());
-                with_heartbeats(
-                    &ctx,
-                    blocking(move || {
-                        backends::local(&prompt, &style, width, height, seed, |_| {})
-                            .map_err(to_activity_error)
-                    }),
-                )
-                .await?
-            }
-            "openai" => with_heartbeats(
-                &ctx,
-                backends::openai(&self.settings, &self.http, &enhanced, width, height),
-            )
-            .await
-            .map_err(to_activity_error)?,
-            "huggingface" => with_heartbeats(
-                &ctx,
-                backends::huggingface(&self.settings, &self.http, &enhanced, width, height),
-            )
-            .await
-            .map_err(to_activity_error)?,
-            other => {
-                return Err(invalid(format!(
-                    "backend {other:?} is not one of {}",
-                    BACKENDS.join(", ")
-                )));
-            }
-        };
         let info = ctx.info();
-        let workflow_id = info
-            .workflow_id
-            .clone()
-            .unwrap_or_else(|| "standalone".into());
-        let run_id = info.workflow_run_id.clone().unwrap_or_default();
-        let name = format!(
-            "{}.{}",
-            file_stem(&request.backend, &workflow_id, &run_id),
-            made.extension
-        );
-        let folder = self.store.data_dir().join(IMAGES_FOLDER);
-        let sha256 = hex::encode(Sha256::digest(&made.bytes));
-        let bytes = made.bytes.len();
-        let path = blocking(move || {
-            write_atomically(&folder, &name, &made.bytes)
-                .map_err(|e| retryable(format!("cannot write the image: {e}")))
-        })
-        .await?;
-        let metadata = serde_json::json!({
-            "prompt": request.prompt,
-            "enhanced_prompt": enhanced,
-            "revised_prompt": made.revised_prompt,
-            "style": request.style,
-            "size": request.size,
-            "width": width,
-            "height": height,
-            "backend": request.backend,
-            "model": made.model,
-            "seed": seed,
-            "timestamp": now(),
-            "sha256": sha256,
-            "bytes": bytes,
-            "format": made.extension,
-        });
-        Ok(GeneratedImage {
-            image_path: path.to_string_lossy().into_owned(),
-            metadata,
+        let workflow_id = info.workflow_id.as_deref().unwrap_or("standalone");
+        let run_id = info.workflow_run_id.as_deref().unwrap_or_default();
+        let stem = file_stem(&request.backend, workflow_id, run_id);
+        let work = generate_image(
+            &self.settings,
+            &self.http,
+            self.store.data_dir(),
+            request,
+            &stem,
             attempt,
-        })
+        );
+        Ok(with_heartbeats(&ctx, work).await?)
     }
 
     #[activity(name = "store_image_metadata")]
@@ -225,33 +275,8 @@ impl ImageActivities {
         stored: ImageToStore,
     ) -> Result<StoredImage, ActivityError> {
         let attempt = self.faults.enter("store_image_metadata", &ctx).await?;
-        let workflow_id = ctx
-            .info()
-            .workflow_id
-            .clone()
-            .unwrap_or_else(|| stored.image.image_path.clone());
-        let store = self.store.clone();
-        blocking(move || {
-            let meta = &stored.image.metadata;
-            let record = ImageRecord {
-                workflow_id,
-                image_path: stored.image.image_path.clone(),
-                prompt: stored.request.prompt.clone(),
-                style: stored.request.style.clone(),
-                size: stored.request.size.clone(),
-                backend: stored.request.backend.clone(),
-                sha256: meta["sha256"].as_str().unwrap_or_default().to_owned(),
-                bytes: meta["bytes"].as_u64().unwrap_or(0),
-                user_id: stored.request.user_id.clone(),
-                metadata: stored.image.metadata.clone(),
-                created_at: meta["timestamp"].as_f64().unwrap_or_else(now),
-            };
-            let created = store
-                .insert_image(&record)
-                .map_err(|e| retryable(format!("cannot store the image metadata: {e}")))?;
-            Ok(StoredImage { created, attempt })
-        })
-        .await
+        let workflow_id = ctx.info().workflow_id.clone();
+        Ok(store_image_metadata(self.store.clone(), stored, workflow_id, attempt).await?)
     }
 }
 

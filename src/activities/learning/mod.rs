@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use super::errors::{blocking, non_retryable, retryable};
+use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use crate::store::black_vault::{BlackVault, content_hash};
 use crate::store::knowledge::KnowledgeEntry;
@@ -60,6 +60,9 @@ pub struct StoredKnowledge {
 
 attempted!(Validation, VaultCheck, ProcessedKnowledge, StoredKnowledge);
 
+/// The error type of content that may not be learned.
+pub const INVALID: &str = "InvalidLearningContent";
+
 /// The id of what a request teaches: the same content in the same category is the same
 /// knowledge, whoever sends it and however often.
 pub fn knowledge_id(category: &str, normalized_content: &str) -> String {
@@ -71,12 +74,111 @@ pub fn knowledge_id(category: &str, normalized_content: &str) -> String {
     format!("kn-{}", &hex::encode(digest)[..24])
 }
 
+/// `validate_learning_content`'s work: whether the request may be learned, and why not.
+pub fn validate_learning_content(request: &LearningRequest, attempt: u32) -> Validation {
+    let reason = validate::rejection(request);
+    Validation {
+        valid: reason.is_none(),
+        reason,
+        attempt,
+    }
+}
+
+/// `check_black_vault`'s work. Fails closed: a vault that cannot be read never lets content
+/// through.
+pub async fn check_black_vault(
+    vault: BlackVault,
+    content: String,
+    attempt: u32,
+) -> Result<VaultCheck, StepError> {
+    blocking(move || {
+        let hash = content_hash(&content);
+        let blocked = vault
+            .contains_hash(&hash)
+            .map_err(|e| StepError::Store(format!("cannot read the Black Vault: {e}")))?;
+        Ok(VaultCheck {
+            blocked,
+            content_hash: hash,
+            attempt,
+        })
+    })
+    .await
+}
+
+/// `process_learning_request`'s work: the knowledge entry the request teaches; a request
+/// that is not valid is an `InvalidLearningContent` error naming the problem.
+pub async fn process_learning_request(
+    request: LearningRequest,
+    attempt: u32,
+) -> Result<ProcessedKnowledge, StepError> {
+    if let Some(reason) = validate::rejection(&request) {
+        return Err(StepError::invalid(INVALID, reason));
+    }
+    blocking(move || {
+        let insight = text::analyse(&request.content);
+        Ok(ProcessedKnowledge {
+            knowledge_id: knowledge_id(&request.category, &insight.normalized),
+            content_hash: content_hash(&request.content),
+            category: request.category,
+            source: request.source,
+            user_id: request.user_id,
+            title: insight.title,
+            summary: insight.summary,
+            keywords: insight.keywords,
+            word_count: insight.word_count as u64,
+            content: insight.normalized,
+            attempt,
+        })
+    })
+    .await
+}
+
+/// `store_knowledge`'s work: the row in the store and the entry in knowledge.json, each
+/// written once however often this runs.
+pub async fn store_knowledge(
+    store: Store,
+    knowledge: ProcessedKnowledge,
+    workflow_id: Option<String>,
+    attempt: u32,
+) -> Result<StoredKnowledge, StepError> {
+    blocking(move || {
+        let entry = KnowledgeEntry {
+            id: knowledge.knowledge_id.clone(),
+            category: knowledge.category,
+            title: knowledge.title,
+            summary: knowledge.summary,
+            content: knowledge.content,
+            keywords: knowledge.keywords,
+            word_count: knowledge.word_count,
+            content_hash: knowledge.content_hash,
+            source: knowledge.source,
+            user_id: knowledge.user_id,
+            workflow_id,
+            created_at: now(),
+        };
+        let created = store
+            .insert_knowledge(&entry)
+            .map_err(|e| StepError::Store(format!("cannot store the knowledge: {e}")))?;
+        // Both writes are idempotent, so a retry after a failure between them completes the pair.
+        store
+            .mirror_to_knowledge_json(&entry)
+            .map_err(|e| StepError::Store(format!("cannot update knowledge.json: {e}")))?;
+        Ok(StoredKnowledge {
+            knowledge_id: entry.id,
+            created,
+            attempt,
+        })
+    })
+    .await
+}
+
 pub struct LearningActivities {
     pub store: Store,
     pub vault: BlackVault,
     pub faults: Faults,
 }
 
+/// Each activity runs the plain function of its name above (direct calls run them too).
 #[activities]
 impl LearningActivities {
     #[activity(name = "validate_learning_content")]
@@ -86,12 +188,7 @@ impl LearningActivities {
         request: LearningRequest,
     ) -> Result<Validation, ActivityError> {
         let attempt = self.faults.enter("validate_learning_content", &ctx).await?;
-        let reason = validate::rejection(&request);
-        Ok(Validation {
-            valid: reason.is_none(),
-            reason,
-            attempt,
-        })
+        Ok(validate_learning_content(&request, attempt))
     }
 
     #[activity(name = "check_black_vault")]
@@ -101,20 +198,7 @@ impl LearningActivities {
         content: String,
     ) -> Result<VaultCheck, ActivityError> {
         let attempt = self.faults.enter("check_black_vault", &ctx).await?;
-        let vault = self.vault.clone();
-        blocking(move || {
-            let hash = content_hash(&content);
-            // Fail closed: a vault that cannot be read never lets content through.
-            let blocked = vault
-                .contains_hash(&hash)
-                .map_err(|e| retryable(format!("cannot read the Black Vault: {e}")))?;
-            Ok(VaultCheck {
-                blocked,
-                content_hash: hash,
-                attempt,
-            })
-        })
-        .await
+        Ok(check_black_vault(self.vault.clone(), content, attempt).await?)
     }
 
     #[activity(name = "process_learning_request")]
@@ -124,26 +208,7 @@ impl LearningActivities {
         request: LearningRequest,
     ) -> Result<ProcessedKnowledge, ActivityError> {
         let attempt = self.faults.enter("process_learning_request", &ctx).await?;
-        if let Some(reason) = validate::rejection(&request) {
-            return Err(non_retryable("InvalidLearningContent", reason));
-        }
-        blocking(move || {
-            let insight = text::analyse(&request.content);
-            Ok(ProcessedKnowledge {
-                knowledge_id: knowledge_id(&request.category, &insight.normalized),
-                content_hash: content_hash(&request.content),
-                category: request.category,
-                source: request.source,
-                user_id: request.user_id,
-                title: insight.title,
-                summary: insight.summary,
-                keywords: insight.keywords,
-                word_count: insight.word_count as u64,
-                content: insight.normalized,
-                attempt,
-            })
-        })
-        .await
+        Ok(process_learning_request(request, attempt).await?)
     }
 
     #[activity(name = "store_knowledge")]
@@ -154,36 +219,7 @@ impl LearningActivities {
     ) -> Result<StoredKnowledge, ActivityError> {
         let attempt = self.faults.enter("store_knowledge", &ctx).await?;
         let workflow_id = ctx.info().workflow_id.clone();
-        let store = self.store.clone();
-        blocking(move || {
-            let entry = KnowledgeEntry {
-                id: knowledge.knowledge_id.clone(),
-                category: knowledge.category,
-                title: knowledge.title,
-                summary: knowledge.summary,
-                content: knowledge.content,
-                keywords: knowledge.keywords,
-                word_count: knowledge.word_count,
-                content_hash: knowledge.content_hash,
-                source: knowledge.source,
-                user_id: knowledge.user_id,
-                workflow_id,
-                created_at: now(),
-            };
-            let created = store
-                .insert_knowledge(&entry)
-                .map_err(|e| retryable(format!("cannot store the knowledge: {e}")))?;
-            // Both writes are idempotent, so a retry after a failure between them completes the pair.
-            store
-                .mirror_to_knowledge_json(&entry)
-                .map_err(|e| retryable(format!("cannot update knowledge.json: {e}")))?;
-            Ok(StoredKnowledge {
-                knowledge_id: entry.id,
-                created,
-                attempt,
-            })
-        })
-        .await
+        Ok(store_knowledge(self.store.clone(), knowledge, workflow_id, attempt).await?)
     }
 }
 

@@ -62,11 +62,11 @@ use serde::{Deserialize, Serialize};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use super::errors::{blocking, non_retryable, retryable};
+use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use crate::store::Store;
 use crate::workflows::steps::attempted;
-use extract::{Extraction, Message, extract, message_memory};
+use extract::{Extraction, Memory, Message, extract, message_memory};
 
 /// The error type of requests no retry can fix.
 pub const INVALID: &str = "InvalidMemoryRequest";
@@ -111,10 +111,91 @@ pub struct MemoryActivities {
 /// The workflow checked the request; an activity called some other way still gets no more
 /// than `MAX_MESSAGES` messages. (Not the byte limit: the checked messages may be longer than
 /// the request, a numeric timestamp becoming RFC 3339 text.)
-fn check_messages(messages: &[Message]) -> Result<(), ActivityError> {
-    request::check_size(messages.len(), 0).map_err(|e| non_retryable(INVALID, e))
+fn check_messages(messages: &[Message]) -> Result<(), StepError> {
+    request::check_size(messages.len(), 0).map_err(|e| StepError::invalid(INVALID, e))
 }
 
+/// `extract_memory_information`'s work: the messages to keep and the typed memories.
+pub async fn extract_memory_information(
+    messages: Vec<Message>,
+    attempt: u32,
+) -> Result<Extracted, StepError> {
+    // Checked again: another client may call the activity with anything.
+    check_messages(&messages)?;
+    blocking(move || {
+        let info = extract(&messages);
+        if info.truncated {
+            tracing::warn!(
+                kept = info.kept.len(),
+                memories = info.memories.len(),
+                "typed memories were cut at the extraction's size limit"
+            );
+        }
+        Ok(Extracted { info, attempt })
+    })
+    .await
+}
+
+/// The memories an extraction of `messages` stands for: the kept messages (by index), then
+/// the typed memories.
+pub fn extracted_memories(
+    messages: &[Message],
+    info: Extraction,
+) -> Result<Vec<Memory>, StepError> {
+    check_messages(messages)?;
+    let mut memories = Vec::with_capacity(info.kept.len() + info.memories.len());
+    for &i in &info.kept {
+        let message = messages.get(i as usize).ok_or_else(|| {
+            StepError::invalid(INVALID, format!("kept message {i} is not in the request"))
+        })?;
+        memories.push(message_memory(i, message));
+    }
+    memories.extend(info.memories);
+    Ok(memories)
+}
+
+/// `store_memories`'s work: the memories the store does not hold yet; returns how many.
+pub async fn store_memories(
+    store: Store,
+    conversation_id: String,
+    user_id: Option<String>,
+    workflow_id: Option<String>,
+    memories: Vec<Memory>,
+    attempt: u32,
+) -> Result<StoredMemories, StepError> {
+    blocking(move || {
+        let new = store
+            .insert_memories(
+                &conversation_id,
+                user_id.as_deref(),
+                workflow_id.as_deref(),
+                &memories,
+            )
+            .map_err(|e| StepError::Store(format!("cannot store the memories: {e}")))?;
+        Ok(StoredMemories { new, attempt })
+    })
+    .await
+}
+
+/// `update_memory_indexes`'s work: indexes every memory not indexed yet (this
+/// conversation's, and any an earlier run stored but could not index).
+pub async fn update_memory_indexes(
+    store: Store,
+    conversation_id: String,
+    attempt: u32,
+) -> Result<IndexedMemories, StepError> {
+    blocking(move || {
+        let indexed = store.index_pending_memories().map_err(|e| {
+            StepError::Store(format!(
+                "cannot index the memories of {conversation_id}: {e}"
+            ))
+        })?;
+        Ok(IndexedMemories { indexed, attempt })
+    })
+    .await
+}
+
+/// Each activity runs the plain function of its name above (direct calls run them too).
 #[activities]
 impl MemoryActivities {
     #[activity(name = "extract_memory_information")]
@@ -127,20 +208,7 @@ impl MemoryActivities {
             .faults
             .enter("extract_memory_information", &ctx)
             .await?;
-        // Checked again: another client may call the activity with anything.
-        check_messages(&messages)?;
-        blocking(move || {
-            let info = extract(&messages);
-            if info.truncated {
-                tracing::warn!(
-                    kept = info.kept.len(),
-                    memories = info.memories.len(),
-                    "typed memories were cut at the extraction's size limit"
-                );
-            }
-            Ok(Extracted { info, attempt })
-        })
-        .await
+        Ok(extract_memory_information(messages, attempt).await?)
     }
 
     #[activity(name = "store_memories")]
@@ -150,34 +218,20 @@ impl MemoryActivities {
         request: MemoriesToStore,
     ) -> Result<StoredMemories, ActivityError> {
         let attempt = self.faults.enter("store_memories", &ctx).await?;
-        check_messages(&request.messages)?;
+        let memories = extracted_memories(&request.messages, request.info)?;
         let workflow_id = ctx.info().workflow_id.clone();
         let store = self.store.clone();
-        blocking(move || {
-            let mut memories =
-                Vec::with_capacity(request.info.kept.len() + request.info.memories.len());
-            for &i in &request.info.kept {
-                let message = request.messages.get(i as usize).ok_or_else(|| {
-                    non_retryable(INVALID, format!("kept message {i} is not in the request"))
-                })?;
-                memories.push(message_memory(i, message));
-            }
-            memories.extend(request.info.memories);
-            let new = store
-                .insert_memories(
-                    &request.conversation_id,
-                    request.user_id.as_deref(),
-                    workflow_id.as_deref(),
-                    &memories,
-                )
-                .map_err(|e| retryable(format!("cannot store the memories: {e}")))?;
-            Ok(StoredMemories { new, attempt })
-        })
-        .await
+        Ok(store_memories(
+            store,
+            request.conversation_id,
+            request.user_id,
+            workflow_id,
+            memories,
+            attempt,
+        )
+        .await?)
     }
 
-    /// Indexes every memory not indexed yet (this conversation's, and any an earlier run
-    /// stored but could not index).
     #[activity(name = "update_memory_indexes")]
     pub async fn update_memory_indexes(
         self: Arc<Self>,
@@ -185,15 +239,6 @@ impl MemoryActivities {
         conversation_id: String,
     ) -> Result<IndexedMemories, ActivityError> {
         let attempt = self.faults.enter("update_memory_indexes", &ctx).await?;
-        let store = self.store.clone();
-        blocking(move || {
-            let indexed = store.index_pending_memories().map_err(|e| {
-                retryable(format!(
-                    "cannot index the memories of {conversation_id}: {e}"
-                ))
-            })?;
-            Ok(IndexedMemories { indexed, attempt })
-        })
-        .await
+        Ok(update_memory_indexes(self.store.clone(), conversation_id, attempt).await?)
     }
 }

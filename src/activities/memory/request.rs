@@ -22,7 +22,8 @@ pub struct CheckedRequest {
     pub messages: Vec<Message>,
 }
 
-fn type_name(value: &Value) -> &'static str {
+/// What a JSON value is, for messages: "a string", "a list", ...
+pub fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -33,7 +34,9 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-fn id(value: Option<&Value>, name: &str, required: bool) -> Result<Option<String>, String> {
+/// An id field (conversation_id, user_id): a non-empty string of at most `MAX_ID_CHARS`
+/// characters; when not `required`, missing or null is None.
+pub fn id(value: Option<&Value>, name: &str, required: bool) -> Result<Option<String>, String> {
     let text = match value {
         None | Some(Value::Null) if !required => return Ok(None),
         Some(Value::String(s)) if !s.trim().is_empty() => s,
@@ -134,7 +137,17 @@ pub fn check(request: &Value) -> Result<CheckedRequest, String> {
     let conversation_id =
         id(fields.get("conversation_id"), "conversation_id", true)?.unwrap_or_default();
     let user_id = id(fields.get("user_id"), "user_id", false)?;
-    let list = match fields.get("messages") {
+    Ok(CheckedRequest {
+        conversation_id,
+        user_id,
+        messages: messages(fields.get("messages"))?,
+    })
+}
+
+/// The messages, checked: a list of `{role, content, timestamp?}` objects (other keys are
+/// ignored), at most `MAX_MESSAGES` of them and `MAX_MESSAGES_BYTES` in all.
+pub fn messages(value: Option<&Value>) -> Result<Vec<Message>, String> {
+    let list = match value {
         Some(Value::Array(list)) => list,
         None => {
             return Err(
@@ -153,16 +166,10 @@ pub fn check(request: &Value) -> Result<CheckedRequest, String> {
         .map(|b| b.len())
         .unwrap_or(usize::MAX);
     check_size(list.len(), bytes)?;
-    let messages = list
-        .iter()
+    list.iter()
         .enumerate()
         .map(|(at, m)| message(m, at))
-        .collect::<Result<_, _>>()?;
-    Ok(CheckedRequest {
-        conversation_id,
-        user_id,
-        messages,
-    })
+        .collect()
 }
 
 #[cfg(test)]

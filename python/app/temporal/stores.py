@@ -1,0 +1,245 @@
+"""What the activities leave behind, for the app to read: the knowledge, image and memory
+stores and Project-AI's Black Vault. The activities themselves are in
+:mod:`app.temporal.activities` (which also offers these names, as it always did)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, Optional, Union, get_args
+
+from app.temporal import _core
+from app.temporal._convert import from_json
+from app.temporal.config import get_temporal_config
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+def _data_dir(data_dir: Optional[StrPath]) -> Path:
+    return Path(data_dir) if data_dir is not None else get_temporal_config().data_dir
+
+
+@dataclass(frozen=True)
+class KnowledgeEntry:
+    id: str
+    category: str
+    title: str
+    summary: str
+    content: str
+    keywords: list[str]
+    word_count: int
+    content_hash: str
+    source: str
+    user_id: Optional[str]
+    workflow_id: Optional[str]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    id: str
+    title: str
+    category: str
+    snippet: str
+    """Text around the matches, which stand in [brackets]."""
+    rank: float
+    """BM25; lower is better."""
+
+
+class KnowledgeStore:
+    """The knowledge AILearningWorkflow stored under a data dir (the configured one by default)."""
+
+    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
+        self.data_dir = _data_dir(data_dir)
+        self._core = _core.KnowledgeStoreCore(self.data_dir)
+
+    def get(self, knowledge_id: str) -> Optional[KnowledgeEntry]:
+        found = self._core.get(knowledge_id)
+        return None if found is None else from_json(found.encode(), KnowledgeEntry)
+
+    def search(
+        self, text: str, category: Optional[str] = None, limit: int = 10
+    ) -> list[KnowledgeHit]:
+        """Entries matching any word of ``text`` (full text, BM25 ranking), best first."""
+        return from_json(self._core.search(text, category, limit).encode(), list[KnowledgeHit])  # type: ignore[no-any-return]
+
+    def count(self) -> int:
+        return self._core.count()
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    workflow_id: str
+    image_path: str
+    prompt: str
+    style: str
+    size: str
+    backend: str
+    sha256: str
+    bytes: int
+    user_id: Optional[str]
+    metadata: dict[str, Any]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class ImageStatistics:
+    total: int
+    total_bytes: int
+    by_backend: dict[str, int]
+    by_style: dict[str, int]
+
+
+class ImageStore:
+    """The images ImageGenerationWorkflow made under a data dir (the configured one by
+    default): one record per workflow."""
+
+    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
+        self.data_dir = _data_dir(data_dir)
+        self._core = _core.ImageStoreCore(self.data_dir)
+
+    def history(self, limit: int = 10) -> list[ImageRecord]:
+        """The newest images first."""
+        return from_json(self._core.history(limit).encode(), list[ImageRecord])  # type: ignore[no-any-return]
+
+    def statistics(self) -> ImageStatistics:
+        """How many images, how many bytes, by backend and by style."""
+        return from_json(self._core.statistics().encode(), ImageStatistics)  # type: ignore[no-any-return]
+
+
+MemoryKind = Literal["message", "fact", "preference", "request", "date", "keyword"]
+"""message: a substantive message kept verbatim; fact: about the user (name, location,
+hometown, employer, role); preference; request: what the user asked to remember; date;
+keyword."""
+
+MEMORY_KINDS: tuple[MemoryKind, ...] = get_args(MemoryKind)
+
+MEMORY_LIMITS: Mapping[str, int] = MappingProxyType(dict(_core.memory_limits()))
+"""MemoryExpansionWorkflow's and MemoryStore's limits (the Rust constants): max_messages,
+max_messages_bytes, max_id_chars, min_substantive_chars, max_keywords, max_text_chars,
+max_search_limit, max_query_chars, max_ranked."""
+
+
+@dataclass(frozen=True)
+class StoredMemory:
+    id: int
+    conversation_id: str
+    user_id: Optional[str]
+    kind: MemoryKind
+    text: str
+    """The clause the memory came from (a kept message: its whole content)."""
+    subject: Optional[str]
+    """name, location, hometown, employer, role (facts); the thing (preferences);
+    deadline or date (dates)."""
+    value: Optional[str]
+    """The name, place, ...; likes, loves, prefers, enjoys, hates, dislikes; the date
+    (2027-05-03, --05-03 without a year, or a phrase such as "next friday")."""
+    role: str
+    """The role of the message it came from."""
+    message_index: int
+    """The position of that message in the workflow's request."""
+    timestamp: Optional[str]
+    confidence: float
+    workflow_id: Optional[str]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class MemoryHit(StoredMemory):
+    snippet: str
+    """Text around the matches, which stand in [brackets]."""
+    rank: float
+    """BM25 times the memory's confidence; lower is better."""
+
+
+class MemoryStore:
+    """The memories MemoryExpansionWorkflow stored under a data dir (the configured one by
+    default), with a full-text index (SQLite FTS5, BM25 ranking)."""
+
+    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
+        self.data_dir = _data_dir(data_dir)
+        self._core = _core.MemoryStoreCore(self.data_dir)
+
+    def search(
+        self,
+        query: str,
+        *,
+        user_id: Optional[str] = None,
+        kind: Optional[MemoryKind] = None,
+        limit: int = 10,
+    ) -> list[MemoryHit]:
+        """Memories containing every word of ``query``, best first. Any text is a valid
+        query: each word is searched as a word (quotes, ``AND``, ``*``, ``:`` are not query
+        syntax), case, accents and English endings are ignored ("Loves" finds "love");
+        text without words finds nothing. Ranking: BM25 times the memory's confidence; when
+        more than ``MEMORY_LIMITS["max_ranked"]`` (2000) memories match, the newest of them
+        are ranked. A memory is found once ``update_memory_indexes`` has run. Raises
+        :class:`InvalidQueryError` for an unknown ``kind``, a ``limit`` outside 1 to 1000 or
+        a query over 1000 characters."""
+        found = self._core.search(query, user_id, kind, limit)
+        return from_json(found.encode(), list[MemoryHit])  # type: ignore[no-any-return]
+
+    def for_conversation(self, conversation_id: str) -> list[StoredMemory]:
+        """Every memory of a conversation (of any user), in message order."""
+        found = self._core.for_conversation(conversation_id)
+        return from_json(found.encode(), list[StoredMemory])  # type: ignore[no-any-return]
+
+    def forget(
+        self, *, conversation_id: Optional[str] = None, user_id: Optional[str] = None
+    ) -> int:
+        """Removes the memories of a conversation, of a user, or of one user's conversation
+        (both given), with their index entries, and overwrites the removed text in the store
+        file (a user's right to erasure); returns how many were removed. Raises
+        :class:`InvalidQueryError` when neither is given."""
+        return self._core.forget(conversation_id, user_id)
+
+    def count(self) -> int:
+        return self._core.count()
+
+
+class BlackVault:
+    """Project-AI's Black Vault (``learning_requests/requests.db``, table ``black_vault``):
+    content that must never be learned, by the hex SHA-256 of its UTF-8 text."""
+
+    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
+        self.data_dir = _data_dir(data_dir)
+        self._core = _core.BlackVaultCore(self.data_dir)
+
+    @staticmethod
+    def hash(content: str) -> str:
+        return _core.content_hash(content)
+
+    def add(self, content: str) -> bool:
+        """Blocks the content; True when it was not blocked yet."""
+        return self._core.add(content)
+
+    def remove(self, content: str) -> bool:
+        """Unblocks the content; True when it was blocked."""
+        return self._core.remove(content)
+
+    def __contains__(self, content: str) -> bool:
+        return self._core.contains(content)
+
+    @property
+    def database(self) -> Path:
+        return self._core.database
+
+
+__all__ = [
+    "MEMORY_KINDS",
+    "MEMORY_LIMITS",
+    "BlackVault",
+    "ImageRecord",
+    "ImageStatistics",
+    "ImageStore",
+    "KnowledgeEntry",
+    "KnowledgeHit",
+    "KnowledgeStore",
+    "MemoryHit",
+    "MemoryKind",
+    "MemoryStore",
+    "StoredMemory",
+]
