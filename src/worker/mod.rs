@@ -55,6 +55,8 @@ pub struct WorkerSpec {
     /// Folders data analysis may read besides the data dir and the working directory.
     pub analysis_roots: Vec<PathBuf>,
     pub analysis_max_file_bytes: u64,
+    /// The largest image an image API may send (JSON answers: 4/3 of it plus 64 KiB).
+    pub image_max_bytes: u64,
 }
 
 impl WorkerSpec {
@@ -76,6 +78,7 @@ impl WorkerSpec {
                 .flat_map(std::env::split_paths)
                 .collect(),
             analysis_max_file_bytes: config.analysis_max_file_bytes,
+            image_max_bytes: config.image_max_bytes,
         }
     }
 }
@@ -105,7 +108,10 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         ))
         .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
         .build();
-    let image_settings = ImageSettings::from_env().map_err(WorkerError::Start)?;
+    let image_settings = ImageSettings {
+        image_max_bytes: spec.image_max_bytes,
+        ..ImageSettings::from_env().map_err(WorkerError::Start)?
+    };
     tracing::info!(settings = ?image_settings, "image backends");
     let http = reqwest::Client::builder()
         .user_agent(concat!("project-ai-temporal/", env!("CARGO_PKG_VERSION")))

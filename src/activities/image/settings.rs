@@ -1,5 +1,6 @@
-//! The image backends' settings, from the environment when a worker starts. Keys are
-//! secrets: `Debug` shows only whether they are set.
+//! The image backends' settings, from the environment when a worker starts (the answer
+//! size limit from the settings table). Keys are secrets: `Debug` shows only whether they
+//! are set.
 
 use std::fmt;
 use std::time::Duration;
@@ -22,6 +23,9 @@ pub struct ImageSettings {
     /// `IMAGE_API_BACKOFF_FACTOR`: the wait after attempt n is factor x 2^(n-1) seconds.
     pub backoff_factor: f64,
     pub timeout: Duration,
+    /// The `image_max_bytes` setting: the largest image an API may send; JSON answers may be
+    /// 4/3 of it plus 64 KiB.
+    pub image_max_bytes: u64,
 }
 
 impl fmt::Debug for ImageSettings {
@@ -34,6 +38,8 @@ impl fmt::Debug for ImageSettings {
             .field("huggingface_model", &self.huggingface_model)
             .field("max_attempts", &self.max_attempts)
             .field("backoff_factor", &self.backoff_factor)
+            .field("timeout", &self.timeout)
+            .field("image_max_bytes", &self.image_max_bytes)
             .finish()
     }
 }
@@ -49,6 +55,7 @@ impl Default for ImageSettings {
             max_attempts: 3,
             backoff_factor: 0.8,
             timeout: Duration::from_secs(60),
+            image_max_bytes: crate::config::TemporalConfig::defaults().image_max_bytes,
         }
     }
 }
@@ -112,6 +119,7 @@ mod tests {
         let s = ImageSettings::from_lookup(env).unwrap();
         assert_eq!(s.openai_base_url, "http://127.0.0.1:9/v1");
         assert_eq!(s.max_attempts, 5);
+        assert_eq!(s.image_max_bytes, 50 << 20);
         assert!(!format!("{s:?}").contains("sk-secret"));
         let bad = ImageSettings::from_lookup(|n| {
             (n == "IMAGE_API_BACKOFF_FACTOR").then(|| "fast".to_owned())
