@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::activities::data::DataActivities;
 use crate::activities::faults::Faults;
 use crate::activities::image::ImageActivities;
+use crate::activities::image::http as image_http;
 use crate::activities::image::settings::ImageSettings;
 use crate::activities::learning::LearningActivities;
 use crate::activities::memory::MemoryActivities;
@@ -113,8 +114,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         ..ImageSettings::from_env().map_err(WorkerError::Start)?
     };
     tracing::info!(settings = ?image_settings, "image backends");
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("project-ai-temporal/", env!("CARGO_PKG_VERSION")))
+    let http = image_http::client_builder()
         .build()
         .map_err(|e| WorkerError::Start(format!("cannot build the HTTP client: {e}")))?;
     let image = ImageActivities {

@@ -28,6 +28,13 @@ pub struct ImageSettings {
     pub image_max_bytes: u64,
 }
 
+/// The setting that bounds answers and how to raise it, for errors.
+pub fn raise_image_max_bytes() -> String {
+    let name = "image_max_bytes";
+    let env = crate::config::fields::spec(name).map_or("", |f| f.env);
+    format!("the setting {name}, {env}, raises the limit")
+}
+
 impl fmt::Debug for ImageSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImageSettings")
