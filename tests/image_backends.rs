@@ -503,3 +503,63 @@ async fn redirects_on_the_same_host_are_followed_a_few_times() {
         final_message(backends::openai(&settings(&api), &client(), "a cat", 512, 512).await);
     assert!(message.contains("more than 5 redirects"), "{message}");
 }
+
+#[tokio::test]
+async fn answer_urls_are_fetched_only_from_public_addresses() {
+    let (files, downloads) = serve(vec![(
+        200,
+        vec![("Content-Type", "image/png".into())],
+        png(),
+    )]);
+    let port = files.rsplit(':').next().unwrap().to_owned();
+    // The API answers through a proxy, so its base URL is a public name, not loopback; the
+    // image URL it names is a live loopback server that is never reached.
+    let (proxy, calls) = serve(vec![json(
+        200,
+        serde_json::json!({"data": [{"url": format!("{files}/files/a.png?sig=SECRET")}]}),
+    )]);
+    let through_proxy = http::client_builder()
+        .proxy(reqwest::Proxy::http(&proxy).unwrap())
+        .build()
+        .unwrap();
+    let public = settings("http://api.example.com");
+    let message = final_message(backends::openai(&public, &through_proxy, "a cat", 512, 512).await);
+    assert_eq!(
+        message,
+        "the image URL in the answer was not fetched: its host is a loopback address; only public addresses are fetched (loopback too when the API's base URL is on loopback)"
+    );
+    assert_eq!(
+        calls.lock().unwrap()[0].path,
+        "http://api.example.com/v1/images/generations"
+    );
+    assert!(downloads.lock().unwrap().is_empty());
+    // With a loopback base URL the same answer is fetched; link-local and private are not.
+    let local = settings(&proxy);
+    assert!(
+        backends::openai(&local, &client(), "a cat", 512, 512)
+            .await
+            .is_ok()
+    );
+    assert_eq!(downloads.lock().unwrap().len(), 1);
+    for (link, kind) in [
+        (
+            format!("http://169.254.169.254:{port}/latest/meta-data/"),
+            "a link-local",
+        ),
+        (
+            format!("http://[::ffff:10.0.0.1]:{port}/x.png"),
+            "a private",
+        ),
+        ("file:///etc/passwd".to_owned(), "only http and https"),
+    ] {
+        let (api, _) = serve(vec![json(
+            200,
+            serde_json::json!({"data": [{"url": link}]}),
+        )]);
+        let started = std::time::Instant::now();
+        let message =
+            final_message(backends::openai(&settings(&api), &client(), "a cat", 512, 512).await);
+        assert!(message.contains(kind), "{message}");
+        assert!(started.elapsed().as_secs() < 2, "refused before connecting");
+    }
+}

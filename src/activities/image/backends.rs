@@ -7,7 +7,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::http::{BackendError, Body, Cap, read_capped, send};
+use super::http::{BackendError, Body, Cap, address, read_capped, send};
 use super::prompt::{SAFETY_NEGATIVE, check_openai_size};
 use super::render;
 use super::safety::MAX_PROMPT_CHARS;
@@ -180,7 +180,13 @@ pub async fn openai(
             content_type: "base64 in JSON".into(),
         }
     } else if let Some(link) = item.url {
-        let download = send(settings, "image download", || http.get(link.as_ref())).await?;
+        let allow_loopback = address::is_loopback_base(&settings.openai_base_url);
+        let target = address::check_url(&link, allow_loopback, settings.timeout).await?;
+        let client = target.client()?;
+        let download = send(settings, "image download", || {
+            client.get(target.url.clone())
+        })
+        .await?;
         read_capped(download, image_cap, "image download").await?
     } else {
         return Err(BackendError::Final(format!(

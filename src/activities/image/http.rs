@@ -8,6 +8,8 @@
 //! by its status, content type and length only, never by its content, and never shows a
 //! request's URL (its query may carry a credential).
 
+pub mod address;
+
 use std::time::Duration;
 
 use reqwest::{RequestBuilder, Response, StatusCode};
