@@ -1,6 +1,6 @@
 //! The image backends' settings, from the environment when a worker starts (the answer
 //! size limit from the settings table). Keys are secrets: `Debug` shows only whether they
-//! are set.
+//! are set, and base URLs without user info, query or fragment.
 
 use std::fmt;
 use std::time::Duration;
@@ -35,13 +35,30 @@ pub fn raise_image_max_bytes() -> String {
     format!("the setting {name}, {env}, raises the limit")
 }
 
+/// `url` without user info, query and fragment, for logs.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            parsed.into()
+        }
+        Err(_) => "(not a URL)".into(),
+    }
+}
+
 impl fmt::Debug for ImageSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImageSettings")
             .field("openai_api_key", &self.openai_api_key.is_some())
-            .field("openai_base_url", &self.openai_base_url)
+            .field("openai_base_url", &redacted_url(&self.openai_base_url))
             .field("huggingface_api_key", &self.huggingface_api_key.is_some())
-            .field("huggingface_base_url", &self.huggingface_base_url)
+            .field(
+                "huggingface_base_url",
+                &redacted_url(&self.huggingface_base_url),
+            )
             .field("huggingface_model", &self.huggingface_model)
             .field("max_attempts", &self.max_attempts)
             .field("backoff_factor", &self.backoff_factor)
@@ -120,6 +137,7 @@ mod tests {
         let env = |name: &str| match name {
             "OPENAI_API_KEY" => Some("sk-secret".to_owned()),
             "OPENAI_BASE_URL" => Some("http://127.0.0.1:9/v1/".to_owned()),
+            "HUGGINGFACE_API_URL" => Some("https://user:pw@hf.example/x?api_key=k2#f".to_owned()),
             "IMAGE_API_MAX_RETRIES" => Some("5".to_owned()),
             _ => None,
         };
@@ -127,7 +145,11 @@ mod tests {
         assert_eq!(s.openai_base_url, "http://127.0.0.1:9/v1");
         assert_eq!(s.max_attempts, 5);
         assert_eq!(s.image_max_bytes, 50 << 20);
-        assert!(!format!("{s:?}").contains("sk-secret"));
+        let shown = format!("{s:?}");
+        for secret in ["sk-secret", "user", "pw", "k2", "#f"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("https://hf.example/x"), "{shown}");
         let bad = ImageSettings::from_lookup(|n| {
             (n == "IMAGE_API_BACKOFF_FACTOR").then(|| "fast".to_owned())
         });
