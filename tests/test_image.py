@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -119,24 +121,39 @@ async def test_bad_requests_fail_clearly(
         assert says in result.error
 
 
+@asynccontextmanager
+async def backends_worker(
+    dev_server: DevServer,
+    data_dir: Path,
+    env: pytest.MonkeyPatch,
+    base: str,
+    **settings: Any,
+) -> AsyncIterator[Client]:
+    """A worker whose image backends call `base` (OpenAI under /v1) with test keys, plus
+    the given settings; yields a client on its task queue."""
+    env.setenv("OPENAI_API_KEY", "sk-test-key")
+    env.setenv("OPENAI_BASE_URL", f"{base}/v1")
+    env.setenv("HUGGINGFACE_API_KEY", "hf-test-key")
+    env.setenv("HUGGINGFACE_API_URL", base)
+    config = TemporalConfig(
+        env_file=None,
+        host=dev_server.address,
+        data_dir=data_dir,
+        task_queue=f"images-{uuid.uuid4().hex[:8]}",
+        **settings,
+    )
+    async with Worker(config), TemporalClientManager(config=config) as manager:
+        yield manager.client
+
+
 @pytest.fixture
 async def api_worker(
     dev_server: DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[Client, list[dict[str, object]], Path]]:
     """A worker whose image backends point at the local API server."""
     with image_api() as (base, seen):
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key")
-        monkeypatch.setenv("OPENAI_BASE_URL", f"{base}/v1")
-        monkeypatch.setenv("HUGGINGFACE_API_KEY", "hf-test-key")
-        monkeypatch.setenv("HUGGINGFACE_API_URL", base)
-        config = TemporalConfig(
-            env_file=None,
-            host=dev_server.address,
-            data_dir=tmp_path,
-            task_queue=f"images-{uuid.uuid4().hex[:8]}",
-        )
-        async with Worker(config), TemporalClientManager(config=config) as manager:
-            yield manager.client, seen, tmp_path
+        async with backends_worker(dev_server, tmp_path, monkeypatch, base) as client:
+            yield client, seen, tmp_path
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ pub struct DirectActivities {
     vault: BlackVault,
     policy: FilePolicy,
     http: reqwest::Client,
+    image_max_bytes: u64,
 }
 
 fn invalid(message: impl Into<String>) -> StepError {
@@ -186,6 +187,7 @@ impl DirectActivities {
                 config.analysis_max_file_bytes,
             ),
             http: http::client().map_err(StepError::Transient)?,
+            image_max_bytes: config.image_max_bytes,
             store,
         })
     }
@@ -245,7 +247,8 @@ impl DirectActivities {
     /// environment has them now.
     async fn generate_image(&self, argument: Value) -> Result<Value, StepError> {
         let request: ImageGenerationRequest = request_of(argument, "request")?;
-        let settings = ImageSettings::from_env().map_err(StepError::Config)?;
+        let settings =
+            ImageSettings::from_env_with_limit(self.image_max_bytes).map_err(StepError::Config)?;
         let stem = format!("{}_direct_{}", request.backend, Uuid::new_v4().simple());
         let made = image::generate_image(
             &settings,

@@ -145,6 +145,8 @@ pub const FIELDS: &[FieldSpec] = &[
         "Largest file data analysis reads, in bytes (1 GiB)."),
     spec!("metrics_address", FieldKind::OptionalText, "TEMPORAL_METRICS_ADDRESS";
         "host:port where a worker serves the Temporal SDK's metrics for Prometheus (/metrics); unset serves none."),
+    spec!("image_max_bytes", count(1), "TEMPORAL_IMAGE_MAX_BYTES", default = Some("52428800");
+        "Largest image an image API may send, in bytes (50 MiB); a JSON answer may be 4/3 of it plus 64 KiB, for an image in base64."),
 ];
 
 /// Environment variables that belong to Temporal tooling but are not settings of ours;

@@ -57,6 +57,7 @@ pub struct TemporalConfig {
     pub analysis_allowed_roots: Option<String>,
     pub analysis_max_file_bytes: u64,
     pub metrics_address: Option<String>,
+    pub image_max_bytes: u64,
     origins: BTreeMap<&'static str, Origin>,
 }
 
@@ -173,6 +174,7 @@ by_name!(
     analysis_allowed_roots,
     analysis_max_file_bytes,
     metrics_address,
+    image_max_bytes,
 );
 
 impl TemporalConfig {

@@ -221,6 +221,7 @@ settings_api!(
     analysis_allowed_roots: Option<String>,
     analysis_max_file_bytes: u64,
     metrics_address: Option<String>,
+    image_max_bytes: u64,
 );
 
 /// The settings table: one dict per setting (name, type, default, env, aliases,

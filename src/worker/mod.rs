@@ -54,6 +54,8 @@ pub struct WorkerSpec {
     /// Folders data analysis may read besides the data dir and the working directory.
     pub analysis_roots: Vec<PathBuf>,
     pub analysis_max_file_bytes: u64,
+    /// The largest image an image API may send (JSON answers: 4/3 of it plus 64 KiB).
+    pub image_max_bytes: u64,
     /// The workflow types to register (all by default).
     pub workflows: Selection,
     /// The activities to register (all by default).
@@ -75,6 +77,7 @@ impl WorkerSpec {
             metrics_address: config.metrics_address.clone(),
             analysis_roots: config.analysis_roots(),
             analysis_max_file_bytes: config.analysis_max_file_bytes,
+            image_max_bytes: config.image_max_bytes,
             workflows: Selection::All,
             activities: Selection::All,
         }
@@ -117,7 +120,8 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         ))
         .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
         .build();
-    let image_settings = ImageSettings::from_env().map_err(WorkerError::Start)?;
+    let image_settings =
+        ImageSettings::from_env_with_limit(spec.image_max_bytes).map_err(WorkerError::Start)?;
     tracing::info!(settings = ?image_settings, "image backends");
     let http = image::http::client().map_err(WorkerError::Start)?;
     let image = ImageActivities {

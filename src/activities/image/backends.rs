@@ -1,12 +1,16 @@
 //! The three ways to make an image: `local` (the procedural renderer, offline), `openai`
 //! (the Images API, dall-e-3) and `huggingface` (the Inference API, text-to-image).
 
+use std::borrow::Cow;
+
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::json;
 
-use super::http::{BackendError, send};
+use super::http::{BackendError, Body, Cap, address, read_capped, send};
 use super::prompt::{SAFETY_NEGATIVE, check_openai_size};
 use super::render;
+use super::safety::MAX_PROMPT_CHARS;
 use super::settings::{HUGGINGFACE_KEY_ENV, ImageSettings, OPENAI_KEY_ENV};
 
 pub const BACKENDS: &[&str] = &["local", "openai", "huggingface"];
@@ -47,23 +51,46 @@ pub fn image_extension(bytes: &[u8]) -> Option<&'static str> {
 }
 
 fn image(
-    bytes: Vec<u8>,
+    body: Body,
     model: String,
     revised_prompt: Option<String>,
     what: &str,
 ) -> Result<Made, BackendError> {
-    match image_extension(&bytes) {
+    match image_extension(&body.bytes) {
         Some(extension) => Ok(Made {
-            bytes,
+            bytes: body.bytes,
             extension,
             model,
             revised_prompt,
         }),
         None => Err(BackendError::Final(format!(
-            "{what} answered with something that is not an image: {:?}",
-            String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            "{what} answered with something that is not an image ({})",
+            body.describe()
         ))),
     }
+}
+
+/// The part of an Images API answer used here; the strings borrow from the answer's bytes
+/// where they have no escapes, so a base64 image is not copied before it is decoded.
+#[derive(Deserialize)]
+struct ImagesAnswer<'a> {
+    #[serde(borrow, default)]
+    data: Vec<ImageItem<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ImageItem<'a> {
+    #[serde(borrow, default)]
+    b64_json: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    url: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    revised_prompt: Option<Cow<'a, str>>,
+}
+
+/// The answer's text cut to the prompt limit, so a long one cannot swell the result.
+fn bounded(text: &str) -> String {
+    text.chars().take(MAX_PROMPT_CHARS).collect()
 }
 
 fn missing_key(backend: &str, variable: &str) -> BackendError {
@@ -118,39 +145,55 @@ pub async fn openai(
     let url = format!("{}/images/generations", settings.openai_base_url);
     let body =
         json!({"model": "dall-e-3", "prompt": prompt, "n": 1, "size": size, "quality": "standard"});
-    let response = send(settings, "OpenAI Images API", || {
+    const WHAT: &str = "OpenAI Images API";
+    let response = send(settings, WHAT, || {
         http.post(&url).bearer_auth(key).json(&body)
     })
     .await?;
-    let answer: serde_json::Value = response.json().await.map_err(|e| {
-        BackendError::Transient(format!("OpenAI Images API: unreadable answer: {e}"))
+    let answer = read_capped(response, Cap::json(settings.image_max_bytes), WHAT).await?;
+    // serde's messages may quote the answer; only the position is shown.
+    let parsed: ImagesAnswer<'_> = serde_json::from_slice(&answer.bytes).map_err(|e| {
+        BackendError::Transient(format!(
+            "{WHAT}: the answer is not the expected JSON (line {}, column {}; {})",
+            e.line(),
+            e.column(),
+            answer.describe()
+        ))
     })?;
-    let item = answer.pointer("/data/0").ok_or_else(|| {
-        BackendError::Final("OpenAI Images API: no image data in the answer".into())
-    })?;
-    let revised = item
-        .get("revised_prompt")
-        .and_then(|p| p.as_str())
-        .map(str::to_owned);
-    let bytes = if let Some(b64) = item.get("b64_json").and_then(|v| v.as_str()) {
-        base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .map_err(|e| {
-                BackendError::Final(format!("OpenAI Images API: b64_json is not base64: {e}"))
-            })?
-    } else if let Some(link) = item.get("url").and_then(|v| v.as_str()) {
-        let download = send(settings, "image download", || http.get(link)).await?;
-        download
-            .bytes()
-            .await
-            .map_err(|e| BackendError::Transient(format!("image download: {e}")))?
-            .to_vec()
+    let item = parsed
+        .data
+        .into_iter()
+        .next()
+        .ok_or_else(|| BackendError::Final(format!("{WHAT}: no image data in the answer")))?;
+    let revised = item.revised_prompt.as_deref().map(bounded);
+    let image_cap = Cap::image(settings.image_max_bytes);
+    let body = if let Some(b64) = item.b64_json {
+        let b64 = b64.trim();
+        if !image_cap.admits(0, (b64.len() as u64 / 4).saturating_mul(3)) {
+            return Err(image_cap.exceeded(WHAT, None));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| BackendError::Final(format!("{WHAT}: b64_json is not base64")))?;
+        Body {
+            bytes,
+            content_type: "base64 in JSON".into(),
+        }
+    } else if let Some(link) = item.url {
+        let allow_loopback = address::is_loopback_base(&settings.openai_base_url);
+        let target = address::check_url(&link, allow_loopback, settings.timeout).await?;
+        let client = target.client()?;
+        let download = send(settings, "image download", || {
+            client.get(target.url.clone())
+        })
+        .await?;
+        read_capped(download, image_cap, "image download").await?
     } else {
-        return Err(BackendError::Final(
-            "OpenAI Images API: the answer has neither url nor b64_json".into(),
-        ));
+        return Err(BackendError::Final(format!(
+            "{WHAT}: the answer has neither url nor b64_json"
+        )));
     };
-    image(bytes, "dall-e-3".into(), revised, "OpenAI Images API")
+    image(body, "dall-e-3".into(), revised, WHAT)
 }
 
 /// The Hugging Face Inference API, text-to-image, with Project-AI's negative prompt.
@@ -179,18 +222,11 @@ pub async fn huggingface(
             "guidance_scale": 7.5,
         }
     });
-    let response = send(settings, "Hugging Face Inference API", || {
+    const WHAT: &str = "Hugging Face Inference API";
+    let response = send(settings, WHAT, || {
         http.post(&url).bearer_auth(key).json(&body)
     })
     .await?;
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| BackendError::Transient(format!("Hugging Face Inference API: {e}")))?;
-    image(
-        bytes.to_vec(),
-        settings.huggingface_model.clone(),
-        None,
-        "Hugging Face Inference API",
-    )
+    let answer = read_capped(response, Cap::image(settings.image_max_bytes), WHAT).await?;
+    image(answer, settings.huggingface_model.clone(), None, WHAT)
 }

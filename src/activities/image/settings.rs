@@ -1,5 +1,6 @@
-//! The image backends' settings, from the environment when a worker starts. Keys are
-//! secrets: `Debug` shows only whether they are set.
+//! The image backends' settings, from the environment when a worker starts (the answer
+//! size limit from the settings table). Keys are secrets: `Debug` shows only whether they
+//! are set, and base URLs without user info, query or fragment.
 
 use std::fmt;
 use std::time::Duration;
@@ -22,18 +23,47 @@ pub struct ImageSettings {
     /// `IMAGE_API_BACKOFF_FACTOR`: the wait after attempt n is factor x 2^(n-1) seconds.
     pub backoff_factor: f64,
     pub timeout: Duration,
+    /// The `image_max_bytes` setting: the largest image an API may send; JSON answers may be
+    /// 4/3 of it plus 64 KiB.
+    pub image_max_bytes: u64,
+}
+
+/// The setting that bounds answers and how to raise it, for errors.
+pub fn raise_image_max_bytes() -> String {
+    let name = "image_max_bytes";
+    let env = crate::config::fields::spec(name).map_or("", |f| f.env);
+    format!("the setting {name}, {env}, raises the limit")
+}
+
+/// `url` without user info, query and fragment, for logs.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            parsed.into()
+        }
+        Err(_) => "(not a URL)".into(),
+    }
 }
 
 impl fmt::Debug for ImageSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImageSettings")
             .field("openai_api_key", &self.openai_api_key.is_some())
-            .field("openai_base_url", &self.openai_base_url)
+            .field("openai_base_url", &redacted_url(&self.openai_base_url))
             .field("huggingface_api_key", &self.huggingface_api_key.is_some())
-            .field("huggingface_base_url", &self.huggingface_base_url)
+            .field(
+                "huggingface_base_url",
+                &redacted_url(&self.huggingface_base_url),
+            )
             .field("huggingface_model", &self.huggingface_model)
             .field("max_attempts", &self.max_attempts)
             .field("backoff_factor", &self.backoff_factor)
+            .field("timeout", &self.timeout)
+            .field("image_max_bytes", &self.image_max_bytes)
             .finish()
     }
 }
@@ -49,6 +79,7 @@ impl Default for ImageSettings {
             max_attempts: 3,
             backoff_factor: 0.8,
             timeout: Duration::from_secs(60),
+            image_max_bytes: crate::config::TemporalConfig::defaults().image_max_bytes,
         }
     }
 }
@@ -57,6 +88,14 @@ impl ImageSettings {
     /// The settings the environment gives; a malformed number is an error naming it.
     pub fn from_env() -> Result<Self, String> {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// The environment's settings with the answer size limit of the settings table.
+    pub fn from_env_with_limit(image_max_bytes: u64) -> Result<Self, String> {
+        Ok(ImageSettings {
+            image_max_bytes,
+            ..Self::from_env()?
+        })
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
@@ -106,13 +145,19 @@ mod tests {
         let env = |name: &str| match name {
             "OPENAI_API_KEY" => Some("sk-secret".to_owned()),
             "OPENAI_BASE_URL" => Some("http://127.0.0.1:9/v1/".to_owned()),
+            "HUGGINGFACE_API_URL" => Some("https://user:pw@hf.example/x?api_key=k2#f".to_owned()),
             "IMAGE_API_MAX_RETRIES" => Some("5".to_owned()),
             _ => None,
         };
         let s = ImageSettings::from_lookup(env).unwrap();
         assert_eq!(s.openai_base_url, "http://127.0.0.1:9/v1");
         assert_eq!(s.max_attempts, 5);
-        assert!(!format!("{s:?}").contains("sk-secret"));
+        assert_eq!(s.image_max_bytes, 50 << 20);
+        let shown = format!("{s:?}");
+        for secret in ["sk-secret", "user", "pw", "k2", "#f"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("https://hf.example/x"), "{shown}");
         let bad = ImageSettings::from_lookup(|n| {
             (n == "IMAGE_API_BACKOFF_FACTOR").then(|| "fast".to_owned())
         });
