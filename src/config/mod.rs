@@ -56,6 +56,10 @@ pub struct TemporalConfig {
     pub log_level: String,
     pub analysis_allowed_roots: Option<String>,
     pub analysis_max_file_bytes: u64,
+    pub analysis_max_cells: u64,
+    pub analysis_max_columns: u64,
+    pub analysis_max_numeric_columns: u64,
+    pub analysis_max_decompressed_bytes: u64,
     pub metrics_address: Option<String>,
     origins: BTreeMap<&'static str, Origin>,
 }
@@ -172,6 +176,10 @@ by_name!(
     log_level,
     analysis_allowed_roots,
     analysis_max_file_bytes,
+    analysis_max_cells,
+    analysis_max_columns,
+    analysis_max_numeric_columns,
+    analysis_max_decompressed_bytes,
     metrics_address,
 );
 
