@@ -22,6 +22,22 @@ pub fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> std::io::Res
     written.map(|()| path)
 }
 
+/// `text` as part of a file name: ASCII letters, digits, `-` and `_` kept, anything else
+/// `_`, at most `max_chars` characters. Different texts can give the same name: add
+/// something unique (a hash, a run id) where that matters.
+pub fn file_safe(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(max_chars)
+        .collect()
+}
+
 /// A PNG of RGB pixels with `text` as text chunks (keyword, value): tEXt when the value is
 /// Latin-1, as tEXt must be, else iTXt (UTF-8), so any column name or prompt can be a title.
 pub fn encode_png(

@@ -140,7 +140,7 @@ pub const FIELDS: &[FieldSpec] = &[
     spec!("log_level", FieldKind::Choice(LOG_LEVELS), "TEMPORAL_LOG_LEVEL", default = Some("INFO");
         "Level of the app.temporal logger."),
     spec!("analysis_allowed_roots", FieldKind::OptionalText, "TEMPORAL_ANALYSIS_ALLOWED_ROOTS";
-        "Folders (separated by ':') data analysis may read files from, besides data_dir and the worker's working directory."),
+        "Folders (separated by ':') data analysis may read files from, besides data_dir/inputs. Inside data_dir only inputs/ is ever read, whatever this says."),
     spec!("analysis_max_file_bytes", count(1), "TEMPORAL_ANALYSIS_MAX_FILE_BYTES", default = Some("1073741824");
         "Largest file data analysis reads, in bytes (1 GiB)."),
     spec!("analysis_max_cells", count(1), "TEMPORAL_ANALYSIS_MAX_CELLS", default = Some("100000000");

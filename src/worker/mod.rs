@@ -52,7 +52,7 @@ pub struct WorkerSpec {
     pub retry_defaults: RetryDefaults,
     /// Where to serve Prometheus metrics, if anywhere.
     pub metrics_address: Option<String>,
-    /// Folders data analysis may read besides the data dir and the working directory.
+    /// Folders data analysis may read besides `<data_dir>/inputs`.
     pub analysis_roots: Vec<PathBuf>,
     pub analysis_max_file_bytes: u64,
 }
@@ -129,12 +129,18 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         store,
         faults: faults.clone(),
     };
-    let mut roots = vec![spec.data_dir.clone()];
-    roots.extend(std::env::current_dir().ok());
-    roots.extend(spec.analysis_roots.iter().cloned());
+    let policy = FilePolicy::new(
+        &spec.data_dir,
+        &spec.analysis_roots,
+        spec.analysis_max_file_bytes,
+    );
+    // The folder for analysis input, made at start so it is there to put files in.
+    if let Err(e) = std::fs::create_dir_all(policy.inputs()) {
+        tracing::warn!(folder = %policy.inputs().display(), error = %e, "cannot make the analysis inputs folder");
+    }
     let data = DataActivities {
         data_dir: spec.data_dir.clone(),
-        policy: FilePolicy::new(&roots, spec.analysis_max_file_bytes),
+        policy,
         faults,
     };
     let mut options = WorkerOptions::new(spec.task_queue.clone())

@@ -12,7 +12,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::errors::{blocking, non_retryable, retryable};
 use super::faults::Faults;
 use super::heap::release_free_memory;
-use crate::analysis::access::FilePolicy;
+use crate::analysis::access::{FilePolicy, confined, output_folder};
 use crate::analysis::chart_data::ChartData;
 use crate::analysis::columnar::{read_copy, read_parquet, write_copy};
 use crate::analysis::load::{LoadError, load_delimited_file, load_json, load_json_lines};
@@ -22,8 +22,6 @@ use crate::analysis::table::{ColumnType, Table};
 use crate::files::write_atomically;
 use crate::workflows::steps::attempted;
 
-/// Analysis output lands in `<data_dir>/analysis/<workflow id>/`.
-pub const ANALYSIS_FOLDER: &str = "analysis";
 const INVALID: &str = "InvalidDataFile";
 const TABLE_FILE: &str = "table.arrow";
 const CHART_DATA_FILE: &str = "chart_data.json";
@@ -111,23 +109,8 @@ pub fn load_file(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
 }
 
 fn folder_for(data_dir: &Path, ctx: &ActivityContext) -> PathBuf {
-    let id = ctx
-        .info()
-        .workflow_id
-        .clone()
-        .unwrap_or_else(|| "standalone".into());
-    let safe: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(100)
-        .collect();
-    data_dir.join(ANALYSIS_FOLDER).join(safe)
+    let id = ctx.info().workflow_id.as_deref().unwrap_or("standalone");
+    output_folder(data_dir, id)
 }
 
 #[activities]
@@ -198,10 +181,12 @@ impl DataActivities {
         request: AnalysisRequest,
     ) -> Result<Analysed, ActivityError> {
         let attempt = self.faults.enter("perform_analysis", &ctx).await?;
+        let folder = folder_for(&self.data_dir, &ctx);
         blocking(move || {
             let kind = AnalysisType::parse(&request.analysis_type)
                 .map_err(|e| non_retryable(INVALID, e))?;
-            let table_path = PathBuf::from(&request.table_path);
+            let table_path = confined(&folder, TABLE_FILE, &request.table_path)
+                .map_err(|e| non_retryable(INVALID, e))?;
             let table = read_copy(&table_path).map_err(|e| retryable(e.0))?;
             // Reading leaves the batches' freed buffers scattered over the heap.
             release_free_memory();
@@ -210,7 +195,7 @@ impl DataActivities {
                 .map_err(|e| non_retryable(INVALID, e))?;
             drop(table);
             // What the charts show, next to the table, so the charts step needs no table.
-            let folder = table_path.parent().unwrap_or(Path::new("."));
+            let folder = folder.as_path();
             let charts =
                 serde_json::to_vec(&analysis.charts).map_err(|e| retryable(e.to_string()))?;
             write_atomically(folder, CHART_DATA_FILE, &charts)
@@ -232,9 +217,10 @@ impl DataActivities {
         request: ChartRequest,
     ) -> Result<Charted, ActivityError> {
         let attempt = self.faults.enter("generate_visualizations", &ctx).await?;
+        let folder = folder_for(&self.data_dir, &ctx);
         blocking(move || {
-            let table_path = PathBuf::from(&request.table_path);
-            let folder = table_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            confined(&folder, TABLE_FILE, &request.table_path)
+                .map_err(|e| non_retryable(INVALID, e))?;
             let data = std::fs::read(folder.join(CHART_DATA_FILE)).map_err(|e| {
                 retryable(format!("{}: {e}", folder.join(CHART_DATA_FILE).display()))
             })?;
