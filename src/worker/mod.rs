@@ -20,6 +20,7 @@ use crate::activities::learning::LearningActivities;
 use crate::activities::memory::MemoryActivities;
 use crate::activities::probe::ProbeActivities;
 use crate::analysis::access::FilePolicy;
+use crate::analysis::limits::Limits;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::store::Store;
@@ -55,6 +56,7 @@ pub struct WorkerSpec {
     /// Folders data analysis may read besides `<data_dir>/inputs`.
     pub analysis_roots: Vec<PathBuf>,
     pub analysis_max_file_bytes: u64,
+    pub analysis_limits: Limits,
 }
 
 impl WorkerSpec {
@@ -76,6 +78,7 @@ impl WorkerSpec {
                 .flat_map(std::env::split_paths)
                 .collect(),
             analysis_max_file_bytes: config.analysis_max_file_bytes,
+            analysis_limits: Limits::from_config(config),
         }
     }
 }
@@ -141,6 +144,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
     let data = DataActivities {
         data_dir: spec.data_dir.clone(),
         policy,
+        limits: spec.analysis_limits,
         faults,
     };
     let mut options = WorkerOptions::new(spec.task_queue.clone())

@@ -14,11 +14,11 @@ use super::faults::Faults;
 use super::heap::release_free_memory;
 use crate::analysis::access::{FilePolicy, confined, output_folder};
 use crate::analysis::chart_data::ChartData;
-use crate::analysis::columnar::{read_copy, read_parquet, write_copy};
-use crate::analysis::load::{LoadError, load_delimited_file, load_json, load_json_lines};
+use crate::analysis::columnar::{read_copy, write_copy};
+use crate::analysis::limits::Limits;
+use crate::analysis::load::load_file;
 use crate::analysis::report::{AnalysisType, analyse, visualize};
-use crate::analysis::spreadsheet::load_xlsx;
-use crate::analysis::table::{ColumnType, Table};
+use crate::analysis::table::ColumnType;
 use crate::files::write_atomically;
 use crate::workflows::steps::attempted;
 
@@ -83,29 +83,8 @@ attempted!(FileCheck, Loaded, Analysed, Charted);
 pub struct DataActivities {
     pub data_dir: PathBuf,
     pub policy: FilePolicy,
+    pub limits: Limits,
     pub faults: Faults,
-}
-
-/// The loader for a file, by extension.
-pub fn load_file(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let read = || std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())));
-    match extension.as_str() {
-        "csv" | "txt" => load_delimited_file(path, None),
-        "tsv" => load_delimited_file(path, Some(b'\t')),
-        "json" => load_json(path, &read()?),
-        "jsonl" => load_json_lines(path, &read()?),
-        "xlsx" => load_xlsx(path, sheet),
-        "parquet" => read_parquet(path),
-        other => Err(LoadError(format!(
-            "{}: no loader for .{other}",
-            path.display()
-        ))),
-    }
 }
 
 fn folder_for(data_dir: &Path, ctx: &ActivityContext) -> PathBuf {
@@ -150,13 +129,13 @@ impl DataActivities {
     ) -> Result<Loaded, ActivityError> {
         let attempt = self.faults.enter("load_data", &ctx).await?;
         let folder = folder_for(&self.data_dir, &ctx);
-        let policy = self.policy.clone();
+        let (policy, limits) = (self.policy.clone(), self.limits);
         blocking(move || {
             // Checked again: this activity may run on another worker than the check did.
-            let path = policy
-                .check(&request.path)
+            let input = policy
+                .open(&request.path)
                 .map_err(|e| non_retryable(INVALID, e))?;
-            let table = load_file(&path, request.sheet.as_deref())
+            let table = load_file(input, request.sheet.as_deref(), &limits)
                 .map_err(|e| non_retryable(INVALID, e.0))?;
             let table_path = folder.join(TABLE_FILE);
             write_copy(&table, &table_path).map_err(retryable)?;
