@@ -74,7 +74,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     report("read copy", began)?;
 
     let began = Instant::now();
-    let analysis = analyse(&table, AnalysisType::Full, &[], 3)?;
+    let analysis = analyse(&table, AnalysisType::Full, &[], 3, &limits)?;
     drop(table);
     report("analyse", began)?;
 

@@ -17,7 +17,7 @@ use crate::analysis::chart_data::ChartData;
 use crate::analysis::columnar::{read_copy, write_copy};
 use crate::analysis::limits::Limits;
 use crate::analysis::load::load_file;
-use crate::analysis::report::{AnalysisType, analyse, visualize};
+use crate::analysis::report::{AnalysisType, analyse, listed_schema, visualize, write_results};
 use crate::analysis::table::ColumnType;
 use crate::files::write_atomically;
 use crate::workflows::steps::attempted;
@@ -139,7 +139,8 @@ impl DataActivities {
                 .map_err(|e| non_retryable(INVALID, e.0))?;
             let table_path = folder.join(TABLE_FILE);
             write_copy(&table, &table_path).map_err(retryable)?;
-            let (schema, rows, columns) = (table.schema(), table.rows(), table.columns.len());
+            let (schema, rows, columns) =
+                (listed_schema(&table), table.rows(), table.columns.len());
             drop(table);
             release_free_memory();
             Ok(Loaded {
@@ -160,7 +161,7 @@ impl DataActivities {
         request: AnalysisRequest,
     ) -> Result<Analysed, ActivityError> {
         let attempt = self.faults.enter("perform_analysis", &ctx).await?;
-        let folder = folder_for(&self.data_dir, &ctx);
+        let (folder, limits) = (folder_for(&self.data_dir, &ctx), self.limits);
         blocking(move || {
             let kind = AnalysisType::parse(&request.analysis_type)
                 .map_err(|e| non_retryable(INVALID, e))?;
@@ -170,11 +171,13 @@ impl DataActivities {
             // Reading leaves the batches' freed buffers scattered over the heap.
             release_free_memory();
             let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
-            let analysis = analyse(&table, kind, &request.columns, clusters)
+            let analysis = analyse(&table, kind, &request.columns, clusters, &limits)
                 .map_err(|e| non_retryable(INVALID, e))?;
             drop(table);
-            // What the charts show, next to the table, so the charts step needs no table.
+            // The whole results and what the charts show, next to the table, so the charts
+            // step needs no table.
             let folder = folder.as_path();
+            write_results(folder, &analysis.full).map_err(retryable)?;
             let charts =
                 serde_json::to_vec(&analysis.charts).map_err(|e| retryable(e.to_string()))?;
             write_atomically(folder, CHART_DATA_FILE, &charts)
