@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -31,10 +32,17 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 def start_worker_process(
-    address: str, data_dir: Path, task_queue: str, log: Path, **env: str
+    address: str,
+    data_dir: Path,
+    task_queue: str,
+    log: Path,
+    preexec_fn: Callable[[], None] | None = None,
+    **env: str,
 ) -> subprocess.Popen[bytes]:
     """`python -m app.temporal.worker` on ``task_queue`` with ``data_dir``, logging to ``log``
-    (a file, so a busy worker never blocks on a full pipe); returns once it polls."""
+    (a file, so a busy worker never blocks on a full pipe); returns once it polls.
+    ``preexec_fn`` runs in the child before the worker starts (e.g. to set a resource
+    limit)."""
     out = log.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "app.temporal.worker"],
@@ -45,6 +53,7 @@ def start_worker_process(
             **env,
         ),
         cwd=data_dir,
+        preexec_fn=preexec_fn,
         stdout=out,
         stderr=subprocess.STDOUT,
     )
