@@ -63,7 +63,7 @@ class Sizes:
 def workload(kind: str, data_dir: Path, count: int, sizes: Sizes) -> Work:
     """The requests of `count` workflows of one kind, made before any timing starts. Every
     request differs (content, seed, conversation) so nothing is served twice; the data
-    analyses share one CSV in `data_dir`, which the worker may read."""
+    analyses share one CSV in `data_dir`/inputs, which the worker may read."""
     if kind == "learning":
         learning = [
             LearningRequest(
@@ -87,8 +87,9 @@ def workload(kind: str, data_dir: Path, count: int, sizes: Sizes) -> Work:
         ]
         return lambda i: (ImageGenerationWorkflow.run, images[i])
     if kind == "data":
-        csv = data_dir / "bench.csv"
+        csv = data_dir / "inputs" / "bench.csv"
         if not csv.exists():
+            csv.parent.mkdir(parents=True, exist_ok=True)
             make_csv(csv, sizes.csv_rows)
         analysis = DataAnalysisRequest(file_path=str(csv), analysis_type="full")
         return lambda i: (DataAnalysisWorkflow.run, analysis)

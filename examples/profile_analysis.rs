@@ -11,10 +11,12 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use project_ai_temporal::activities::data::load_file;
 use project_ai_temporal::activities::heap::release_free_memory;
+use project_ai_temporal::analysis::access::{Capped, InputFile};
 use project_ai_temporal::analysis::chart_data::ChartData;
 use project_ai_temporal::analysis::columnar::{read_copy, write_copy};
+use project_ai_temporal::analysis::limits::Limits;
+use project_ai_temporal::analysis::load::load_file;
 use project_ai_temporal::analysis::report::{AnalysisType, analyse, visualize};
 
 /// A `/proc/self/status` value in MB.
@@ -51,7 +53,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     report("start", Instant::now())?;
 
     let began = Instant::now();
-    let table = load_file(csv, None)?;
+    let input = InputFile {
+        path: csv.clone(),
+        extension: "csv".into(),
+        file: Capped::open(csv)?,
+    };
+    let limits = Limits::default();
+    let table = load_file(input, None, &limits)?;
     release_free_memory();
     report("load", began)?;
 
@@ -66,7 +74,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     report("read copy", began)?;
 
     let began = Instant::now();
-    let analysis = analyse(&table, AnalysisType::Full, &[], 3)?;
+    let analysis = analyse(&table, AnalysisType::Full, &[], 3, &limits)?;
     drop(table);
     report("analyse", began)?;
 

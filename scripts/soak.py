@@ -165,7 +165,9 @@ def requests(n: int, data_file: Path, kinds: list[str]) -> list[tuple[str, Any, 
 
 
 async def run(args: argparse.Namespace, data_dir: Path) -> Report:
-    data_file = data_dir / "soak.csv"
+    # Analysis input goes in the data dir's inputs/ folder, the one part of it workers read.
+    data_file = data_dir / "inputs" / "soak.csv"
+    data_file.parent.mkdir(parents=True, exist_ok=True)
     data_file.write_text("x,y,label\n" + "".join(f"{i},{i * i % 17},{i % 3}\n" for i in range(200)))
     work = requests(args.workflows, data_file, args.kinds.split(","))
     report = Report(

@@ -8,6 +8,8 @@ use project_ai_temporal::activities::faults::Faults;
 use project_ai_temporal::activities::image::safety;
 use project_ai_temporal::activities::memory::extract::{Message, extract};
 use project_ai_temporal::activities::memory::request;
+use project_ai_temporal::analysis::access::Capped;
+use project_ai_temporal::analysis::limits::Limits;
 use project_ai_temporal::analysis::load::{load_delimited, load_json, load_json_lines};
 use project_ai_temporal::analysis::spreadsheet::load_xlsx;
 use project_ai_temporal::client::payload;
@@ -93,7 +95,7 @@ proptest! {
     #[test]
     fn delimited_files_never_panic(text in texty(CSV_CHARS), raw in proptest::collection::vec(any::<u8>(), 0..300)) {
         for bytes in [text.as_bytes(), raw.as_slice()] {
-            if let Err(e) = load_delimited(Path::new("input.csv"), bytes, None) {
+            if let Err(e) = load_delimited(Path::new("input.csv"), bytes, None, &Limits::default()) {
                 message_of(e.0);
             }
         }
@@ -102,10 +104,10 @@ proptest! {
     #[test]
     fn json_files_never_panic(text in texty(JSON_CHARS), raw in proptest::collection::vec(any::<u8>(), 0..300)) {
         for bytes in [text.as_bytes(), raw.as_slice()] {
-            if let Err(e) = load_json(Path::new("input.json"), bytes) {
+            if let Err(e) = load_json(Path::new("input.json"), bytes, &Limits::default()) {
                 message_of(e.0);
             }
-            if let Err(e) = load_json_lines(Path::new("input.jsonl"), bytes) {
+            if let Err(e) = load_json_lines(Path::new("input.jsonl"), bytes, &Limits::default()) {
                 message_of(e.0);
             }
         }
@@ -122,11 +124,11 @@ proptest! {
             Just(serde_json::json!([1, {"x": 2}])),
         ], 0..4), 0..20)) {
         let bytes = serde_json::to_vec(&rows).unwrap();
-        if let Err(e) = load_json(Path::new("input.json"), &bytes) {
+        if let Err(e) = load_json(Path::new("input.json"), &bytes, &Limits::default()) {
             message_of(e.0);
         }
         let lines: Vec<String> = rows.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
-        if let Err(e) = load_json_lines(Path::new("input.jsonl"), lines.join("\n").as_bytes()) {
+        if let Err(e) = load_json_lines(Path::new("input.jsonl"), lines.join("\n").as_bytes(), &Limits::default()) {
             message_of(e.0);
         }
     }
@@ -138,7 +140,7 @@ proptest! {
         let mut bytes = if zip_like { b"PK\x03\x04".to_vec() } else { Vec::new() };
         bytes.extend(raw);
         std::fs::write(&path, bytes).unwrap();
-        if let Err(e) = load_xlsx(&path, None) {
+        if let Err(e) = load_xlsx(&path, Capped::open(&path).unwrap(), None, &Limits::default()) {
             message_of(e.0);
         }
     }

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -37,11 +38,13 @@ def start_worker_process(
     log: Path,
     args: tuple[str, ...] = ("-m", "app.temporal.worker"),
     python: str = sys.executable,
+    preexec_fn: Callable[[], None] | None = None,
     **env: str,
 ) -> subprocess.Popen[bytes]:
     """`python -m app.temporal.worker` (or ``python`` with other ``args``) on ``task_queue`` with
     ``data_dir``, logging to ``log`` (a file, so a busy worker never blocks on a full pipe);
-    returns once it polls."""
+    returns once it polls. ``preexec_fn`` runs in the child before the worker starts (e.g. to
+    set a resource limit)."""
     out = log.open("ab")
     process = subprocess.Popen(
         [python, *args],
@@ -52,6 +55,7 @@ def start_worker_process(
             **env,
         ),
         cwd=data_dir,
+        preexec_fn=preexec_fn,
         stdout=out,
         stderr=subprocess.STDOUT,
     )

@@ -313,7 +313,8 @@ async def test_the_data_chain(config: TemporalConfig, csv_file: Path) -> None:
 async def test_analysis_matches_the_workflow(
     worker_client: Client, rust_worker: Worker, worker_data_dir: Path
 ) -> None:
-    path = worker_data_dir / f"direct-{uuid.uuid4().hex[:8]}.csv"
+    (worker_data_dir / "inputs").mkdir(exist_ok=True)
+    path = worker_data_dir / "inputs" / f"direct-{uuid.uuid4().hex[:8]}.csv"
     path.write_text(CSV)
     handle = await worker_client.start_workflow(
         DataAnalysisWorkflow.run,

@@ -188,7 +188,7 @@ def test_business_failure_exits_1(capsys: pytest.CaptureFixture[str], rust_worke
 def test_run_data_from_options(
     capsys: pytest.CaptureFixture[str], rust_worker: Worker, tmp_path: Path
 ) -> None:
-    sample = rust_worker.config.data_dir / f"cli-{uuid.uuid4().hex[:6]}.csv"
+    sample = rust_worker.config.data_dir / "inputs" / f"cli-{uuid.uuid4().hex[:6]}.csv"
     sample.write_text("x,y\n1,2\n2,4\n3,7\n4,8\n")
     code, doc, _ = run_cli(
         capsys, "run", "data", *on_worker(rust_worker), "--file", str(sample),

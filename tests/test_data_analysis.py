@@ -22,6 +22,12 @@ from app.temporal import (
 )
 
 
+@pytest.fixture
+def inputs(worker_data_dir: Path) -> Path:
+    """The data dir's folder for analysis input (the worker makes it when it starts)."""
+    return worker_data_dir / "inputs"
+
+
 async def run(client: Client, request: DataAnalysisRequest) -> DataAnalysisResult:
     handle = await client.start_workflow(
         DataAnalysisWorkflow.run, request, id=f"data-{uuid.uuid4().hex[:12]}"
@@ -49,11 +55,11 @@ def blobs_csv(path: Path, *, delimiter: str = ",") -> list[dict[str, Any]]:
     return rows
 
 
-async def test_full_analysis_of_a_csv(worker_client: Client, worker_data_dir: Path) -> None:
-    rows = blobs_csv(worker_data_dir / "blobs.csv")
-    result = await run(
-        worker_client, DataAnalysisRequest(str(worker_data_dir / "blobs.csv"), "full")
-    )
+async def test_full_analysis_of_a_csv(
+    worker_client: Client, worker_data_dir: Path, inputs: Path
+) -> None:
+    rows = blobs_csv(inputs / "blobs.csv")
+    result = await run(worker_client, DataAnalysisRequest(str(inputs / "blobs.csv"), "full"))
     assert result.success, result.error
     assert result.results is not None and result.output_path is not None
     r = result.results
@@ -80,8 +86,8 @@ async def test_full_analysis_of_a_csv(worker_client: Client, worker_data_dir: Pa
 
 
 @pytest.mark.parametrize("kind", ["statistics", "correlation", "clustering", "visualization"])
-async def test_each_analysis_type(worker_client: Client, worker_data_dir: Path, kind: str) -> None:
-    path = worker_data_dir / f"tab-{kind}.tsv"
+async def test_each_analysis_type(worker_client: Client, inputs: Path, kind: str) -> None:
+    path = inputs / f"tab-{kind}.tsv"
     blobs_csv(path, delimiter="\t")
     result = await run(worker_client, DataAnalysisRequest(str(path), kind, n_clusters=3))
     assert result.success, result.error
@@ -90,21 +96,19 @@ async def test_each_analysis_type(worker_client: Client, worker_data_dir: Path, 
     assert ("correlation" in result.results) == (kind == "correlation")
 
 
-async def test_json_and_json_lines(worker_client: Client, worker_data_dir: Path) -> None:
+async def test_json_and_json_lines(worker_client: Client, inputs: Path) -> None:
     records = [{"a": i, "b": i * 1.5, "when": f"2024-01-{i + 1:02d}"} for i in range(10)]
-    (worker_data_dir / "r.json").write_text(json.dumps(records))
-    (worker_data_dir / "r.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    (inputs / "r.json").write_text(json.dumps(records))
+    (inputs / "r.jsonl").write_text("\n".join(json.dumps(r) for r in records))
     for name in ("r.json", "r.jsonl"):
-        result = await run(
-            worker_client, DataAnalysisRequest(str(worker_data_dir / name), "statistics")
-        )
+        result = await run(worker_client, DataAnalysisRequest(str(inputs / name), "statistics"))
         assert result.success, result.error
         assert result.results is not None
         types = dict(result.results["column_types"])
         assert types == {"a": "integer", "b": "float", "when": "datetime"}
 
 
-async def test_xlsx_first_and_named_sheet(worker_client: Client, worker_data_dir: Path) -> None:
+async def test_xlsx_first_and_named_sheet(worker_client: Client, inputs: Path) -> None:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -117,7 +121,7 @@ async def test_xlsx_first_and_named_sheet(worker_client: Client, worker_data_dir
     data.append(["x", "y", "label"])
     for i in range(30):
         data.append([i, i * 2.5, ["a", "b", None][i % 3]])
-    path = worker_data_dir / "book.XLSX"
+    path = inputs / "book.XLSX"
     book.save(path)
     result = await run(worker_client, DataAnalysisRequest(str(path), "statistics"))
     assert result.success, result.error
@@ -138,9 +142,7 @@ async def test_xlsx_first_and_named_sheet(worker_client: Client, worker_data_dir
     assert result.error is not None and "nope" in result.error and "data" in result.error
 
 
-async def test_parquet_input_and_the_arrow_copy(
-    worker_client: Client, worker_data_dir: Path
-) -> None:
+async def test_parquet_input_and_the_arrow_copy(worker_client: Client, inputs: Path) -> None:
     import pyarrow as pa
     import pyarrow.ipc
     import pyarrow.parquet as pq
@@ -154,7 +156,7 @@ async def test_parquet_input_and_the_arrow_copy(
             "city": pa.array([["oslo", "lima", None][i % 3] for i in range(n)]),
         }
     )
-    path = worker_data_dir / "input.parquet"
+    path = inputs / "input.parquet"
     pq.write_table(table, path)
     result = await run(worker_client, DataAnalysisRequest(str(path), "full"))
     assert result.success, result.error
@@ -189,53 +191,69 @@ async def test_parquet_input_and_the_arrow_copy(
     ],
     ids=["ragged", "empty", "header-only"],
 )
-async def test_bad_files(
-    worker_client: Client, worker_data_dir: Path, content: str, says: str
-) -> None:
-    path = worker_data_dir / f"bad-{uuid.uuid4().hex[:6]}.csv"
+async def test_bad_files(worker_client: Client, inputs: Path, content: str, says: str) -> None:
+    path = inputs / f"bad-{uuid.uuid4().hex[:6]}.csv"
     path.write_text(content)
     result = await run(worker_client, DataAnalysisRequest(str(path), "statistics"))
     assert not result.success and result.error is not None
     assert result.error.startswith("load_data failed:") and says in result.error
 
 
-async def test_invalid_utf8_and_no_numeric_column(
-    worker_client: Client, worker_data_dir: Path
-) -> None:
-    path = worker_data_dir / "latin1.csv"
+async def test_invalid_utf8_and_no_numeric_column(worker_client: Client, inputs: Path) -> None:
+    path = inputs / "latin1.csv"
     path.write_bytes(b"name\ncaf\xe9\n")
     result = await run(worker_client, DataAnalysisRequest(str(path), "statistics"))
     assert result.error is not None and "line 2 is not valid UTF-8" in result.error
-    path = worker_data_dir / "words.csv"
+    path = inputs / "words.csv"
     path.write_text("word\nhello\nworld\nagain\n")
     result = await run(worker_client, DataAnalysisRequest(str(path), "clustering"))
     assert result.error is not None and "at least one numeric column" in result.error
 
 
 async def test_paths_outside_the_allowed_roots_are_refused(
-    worker_client: Client, worker_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    worker_client: Client,
+    worker_data_dir: Path,
+    inputs: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     outside = tmp_path_factory.mktemp("outside") / "secret.csv"
     outside.write_text("a\n1\n")
-    link = worker_data_dir / f"link-{uuid.uuid4().hex[:6]}.csv"
+    link = inputs / f"link-{uuid.uuid4().hex[:6]}.csv"
     link.symlink_to(outside)
-    dotdot = worker_data_dir / ".." / outside.parent.name / "secret.csv"
-    for path in (outside, link, dotdot):
+    dotdot = inputs / ".." / ".." / outside.parent.name / "secret.csv"
+    # The data dir's own files: a file beside inputs/, the knowledge base, another
+    # workflow's output (through a link in inputs/ too).
+    beside = worker_data_dir / "beside.csv"
+    beside.write_text("a\n1\n")
+    knowledge = worker_data_dir / "memory" / "knowledge.json"
+    knowledge.parent.mkdir(exist_ok=True)
+    knowledge.write_text("{}")
+    other = worker_data_dir / "analysis" / "someone-else" / "report.json"
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.write_text("[]")
+    into_state = inputs / f"state-{uuid.uuid4().hex[:6]}.json"
+    into_state.symlink_to(other)
+    missing = outside.parent / "missing.csv"
+    errors = []
+    for path in (outside, link, dotdot, beside, knowledge, other, into_state, missing):
         result = await run(worker_client, DataAnalysisRequest(str(path), "statistics"))
         assert result.error is not None
         assert result.error.startswith("File validation failed:") and "outside" in result.error
-    result = await run(
-        worker_client, DataAnalysisRequest(str(worker_data_dir / "nope.csv"), "full")
-    )
+        assert "analysis_allowed_roots" in result.error
+        errors.append(result.error.replace(str(path), "<path>"))
+    # One answer, whether the file exists or not and wherever it leads.
+    assert len(set(errors)) == 1, errors
+    assert str(outside.parent) not in errors[0]
+    result = await run(worker_client, DataAnalysisRequest(str(inputs / "nope.csv"), "full"))
     assert result.error is not None and result.error.startswith("File validation failed:")
 
 
 async def test_unknown_analysis_type_lists_the_allowed_ones(
-    worker_client: Client, worker_data_dir: Path
+    worker_client: Client, inputs: Path
 ) -> None:
     handle = await worker_client.start_workflow(
         DataAnalysisWorkflow.run,
-        DataAnalysisRequest(str(worker_data_dir / "blobs.csv"), "magic"),
+        DataAnalysisRequest(str(inputs / "blobs.csv"), "magic"),
         id=f"data-{uuid.uuid4().hex[:12]}",
     )
     result = await handle.result(timeout=60)

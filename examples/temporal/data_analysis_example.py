@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Example: DataAnalysisWorkflow.
 
-Writes a sample CSV (three groups of measurements) into the data dir, where the worker may
-read it, runs the full analysis (statistics, correlation, k-means, charts) and prints
-where the charts and the report are. Exits 1 on failure.
+Writes a sample CSV (three groups of measurements) into the data dir's inputs/ folder,
+where the worker may read it, runs the full analysis (statistics, correlation, k-means,
+charts) and prints where the charts and the report are. Exits 1 on failure.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ def write_sample(path: Path, rows: int = 300) -> Path:
 
 async def main() -> int:
     config = get_temporal_config()
-    sample = write_sample(config.data_dir.resolve() / "samples" / "measurements.csv")
+    # The worker reads analysis input from the data dir's inputs/ folder (or the folders
+    # of analysis_allowed_roots).
+    sample = write_sample(config.data_dir.resolve() / "inputs" / "measurements.csv")
     print(f"sample data: {sample}")
     request = DataAnalysisRequest(file_path=str(sample), analysis_type="full", n_clusters=3)
     async with TemporalClientManager(config=config) as manager:

@@ -13,14 +13,15 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::data::{self, ANALYSIS_FOLDER, AnalysisRequest, ChartRequest, LoadRequest, TABLE_FILE};
+use super::data::{self, AnalysisRequest, ChartRequest, LoadRequest, TABLE_FILE};
 use super::errors::StepError;
 use super::image::settings::ImageSettings;
 use super::image::{self, GeneratedImage, ImageToStore, http};
 use super::learning;
 use super::memory::extract::Memory;
 use super::memory::{self, request};
-use crate::analysis::access::FilePolicy;
+use crate::analysis::access::{ANALYSIS_FOLDER, FilePolicy, output_folder};
+use crate::analysis::limits::Limits;
 use crate::client::payload::MAX_PAYLOAD_BYTES;
 use crate::config::TemporalConfig;
 use crate::store::Store;
@@ -46,6 +47,7 @@ pub struct DirectActivities {
     store: Store,
     vault: BlackVault,
     policy: FilePolicy,
+    limits: Limits,
     http: reqwest::Client,
     image_max_bytes: u64,
 }
@@ -186,6 +188,7 @@ impl DirectActivities {
                 &config.analysis_roots(),
                 config.analysis_max_file_bytes,
             ),
+            limits: Limits::from_config(config),
             http: http::client().map_err(StepError::Transient)?,
             image_max_bytes: config.image_max_bytes,
             store,
@@ -299,12 +302,13 @@ impl DirectActivities {
     async fn load_data(&self, argument: Value) -> Result<Value, StepError> {
         let file_path = string(argument, "file_path")?;
         let id = format!("direct-{}", Uuid::new_v4().simple());
-        let folder = data::analysis_folder(self.data_dir(), &id);
+        let folder = output_folder(self.data_dir(), &id);
         let request = LoadRequest {
             path: file_path.clone(),
             sheet: None,
         };
-        let loaded = data::load_data(self.policy.clone(), request, folder, ATTEMPT).await?;
+        let loaded =
+            data::load_data(self.policy.clone(), self.limits, request, folder, ATTEMPT).await?;
         Ok(json!({
             "file_path": file_path,
             "table_path": loaded.table_path,
@@ -321,14 +325,16 @@ impl DirectActivities {
             "data",
             ANALYSIS_SHAPE,
         )?;
-        let table_path = self.analysis_table(&call.data.table_path)?;
+        let (table_path, folder) = self.analysis_table(&call.data.table_path)?;
         let request = AnalysisRequest {
             table_path: table_path.clone(),
             analysis_type: call.analysis_type,
             columns: call.columns.unwrap_or_default(),
             n_clusters: call.n_clusters,
         };
-        let mut results = data::perform_analysis(request, ATTEMPT).await?.results;
+        let mut results = data::perform_analysis(self.limits, request, folder, ATTEMPT)
+            .await?
+            .results;
         if let Value::Object(fields) = &mut results {
             fields.insert("table_path".into(), json!(table_path));
         }
@@ -339,18 +345,19 @@ impl DirectActivities {
     async fn generate_visualizations(&self, argument: Value) -> Result<Value, StepError> {
         let mut results = object(argument, "results", RESULTS_SHAPE)?;
         let table_path = field(&mut results, "results", "table_path", RESULTS_SHAPE)?;
-        let table_path = self.analysis_table(&string(table_path, "results[\"table_path\"]")?)?;
+        let (table_path, folder) =
+            self.analysis_table(&string(table_path, "results[\"table_path\"]")?)?;
         let request = ChartRequest {
             table_path,
             results: Value::Object(results),
         };
-        let charted = data::generate_visualizations(request, ATTEMPT).await?;
+        let charted = data::generate_visualizations(request, folder, ATTEMPT).await?;
         Ok(json!(charted.output_path))
     }
 
-    /// The real path of a table load_data wrote. The later steps write beside it, so it
-    /// must be a `table.arrow` inside `<data_dir>/analysis/`.
-    fn analysis_table(&self, table_path: &str) -> Result<String, StepError> {
+    /// The real path of a table load_data wrote, and its folder. The later steps write
+    /// beside it, so it must be a `table.arrow` inside `<data_dir>/analysis/`.
+    fn analysis_table(&self, table_path: &str) -> Result<(String, PathBuf), StepError> {
         let root = self.data_dir().join(ANALYSIS_FOLDER);
         let real = PathBuf::from(table_path)
             .canonicalize()
@@ -359,13 +366,16 @@ impl DirectActivities {
                 real.file_name().is_some_and(|name| name == TABLE_FILE)
                     && root.canonicalize().is_ok_and(|root| real.starts_with(root))
             });
-        real.map(|path| path.to_string_lossy().into_owned())
-            .ok_or_else(|| {
-                invalid(format!(
-                    "table_path {table_path:?} is not a {TABLE_FILE} that load_data wrote under {}",
-                    root.display()
-                ))
-            })
+        real.and_then(|path| {
+            let folder = path.parent()?.to_path_buf();
+            Some((path.to_string_lossy().into_owned(), folder))
+        })
+        .ok_or_else(|| {
+            invalid(format!(
+                "table_path {table_path:?} is not a {TABLE_FILE} that load_data wrote under {}",
+                root.display()
+            ))
+        })
     }
 
     /// The kept messages and the typed memories, as stored.

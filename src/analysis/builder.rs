@@ -74,6 +74,15 @@ impl ColumnBuilder {
         }
     }
 
+    /// A builder whose first `rows` cells are missing (a column first seen in a later row),
+    /// as if `push("")` had been called `rows` times.
+    pub fn missing(rows: usize) -> Self {
+        ColumnBuilder {
+            leading_missing: rows,
+            ..ColumnBuilder::default()
+        }
+    }
+
     fn reserve_expected(&mut self) {
         let Some(column) = &mut self.column else {
             return;

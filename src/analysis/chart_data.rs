@@ -14,6 +14,13 @@ pub const HISTOGRAM_BINS: usize = 30;
 pub const MAX_POINTS: usize = 10_000;
 /// Charts are drawn for at most this many numeric columns (histograms, box plots, heatmap).
 pub const MAX_CHART_COLUMNS: usize = 12;
+/// Chart titles and labels keep at most this many characters of a column's name.
+pub const MAX_LABEL_CHARS: usize = 60;
+
+/// A column's name as a chart shows it.
+pub fn label(name: &str) -> String {
+    super::limits::shortened(name, MAX_LABEL_CHARS).into_owned()
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
@@ -147,13 +154,10 @@ impl ChartData {
         correlation: Option<Correlation>,
         clustering: Option<&Clustering>,
     ) -> Self {
-        let numeric: Vec<_> = table
-            .numeric()
-            .into_iter()
-            .take(MAX_CHART_COLUMNS)
-            .collect();
+        let numeric = table.numeric_first(MAX_CHART_COLUMNS);
         let per_column = parallel::map(&numeric, |(name, values)| {
             let given = summaries.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+            let name = &label(name);
             let summary = given.cloned().unwrap_or_else(|| summarize(values));
             let quartiles = (
                 summary.q25.unwrap_or(0.0),
@@ -162,15 +166,15 @@ impl ChartData {
             );
             (
                 Histogram::of(name, values),
-                ((*name).to_owned(), BoxStats::new(values, quartiles)),
+                (name.clone(), BoxStats::new(values, quartiles)),
             )
         });
         let (histograms, boxes) = per_column.into_iter().unzip();
         let scatter = (numeric.len() >= 2).then(|| {
             let (xs, ys) = (&numeric[0].1, &numeric[1].1);
             Scatter {
-                x: numeric[0].0.to_owned(),
-                y: numeric[1].0.to_owned(),
+                x: label(numeric[0].0),
+                y: label(numeric[1].0),
                 points: sample(xs.len().min(ys.len()), MAX_POINTS)
                     .filter(|&i| xs[i].is_finite() && ys[i].is_finite())
                     .map(|i| [xs[i], ys[i]])

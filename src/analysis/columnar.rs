@@ -22,7 +22,9 @@ use arrow_ipc::writer::FileWriter;
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use super::access::Capped;
 use super::builder::ColumnBuilder;
+use super::limits::{Budget, Limits, grouped};
 use super::load::LoadError;
 use super::table::{Column, Table, Text};
 
@@ -290,12 +292,97 @@ fn table_column(name: &str, array: &dyn Array) -> Result<Column, LoadError> {
     })
 }
 
-pub fn read_parquet(path: &Path) -> Result<Table, LoadError> {
+/// Footers (the file's metadata) larger than this are refused before they are decoded: a
+/// footer is mostly per row group and column, and decodes to several times its size.
+pub const MAX_FOOTER_BYTES: u64 = 64 << 20;
+
+/// A Parquet file read through the capped reader: no read reaches past the size the file
+/// had when it was checked, and none is allocated larger than what is left of it.
+impl parquet::file::reader::Length for Capped {
+    fn len(&self) -> u64 {
+        Capped::len(self)
+    }
+}
+
+impl parquet::file::reader::ChunkReader for Capped {
+    type T = BufReader<Capped>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(BufReader::new(self.at(start)))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        let end = start.saturating_add(length as u64);
+        if end > Capped::len(self) {
+            return Err(parquet::errors::ParquetError::EOF(format!(
+                "{length} bytes at {start} reach past the end of the file ({} bytes)",
+                Capped::len(self)
+            )));
+        }
+        let mut bytes = vec![0; length];
+        let mut done = 0;
+        while done < length {
+            let n = self
+                .read_at(&mut bytes[done..], start + done as u64)
+                .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?;
+            if n == 0 {
+                return Err(parquet::errors::ParquetError::EOF(
+                    "the file ended early".into(),
+                ));
+            }
+            done += n;
+        }
+        Ok(bytes.into())
+    }
+}
+
+/// The footer's length, from the file's last 8 bytes (length, "PAR1"); None when they are
+/// not a Parquet ending (the reader then says what is wrong).
+fn footer_length(file: &Capped) -> Option<u64> {
+    let mut tail = [0u8; 8];
+    let at = file.len().checked_sub(8)?;
+    file.read_at(&mut tail, at).ok().filter(|n| *n == 8)?;
+    (&tail[4..] == b"PAR1")
+        .then(|| u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]])))
+}
+
+/// A Parquet input file. The shape comes from the footer and is checked before anything
+/// is allocated for the table: columns (top-level fields and leaf columns), rows (the
+/// footer's count and its row groups', whichever is larger) times columns within the cell
+/// budget.
+pub fn read_parquet(path: &Path, file: Capped, limits: &Limits) -> Result<Table, LoadError> {
+    let shown = path.display();
     let fail = unreadable(path, "Parquet");
-    let file = File::open(path).map_err(|e| fail(&e))?;
+    if let Some(footer) = footer_length(&file) {
+        Budget::new(MAX_FOOTER_BYTES, "bytes", None)
+            .check(footer, || format!("{shown}: the footer has"))?;
+    }
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&e))?;
     let names = field_names(builder.schema());
-    let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).ok();
+    let metadata = builder.metadata();
+    let leaves = metadata.file_metadata().schema_descr().num_columns();
+    let columns = names.len().max(leaves) as u64;
+    limits
+        .columns()
+        .check(columns, || format!("{shown}: the footer declares"))?;
+    let declared = metadata.file_metadata().num_rows();
+    let groups = metadata.row_groups();
+    if declared < 0 || groups.iter().any(|g| g.num_rows() < 0) {
+        return Err(fail(&"a negative row count in the footer"));
+    }
+    let in_groups = groups
+        .iter()
+        .fold(0u64, |sum, g| sum.saturating_add(g.num_rows() as u64));
+    let rows = in_groups.max(declared as u64);
+    limits.cells().check(rows.saturating_mul(columns), || {
+        format!(
+            "{shown}: the footer declares {} rows ({} row groups) by {columns} columns, which make",
+            grouped(rows),
+            groups.len()
+        )
+    })?;
+    // The rows the reader returns are the row groups'.
+    let rows = usize::try_from(in_groups).ok();
     let batches = builder.build().map_err(|e| fail(&e))?;
     collect_batches(path, names, rows, batches.map(|b| b.map_err(|e| fail(&e))))
 }
@@ -361,19 +448,117 @@ mod tests {
         writer.close().unwrap();
     }
 
+    fn parquet(path: &Path, limits: &Limits) -> Result<Table, LoadError> {
+        read_parquet(path, Capped::open(path).unwrap(), limits)
+    }
+
     #[test]
     fn parquet_input() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         write_parquet(&sample(), &path);
-        assert_eq!(read_parquet(&path).unwrap(), sample());
+        let limits = Limits::default();
+        assert_eq!(parquet(&path, &limits).unwrap(), sample());
         std::fs::write(&path, b"not parquet").unwrap();
         assert!(
-            read_parquet(&path)
+            parquet(&path, &limits)
                 .unwrap_err()
                 .0
                 .contains("not a readable Parquet file")
         );
+    }
+
+    /// A Thrift compact varint of `n` zigzagged (an i64 field's value).
+    fn zigzag_varint(n: i64) -> Vec<u8> {
+        let mut v = ((n << 1) ^ (n >> 63)) as u64;
+        let mut out = Vec::new();
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(byte);
+                return out;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    #[test]
+    fn the_footers_shape_is_checked_before_anything_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let rows = 12_345;
+        let table = Table {
+            names: vec!["n".into(), "m".into()],
+            columns: vec![
+                Column::Integer((0..rows).map(Some).collect()),
+                Column::Integer((0..rows).map(|i| Some(i % 7)).collect()),
+            ],
+        };
+        write_parquet(&table, &path);
+        let limits = Limits::default();
+        assert_eq!(parquet(&path, &limits).unwrap().rows(), rows as usize);
+        let narrow = Limits {
+            max_columns: 1,
+            ..Limits::default()
+        };
+        let err = parquet(&path, &narrow).unwrap_err().0;
+        assert!(
+            err.contains("the footer declares 2 columns, over the limit of 1 columns"),
+            "{err}"
+        );
+        let small = Limits {
+            max_cells: 20_000,
+            ..Limits::default()
+        };
+        let err = parquet(&path, &small).unwrap_err().0;
+        assert!(
+            err.contains(
+                "declares 12,345 rows (1 row groups) by 2 columns, which make 24,690 cells"
+            ),
+            "{err}"
+        );
+        // The footer's row counts (the file's, the row group's, the columns' values) made
+        // to claim 2^40 rows: refused from the footer, nothing reserved.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let footer_len =
+            u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().unwrap())
+                as usize;
+        let footer_start = bytes.len() - 8 - footer_len;
+        let mut footer = bytes[footer_start..bytes.len() - 8].to_vec();
+        let (old, new) = (
+            [&[0x16u8][..], &zigzag_varint(rows)].concat(),
+            [&[0x16u8][..], &zigzag_varint(1 << 40)].concat(),
+        );
+        let mut patched = Vec::new();
+        let mut i = 0;
+        while i < footer.len() {
+            if footer[i..].starts_with(&old) {
+                patched.extend_from_slice(&new);
+                i += old.len();
+            } else {
+                patched.push(footer[i]);
+                i += 1;
+            }
+        }
+        assert!(patched.len() > footer.len(), "the row counts were found");
+        footer = patched;
+        bytes.truncate(footer_start);
+        bytes.extend_from_slice(&footer);
+        bytes.extend_from_slice(&(footer.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(b"PAR1");
+        std::fs::write(&path, &bytes).unwrap();
+        let err = parquet(&path, &limits).unwrap_err().0;
+        assert!(
+            err.contains("declares 1,099,511,627,776 rows (1 row groups) by 2 columns, which make 2,199,023,255,552 cells, over the limit of 100,000,000 cells"),
+            "{err}"
+        );
+        // A footer longer than the limit is not decoded at all.
+        let tail = bytes.len() - 8;
+        bytes[tail..tail + 4].copy_from_slice(&(MAX_FOOTER_BYTES as u32 + 1).to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let err = parquet(&path, &limits).unwrap_err().0;
+        assert!(err.contains("the footer has 67,108,865 bytes"), "{err}");
     }
 
     #[test]
@@ -461,8 +646,8 @@ mod tests {
             panic!("not text")
         };
         assert_eq!(late.values, ["b", "c", "a"]);
-        let parquet = dir.path().join("t.parquet");
-        write_parquet(&table, &parquet);
-        assert_eq!(read_parquet(&parquet).unwrap(), table);
+        let path = dir.path().join("t.parquet");
+        write_parquet(&table, &path);
+        assert_eq!(parquet(&path, &Limits::default()).unwrap(), table);
     }
 }

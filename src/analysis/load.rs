@@ -2,36 +2,89 @@
 //! UTF-8 with BOM, empty cells missing), JSON records and JSON lines. Malformed rows are
 //! reported with their line numbers.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
+use super::access::InputFile;
 use super::builder::ColumnBuilder;
+use super::columnar::read_parquet;
+use super::limits::{Limits, grouped};
 use super::parallel;
+use super::spreadsheet::load_xlsx;
 use super::table::Table;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct LoadError(pub String);
 
+impl From<String> for LoadError {
+    fn from(message: String) -> Self {
+        LoadError(message)
+    }
+}
+
+/// The table of a file `FilePolicy::open` checked, by its loader (by extension), within
+/// `limits`.
+pub fn load_file(
+    input: InputFile,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<Table, LoadError> {
+    let InputFile {
+        path,
+        extension,
+        mut file,
+    } = input;
+    let mut read = || {
+        file.read_all()
+            .map_err(|e| LoadError(format!("{}: {e}", path.display())))
+    };
+    match extension.as_str() {
+        "csv" | "txt" => load_delimited_file(&path, file, None, limits),
+        "tsv" => load_delimited_file(&path, file, Some(b'\t'), limits),
+        "json" => load_json(&path, &read()?, limits),
+        "jsonl" => load_json_lines(&path, &read()?, limits),
+        "xlsx" => load_xlsx(&path, file, sheet, limits),
+        "parquet" => read_parquet(&path, file, limits),
+        other => Err(LoadError(format!(
+            "{}: no loader for .{other}",
+            path.display()
+        ))),
+    }
+}
+
 /// How many malformed rows an error lists before it says "and N more".
 const LISTED: usize = 10;
 
-/// Column names as pandas makes them: blanks become "Unnamed: i", repeats get ".1", ".2".
+/// Column names as pandas makes them: blanks become "Unnamed: i", repeats get ".1", ".2"
+/// (the lowest number not taken). Linear: each name is looked up once, and each repeated
+/// name's numbering goes on from where it stopped.
 pub fn column_names(raw: Vec<String>) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    let mut taken: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
+    // For a repeated name, the next number to try.
+    let mut next: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
     for (i, name) in raw.into_iter().enumerate() {
         let base = if name.trim().is_empty() {
             format!("Unnamed: {i}")
         } else {
             name.trim().to_owned()
         };
-        let mut candidate = base.clone();
-        let mut n = 1;
-        while names.contains(&candidate) {
-            candidate = format!("{base}.{n}");
-            n += 1;
-        }
-        names.push(candidate);
+        let name = if taken.contains(&base) {
+            let n = next.entry(base.clone()).or_insert(1);
+            let mut candidate = format!("{base}.{n}");
+            while taken.contains(&candidate) {
+                *n += 1;
+                candidate = format!("{base}.{n}");
+            }
+            *n += 1;
+            candidate
+        } else {
+            base
+        };
+        taken.insert(name.clone());
+        names.push(name);
     }
     names
 }
@@ -95,20 +148,47 @@ fn list(lines: &[(u64, String)], total: usize) -> String {
 /// What one stretch of a delimited file parsed into.
 struct Chunk {
     builders: Vec<ColumnBuilder>,
+    rows: u64,
     /// Malformed rows (line, why), the first `LISTED` of them, and how many in all.
     bad: Vec<(u64, String)>,
     bad_total: usize,
 }
 
-/// Parses `body` (rows only, no header) into `width` columns; `first_line` is the file's
-/// line number of the body's first line.
+/// How many rows a delimited file may have: its width and the cell budget decide.
+#[derive(Debug, Clone, Copy)]
+struct RowBudget {
+    width: usize,
+    /// Rows the whole file may have.
+    max_rows: u64,
+    /// Rows before the stretch being parsed.
+    before: u64,
+}
+
+impl RowBudget {
+    fn exceeded(&self, path: &Path, limits: &Limits) -> LoadError {
+        let found = (self.max_rows + 1).saturating_mul(self.width as u64);
+        let subject = format!(
+            "{}: {} columns by more than {} rows make at least",
+            path.display(),
+            grouped(self.width as u64),
+            grouped(self.max_rows)
+        );
+        LoadError(limits.cells().exceeded(found, &subject))
+    }
+}
+
+/// Parses `body` (rows only, no header) into `budget.width` columns; `first_line` is the
+/// file's line number of the body's first line. More rows than the budget leaves stop it.
 fn parse_rows(
     path: &Path,
     body: impl Read,
     delimiter: u8,
-    width: usize,
+    budget: RowBudget,
     first_line: u64,
+    limits: &Limits,
 ) -> Result<Chunk, LoadError> {
+    let width = budget.width;
+    let room = budget.max_rows.saturating_sub(budget.before);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -116,6 +196,7 @@ fn parse_rows(
         .from_reader(body);
     let mut chunk = Chunk {
         builders: (0..width).map(|_| ColumnBuilder::default()).collect(),
+        rows: 0,
         bad: Vec::new(),
         bad_total: 0,
     };
@@ -127,6 +208,10 @@ fn parse_rows(
         })?;
         if !more {
             return Ok(chunk);
+        }
+        chunk.rows += 1;
+        if chunk.rows > room {
+            return Err(budget.exceeded(path, limits));
         }
         let line = record.position().map_or(0, |p| p.line()) + first_line - 1;
         if record.len() != width {
@@ -195,12 +280,14 @@ fn fill(
 /// The rows read so far, merged in file order.
 struct Rows {
     builders: Vec<ColumnBuilder>,
+    count: u64,
     bad: Vec<(u64, String)>,
     bad_total: usize,
 }
 
 impl Rows {
     fn add(&mut self, chunk: Chunk) {
+        self.count += chunk.rows;
         self.bad.extend(chunk.bad);
         self.bad.truncate(LISTED);
         self.bad_total += chunk.bad_total;
@@ -213,22 +300,27 @@ impl Rows {
 /// A delimited text file; `delimiter` None detects it. Read a block at a time; blocks
 /// without quoted fields are parsed on all cores, a stretch of lines each, and joined in
 /// order. From the first quote on (a quoted field may hold a line break) the rest is
-/// parsed in one stream.
+/// parsed in one stream. The header's width and the rows read so far are checked against
+/// `limits` before columns are allocated or more rows parsed.
 pub fn load_delimited(
     path: &Path,
     source: impl Read,
     delimiter: Option<u8>,
+    limits: &Limits,
 ) -> Result<Table, LoadError> {
-    load_in_blocks(path, source, delimiter, BLOCK_BYTES, None)
+    load_in_blocks(path, source, delimiter, BLOCK_BYTES, None, limits)
 }
 
-/// A delimited file on disk: as `load_delimited`, with the columns allocated once from the
-/// file's size.
-pub fn load_delimited_file(path: &Path, delimiter: Option<u8>) -> Result<Table, LoadError> {
-    let file =
-        std::fs::File::open(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
-    let size = file.metadata().ok().map(|m| m.len());
-    load_in_blocks(path, file, delimiter, BLOCK_BYTES, size)
+/// A delimited file of `file.len()` bytes: as `load_delimited`, with the columns allocated
+/// once from the file's size.
+fn load_delimited_file(
+    path: &Path,
+    file: super::access::Capped,
+    delimiter: Option<u8>,
+    limits: &Limits,
+) -> Result<Table, LoadError> {
+    let size = file.len();
+    load_in_blocks(path, file, delimiter, BLOCK_BYTES, Some(size), limits)
 }
 
 /// Rows a file of `size` bytes holds, guessed from the lines of its first block, a little
@@ -247,6 +339,7 @@ fn load_in_blocks(
     delimiter: Option<u8>,
     block_bytes: usize,
     size: Option<u64>,
+    limits: &Limits,
 ) -> Result<Table, LoadError> {
     let mut pending = Vec::with_capacity(block_bytes);
     let mut more = fill(path, &mut source, &mut pending, block_bytes)?;
@@ -269,6 +362,10 @@ fn load_in_blocks(
         .clone();
     let body_start = (reader.position().byte() as usize).min(pending.len());
     let mut next_line = reader.position().line();
+    let width = header.len();
+    limits.columns().check(width as u64, || {
+        format!("{}: the header has", path.display())
+    })?;
     let raw_names = header
         .iter()
         .map(|h| std::str::from_utf8(h).map(str::to_owned))
@@ -280,20 +377,30 @@ fn load_in_blocks(
             ))
         })?;
     let names = column_names(raw_names);
-    let width = names.len();
     pending.drain(..body_start);
-    let expected = expected_rows(size, &pending);
+    let max_rows = limits.max_rows(width);
+    let budget = |before| RowBudget {
+        width,
+        max_rows,
+        before,
+    };
+    // Never more than the budget allows, whatever the first lines suggest.
+    let expected = expected_rows(size, &pending).min(usize::try_from(max_rows).unwrap_or(0));
     let mut rows = Rows {
         builders: (0..width)
             .map(|_| ColumnBuilder::with_expected_rows(expected))
             .collect(),
+        count: 0,
         bad: Vec::new(),
         bad_total: 0,
     };
     loop {
         if memchr::memchr(b'"', &pending).is_some() {
             let rest = std::io::Cursor::new(std::mem::take(&mut pending)).chain(source);
-            rows.add(parse_rows(path, rest, delimiter, width, next_line)?);
+            let before = budget(rows.count);
+            rows.add(parse_rows(
+                path, rest, delimiter, before, next_line, limits,
+            )?);
             break;
         }
         // Whole lines only, unless the file ends here.
@@ -310,11 +417,16 @@ fn load_in_blocks(
                 stretches.push((&block[w[0]..w[1]], next_line));
                 next_line += memchr::memchr_iter(b'\n', &block[w[0]..w[1]]).count() as u64;
             }
+            let before = budget(rows.count);
             let parsed = parallel::map(&stretches, |(stretch, line)| {
-                parse_rows(path, *stretch, delimiter, width, *line)
+                parse_rows(path, *stretch, delimiter, before, *line, limits)
             });
             for chunk in parsed {
                 rows.add(chunk?);
+            }
+            // Each stretch kept within the budget alone; together they may not.
+            if rows.count > max_rows {
+                return Err(budget(rows.count).exceeded(path, limits));
             }
             pending.drain(..cut);
         }
@@ -343,113 +455,405 @@ fn load_in_blocks(
     Ok(table)
 }
 
-/// Rows of JSON objects: the keys of all rows, in first-seen order, become the columns.
-fn load_objects(
-    path: &Path,
-    rows: Vec<(u64, serde_json::Map<String, serde_json::Value>)>,
-) -> Result<Table, LoadError> {
-    if rows.is_empty() {
-        return Err(LoadError(format!("{} has no records", path.display())));
-    }
-    let mut names: Vec<String> = Vec::new();
-    for (_, row) in &rows {
-        for key in row.keys() {
-            if !names.contains(key) {
-                names.push(key.clone());
-            }
+/// Rows of JSON objects, built into columns as they are parsed (no document tree): the
+/// keys of all rows, in first-seen order, become the columns, and a key first seen in a
+/// later row gets a column whose earlier rows are missing. The distinct keys and the cells
+/// are checked against the budget before a column or a row is added.
+struct Records<'a> {
+    path: &'a Path,
+    limits: &'a Limits,
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
+    names: Vec<String>,
+    builders: Vec<ColumnBuilder>,
+    /// The row being parsed, a cell per column (None: missing), added when its object ends
+    /// (a key given twice keeps its last value, as a JSON object does).
+    row: Vec<Option<String>>,
+    rows: u64,
+    /// True once the document turned out to be an array.
+    in_array: bool,
+    /// A refusal from inside the parser (a budget), reported instead of the parser's error.
+    refusal: Option<LoadError>,
+}
+
+impl<'a> Records<'a> {
+    fn new(path: &'a Path, limits: &'a Limits) -> Self {
+        Records {
+            path,
+            limits,
+            index: HashMap::default(),
+            names: Vec::new(),
+            builders: Vec::new(),
+            row: Vec::new(),
+            rows: 0,
+            in_array: false,
+            refusal: None,
         }
     }
-    let mut builders: Vec<ColumnBuilder> =
-        (0..names.len()).map(|_| ColumnBuilder::default()).collect();
-    for (_, row) in &rows {
-        for (name, builder) in names.iter().zip(builders.iter_mut()) {
-            match row.get(name) {
-                None | Some(serde_json::Value::Null) => builder.push(""),
-                Some(serde_json::Value::String(s)) => builder.push(s),
-                Some(serde_json::Value::Bool(b)) => builder.push(if *b { "true" } else { "false" }),
-                Some(other) => builder.push(&other.to_string()),
-            }
-        }
+
+    /// Stops the parser with `refusal`, which the caller reports.
+    fn refuse<E: serde::de::Error>(&mut self, refusal: String) -> E {
+        self.refusal = Some(LoadError(refusal));
+        E::custom("over a limit")
     }
-    Ok(finish(names, builders))
+
+    /// The column of `key`, added when it is new.
+    fn column<E: serde::de::Error>(&mut self, key: &str) -> Result<usize, E> {
+        if let Some(&i) = self.index.get(key) {
+            return Ok(i);
+        }
+        let columns = self.names.len() as u64 + 1;
+        let checked = self
+            .limits
+            .columns()
+            .check(columns, || {
+                format!("{}: the records' distinct keys make", self.path.display())
+            })
+            .and_then(|()| self.cells_check(self.rows + 1, columns));
+        if let Err(refusal) = checked {
+            return Err(self.refuse(refusal));
+        }
+        let i = self.names.len();
+        self.index.insert(key.to_owned(), i);
+        self.names.push(key.to_owned());
+        self.builders
+            .push(ColumnBuilder::missing(self.rows as usize));
+        self.row.push(None);
+        Ok(i)
+    }
+
+    fn cells_check(&self, rows: u64, columns: u64) -> Result<(), String> {
+        self.limits.cells().check(rows.saturating_mul(columns), || {
+            format!(
+                "{}: {} records by {} keys make",
+                self.path.display(),
+                grouped(rows),
+                grouped(columns)
+            )
+        })
+    }
+
+    fn start_row(&mut self) {
+        self.row.iter_mut().for_each(|cell| *cell = None);
+    }
+
+    fn add_row<E: serde::de::Error>(&mut self) -> Result<(), E> {
+        if let Err(refusal) = self.cells_check(self.rows + 1, self.names.len() as u64) {
+            return Err(self.refuse(refusal));
+        }
+        for (builder, cell) in self.builders.iter_mut().zip(self.row.iter_mut()) {
+            builder.push(cell.take().as_deref().unwrap_or(""));
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Table, LoadError> {
+        if self.rows == 0 {
+            return Err(LoadError(format!("{} has no records", self.path.display())));
+        }
+        Ok(finish(self.names, self.builders))
+    }
+}
+
+/// One object of `Records`, parsed into its row.
+struct Record<'r, 'a>(&'r mut Records<'a>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Record<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Record<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        let records = self.0;
+        records.start_row();
+        while let Some(column) = map.next_key_seed(Key(&mut *records))? {
+            records.row[column] = map.next_value_seed(Cell)?;
+        }
+        records.add_row()
+    }
+}
+
+/// A record's key, as its column.
+struct Key<'r, 'a>(&'r mut Records<'a>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key<'_, '_> {
+    type Value = usize;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key<'_, '_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<usize, E> {
+        self.0.column(key)
+    }
+}
+
+/// A record's value as the text the column builder reads (None: null): strings as they
+/// are, numbers and booleans as JSON writes them, arrays and objects as compact JSON.
+struct Cell;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Cell {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<String>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Cell {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Option<String>, E> {
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Option<String>, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Option<String>, E> {
+        Ok(Some(json_float(v)))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Option<String>, A::Error> {
+        let mut text = String::new();
+        Compact(&mut text).visit_seq(seq)?;
+        Ok(Some(text))
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Option<String>, M::Error> {
+        let mut text = String::new();
+        Compact(&mut text).visit_map(map)?;
+        Ok(Some(text))
+    }
+}
+
+/// A float as serde_json writes it (1.0, 2.5, 1e300).
+fn json_float(v: f64) -> String {
+    serde_json::Number::from_f64(v).map_or_else(|| "null".to_owned(), |n| n.to_string())
+}
+
+/// Any JSON value written back compactly into a string as it is parsed, so a nested value
+/// costs its text, not a document tree.
+struct Compact<'s>(&'s mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Compact<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Compact<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.0.push_str("null");
+        Ok(())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.0.push_str(&serde_json::Value::from(v).to_string());
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.0.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.0.push_str(&v.to_string());
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.0.push_str(&v.to_string());
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        self.0.push_str(&json_float(v));
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        delimited(self.0, ('[', ']'), |out| {
+            Ok(seq.next_element_seed(Compact(out))?.is_some())
+        })
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        delimited(self.0, ('{', '}'), |out| {
+            if map.next_key_seed(Compact(out))?.is_none() {
+                return Ok(false);
+            }
+            out.push(':');
+            map.next_value_seed(Compact(out))?;
+            Ok(true)
+        })
+    }
+}
+
+/// Writes `open`, the items `next` writes (a comma before each but the first; false when
+/// there are no more), and `close`.
+fn delimited<E>(
+    out: &mut String,
+    (open, close): (char, char),
+    mut next: impl FnMut(&mut String) -> Result<bool, E>,
+) -> Result<(), E> {
+    out.push(open);
+    let mut first = true;
+    loop {
+        let at = out.len();
+        if !first {
+            out.push(',');
+        }
+        if !next(out)? {
+            out.truncate(at);
+            break;
+        }
+        first = false;
+    }
+    out.push(close);
+    Ok(())
+}
+
+/// The records of a JSON array.
+struct Array<'r, 'a>(&'r mut Records<'a>);
+
+impl<'de> serde::de::Visitor<'de> for Array<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.in_array = true;
+        while seq.next_element_seed(Record(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// The text of a JSON file, without a byte order mark.
+fn json_text(
+    bytes: &[u8],
+    invalid: impl FnOnce(std::str::Utf8Error) -> String,
+) -> Result<&str, LoadError> {
+    std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|e| LoadError(invalid(e)))
 }
 
 /// A JSON array of objects.
-pub fn load_json(path: &Path, bytes: &[u8]) -> Result<Table, LoadError> {
-    let text =
-        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
-            LoadError(format!(
-                "{} is not valid UTF-8 (byte {})",
-                path.display(),
-                e.valid_up_to()
-            ))
-        })?;
+pub fn load_json(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Table, LoadError> {
+    let text = json_text(bytes, |e| {
+        format!(
+            "{} is not valid UTF-8 (byte {})",
+            path.display(),
+            e.valid_up_to()
+        )
+    })?;
     if text.trim().is_empty() {
         return Err(LoadError(format!("{} is empty", path.display())));
     }
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        LoadError(format!(
-            "{}: line {}: not valid JSON: {e}",
-            path.display(),
-            e.line()
-        ))
-    })?;
-    let serde_json::Value::Array(items) = value else {
-        return Err(LoadError(format!(
-            "{}: expected a JSON array of records (objects)",
-            path.display()
-        )));
-    };
-    let mut rows = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        match item {
-            serde_json::Value::Object(map) => rows.push((i as u64 + 1, map)),
-            _ => {
-                return Err(LoadError(format!(
+    let mut records = Records::new(path, limits);
+    let mut parser = serde_json::Deserializer::from_str(text);
+    let parsed = serde::Deserializer::deserialize_seq(&mut parser, Array(&mut records))
+        .and_then(|()| parser.end());
+    if let Err(e) = parsed {
+        return Err(records.refusal.take().unwrap_or_else(|| {
+            LoadError(match (e.classify(), records.in_array) {
+                (serde_json::error::Category::Data, false) => format!(
+                    "{}: expected a JSON array of records (objects)",
+                    path.display()
+                ),
+                (serde_json::error::Category::Data, true) => format!(
                     "{}: record {} is not an object",
                     path.display(),
-                    i + 1
-                )));
-            }
-        }
+                    records.rows + 1
+                ),
+                _ => format!("{}: line {}: not valid JSON: {e}", path.display(), e.line()),
+            })
+        }));
     }
-    load_objects(path, rows)
+    records.finish()
 }
 
 /// JSON lines: one object per line; blank lines are skipped.
-pub fn load_json_lines(path: &Path, bytes: &[u8]) -> Result<Table, LoadError> {
-    let text =
-        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            LoadError(format!(
-                "{}: line {line} is not valid UTF-8",
-                path.display()
-            ))
-        })?;
-    let mut rows = Vec::new();
+pub fn load_json_lines(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Table, LoadError> {
+    let text = json_text(bytes, |e| {
+        let line = memchr::memchr_iter(b'\n', &bytes[..e.valid_up_to()]).count() + 1;
+        format!("{}: line {line} is not valid UTF-8", path.display())
+    })?;
+    let mut records = Records::new(path, limits);
     let (mut bad, mut bad_total) = (Vec::new(), 0usize);
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(serde_json::Value::Object(map)) => rows.push((i as u64 + 1, map)),
-            Ok(_) => {
-                bad_total += 1;
-                if bad.len() < LISTED {
-                    bad.push((i as u64 + 1, "not a JSON object".to_owned()));
-                }
-            }
-            Err(e) => {
-                bad_total += 1;
-                if bad.len() < LISTED {
-                    bad.push((i as u64 + 1, format!("not valid JSON ({e})")));
-                }
-            }
+        let mut parser = serde_json::Deserializer::from_str(line);
+        let parsed = serde::de::DeserializeSeed::deserialize(Record(&mut records), &mut parser)
+            .and_then(|()| parser.end());
+        let Err(e) = parsed else {
+            continue;
+        };
+        if let Some(refusal) = records.refusal.take() {
+            return Err(refusal);
+        }
+        bad_total += 1;
+        if bad.len() < LISTED {
+            let why = match e.classify() {
+                serde_json::error::Category::Data => "not a JSON object".to_owned(),
+                _ => format!("not valid JSON ({e})"),
+            };
+            bad.push((i as u64 + 1, why));
         }
     }
     if bad_total > 0 {
@@ -459,7 +863,7 @@ pub fn load_json_lines(path: &Path, bytes: &[u8]) -> Result<Table, LoadError> {
             list(&bad, bad_total)
         )));
     }
-    load_objects(path, rows)
+    records.finish()
 }
 
 #[cfg(test)]
@@ -468,7 +872,12 @@ mod tests {
     use crate::analysis::table::Column;
 
     fn csv(text: &str) -> Result<Table, LoadError> {
-        load_delimited(Path::new("t.csv"), text.as_bytes(), None)
+        load_delimited(
+            Path::new("t.csv"),
+            text.as_bytes(),
+            None,
+            &Limits::default(),
+        )
     }
 
     #[test]
@@ -539,22 +948,38 @@ mod tests {
                 None,
                 block,
                 Some(text.len() as u64),
+                &Limits::default(),
             )
             .unwrap();
             assert_eq!(t, whole, "blocks of {block}");
         }
         // A quoted line break in a later block: the rest is read as one stream.
         let quoted = format!("{text}3000,1.5,\"two\nlines\"\n3001,2.5,x\n");
-        let t = load_in_blocks(Path::new("t.csv"), quoted.as_bytes(), None, 100, None).unwrap();
+        let t = load_in_blocks(
+            Path::new("t.csv"),
+            quoted.as_bytes(),
+            None,
+            100,
+            None,
+            &Limits::default(),
+        )
+        .unwrap();
         let Column::Text(words) = &t.columns[2] else {
             panic!("not text")
         };
         assert_eq!((t.rows(), words.get(3000)), (3002, Some("two\nlines")));
         // Line numbers count across blocks, before and after a quote.
         let bad = format!("{text}1,2\n\"q\",1,2\n1,2,3,4\n");
-        let err = load_in_blocks(Path::new("t.csv"), bad.as_bytes(), None, 100, None)
-            .unwrap_err()
-            .0;
+        let err = load_in_blocks(
+            Path::new("t.csv"),
+            bad.as_bytes(),
+            None,
+            100,
+            None,
+            &Limits::default(),
+        )
+        .unwrap_err()
+        .0;
         assert!(
             err.contains("2 malformed rows: line 3002: 2 fields")
                 && err.contains("; line 3004: 4 fields"),
@@ -562,7 +987,15 @@ mod tests {
         );
         // A line longer than a block.
         let long = format!("a,b\n1,{}\n2,y\n", "z".repeat(500));
-        let t = load_in_blocks(Path::new("t.csv"), long.as_bytes(), None, 64, Some(10)).unwrap();
+        let t = load_in_blocks(
+            Path::new("t.csv"),
+            long.as_bytes(),
+            None,
+            64,
+            Some(10),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(t.rows(), 2);
     }
 
@@ -586,9 +1019,14 @@ mod tests {
                 && err.contains("line 4: 1 fields"),
             "{err}"
         );
-        let err = load_delimited(Path::new("t.csv"), &b"a,b\n1,\xff\xfe\n"[..], None)
-            .unwrap_err()
-            .0;
+        let err = load_delimited(
+            Path::new("t.csv"),
+            &b"a,b\n1,\xff\xfe\n"[..],
+            None,
+            &Limits::default(),
+        )
+        .unwrap_err()
+        .0;
         assert!(err.contains("line 2 is not valid UTF-8"), "{err}");
     }
 
@@ -597,25 +1035,213 @@ mod tests {
         let t = load_json(
             Path::new("t.json"),
             br#"[{"a": 1, "b": "x"}, {"a": 2.5, "c": true}]"#,
+            &Limits::default(),
         )
         .unwrap();
         assert_eq!(t.names, ["a", "b", "c"]);
         assert_eq!(t.columns[0], Column::Float(vec![1.0, 2.5]));
         assert_eq!(t.columns[2], Column::Boolean(vec![None, Some(true)]));
-        let t = load_json_lines(Path::new("t.jsonl"), b"{\"a\": 1}\n\n{\"a\": 2}\n").unwrap();
+        let t = load_json_lines(
+            Path::new("t.jsonl"),
+            b"{\"a\": 1}\n\n{\"a\": 2}\n",
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(t.columns[0], Column::Integer(vec![Some(1), Some(2)]));
-        let err = load_json_lines(Path::new("t.jsonl"), b"{\"a\": 1}\n{oops\n[1]\n")
-            .unwrap_err()
-            .0;
+        let err = load_json_lines(
+            Path::new("t.jsonl"),
+            b"{\"a\": 1}\n{oops\n[1]\n",
+            &Limits::default(),
+        )
+        .unwrap_err()
+        .0;
         assert!(
             err.contains("line 2: not valid JSON") && err.contains("line 3: not a JSON object"),
             "{err}"
         );
         assert!(
-            load_json(Path::new("t.json"), b"{\"a\": 1}")
+            load_json(Path::new("t.json"), b"{\"a\": 1}", &Limits::default())
                 .unwrap_err()
                 .0
                 .contains("array of records")
         );
+    }
+
+    fn limits(max_cells: u64, max_columns: u64) -> Limits {
+        Limits {
+            max_cells,
+            max_columns,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn json_records_stream_into_columns() {
+        let t = load_json(
+            Path::new("t.json"),
+            br#"[{"b": 1, "a": {"z": [1, 2.5, null], "y": "q\""}}, {"c": null, "b": 2, "b": 3}]"#,
+            &Limits::default(),
+        )
+        .unwrap();
+        // Keys in the order the file first gives them; a key given twice keeps its last value.
+        assert_eq!(t.names, ["b", "a", "c"]);
+        assert_eq!(t.columns[0], Column::Integer(vec![Some(1), Some(3)]));
+        assert_eq!(
+            t.columns[1],
+            Column::Text(
+                [Some(r#"{"z":[1,2.5,null],"y":"q\""}"#), None]
+                    .into_iter()
+                    .collect()
+            )
+        );
+        assert_eq!(
+            t.columns[2],
+            Column::Text([None, None].into_iter().collect())
+        );
+        let err = load_json(Path::new("t.json"), b"[{\"a\": 1}, 2]", &Limits::default())
+            .unwrap_err()
+            .0;
+        assert!(err.ends_with("record 2 is not an object"), "{err}");
+        let err = load_json(Path::new("t.json"), b"[{\"a\": 1}", &Limits::default())
+            .unwrap_err()
+            .0;
+        assert!(err.contains("line 1: not valid JSON"), "{err}");
+        assert!(
+            load_json(Path::new("t.json"), b"[]", &Limits::default())
+                .unwrap_err()
+                .0
+                .contains("has no records")
+        );
+    }
+
+    #[test]
+    fn a_new_key_on_every_line_is_refused_by_the_column_limit() {
+        let lines: String = (0..50_000)
+            .map(|i| format!("{{\"k{i}\": {i}}}\n"))
+            .collect();
+        let started = std::time::Instant::now();
+        let err = load_json_lines(
+            Path::new("t.jsonl"),
+            lines.as_bytes(),
+            &limits(u64::MAX, 1000),
+        )
+        .unwrap_err()
+        .0;
+        assert_eq!(
+            err,
+            "t.jsonl: the records' distinct keys make 1,001 columns, over the limit of 1,000 \
+             columns; the setting analysis_max_columns (TEMPORAL_ANALYSIS_MAX_COLUMNS) raises it"
+        );
+        // Within the column limit, rows x keys meet the cell limit.
+        let err = load_json_lines(
+            Path::new("t.jsonl"),
+            lines.as_bytes(),
+            &limits(1_000_000, 50_000),
+        )
+        .unwrap_err()
+        .0;
+        assert!(
+            err.contains(
+                "1,001 records by 1,001 keys make 1,002,001 cells, over the limit of 1,000,000 cells"
+            ),
+            "{err}"
+        );
+        let array = format!("[{}]", lines.trim_end().replace('\n', ","));
+        let err = load_json(
+            Path::new("t.json"),
+            array.as_bytes(),
+            &limits(u64::MAX, 1000),
+        )
+        .unwrap_err()
+        .0;
+        assert!(
+            err.contains("1,001 columns, over the limit of 1,000"),
+            "{err}"
+        );
+        assert!(started.elapsed().as_secs() < 5, "refused at once");
+        // Many rows of few keys: the cells are counted as rows come.
+        let rows: String = (0..100)
+            .map(|i| format!("{{\"a\": {i}, \"b\": 1}}\n"))
+            .collect();
+        let err = load_json_lines(Path::new("t.jsonl"), rows.as_bytes(), &limits(150, 10))
+            .unwrap_err()
+            .0;
+        assert!(err.contains("76 records by 2 keys make 152 cells"), "{err}");
+    }
+
+    #[test]
+    fn csv_width_and_rows_are_checked_before_they_are_built() {
+        // A header of a million commas: refused by its width, at once (its names would be
+        // linear too, see below).
+        let header = format!("{}\n1\n", ",".repeat(1_000_000));
+        let started = std::time::Instant::now();
+        let err = csv_with(&header, &Limits::default()).unwrap_err().0;
+        assert!(
+            err.contains("the header has 1,000,001 columns, over the limit of 10,000 columns"),
+            "{err}"
+        );
+        // 50,000 numeric columns and 3 rows: refused by width too.
+        let wide = format!(
+            "{}\n{}\n{}\n{}\n",
+            (0..50_000)
+                .map(|i| format!("c{i}"))
+                .collect::<Vec<_>>()
+                .join(","),
+            vec!["1"; 50_000].join(","),
+            vec!["2"; 50_000].join(","),
+            vec!["3"; 50_000].join(",")
+        );
+        let err = csv_with(&wide, &Limits::default()).unwrap_err().0;
+        assert!(err.contains("the header has 50,000 columns"), "{err}");
+        assert!(started.elapsed().as_secs() < 5);
+        // Rows over the cell budget: in the parallel blocks and in the quoted stream.
+        let mut body = String::from("a,b\n");
+        for i in 0..1000 {
+            body.push_str(&format!("{i},{i}\n"));
+        }
+        let small = limits(1000, 10);
+        for block in [64, 100_000] {
+            let err = load_in_blocks(
+                Path::new("t.csv"),
+                body.as_bytes(),
+                None,
+                block,
+                None,
+                &small,
+            )
+            .unwrap_err()
+            .0;
+            assert!(
+                err.contains("2 columns by more than 500 rows make at least 1,002 cells, over the limit of 1,000 cells"),
+                "{err}"
+            );
+        }
+        let quoted = body.replacen("0,0", "\"0\",0", 1);
+        let err = csv_with(&quoted, &small).unwrap_err().0;
+        assert!(err.contains("more than 500 rows"), "{err}");
+        // Exactly at the budget is fine.
+        let fits: String = body.lines().take(501).map(|l| format!("{l}\n")).collect();
+        assert_eq!(csv_with(&fits, &small).unwrap().rows(), 500);
+    }
+
+    fn csv_with(text: &str, limits: &Limits) -> Result<Table, LoadError> {
+        load_delimited(Path::new("t.csv"), text.as_bytes(), None, limits)
+    }
+
+    #[test]
+    fn column_names_are_linear_and_as_before() {
+        assert_eq!(
+            column_names(["x", "x", "x.1", "", "x", "x.1"].map(String::from).to_vec()),
+            ["x", "x.1", "x.1.1", "Unnamed: 3", "x.2", "x.1.2"]
+        );
+        let started = std::time::Instant::now();
+        let names = column_names(vec!["x".to_owned(); 200_000]);
+        assert_eq!(
+            (names[1].as_str(), names[199_999].as_str()),
+            ("x.1", "x.199999")
+        );
+        let blanks = column_names(vec![String::new(); 300_000]);
+        assert_eq!(blanks[299_999], "Unnamed: 299999");
+        assert!(started.elapsed().as_secs() < 10, "linear");
     }
 }

@@ -7,6 +7,7 @@ pub mod chart_data;
 pub mod charts;
 pub mod cluster;
 pub mod columnar;
+pub mod limits;
 pub mod load;
 pub mod parallel;
 pub mod report;

@@ -384,11 +384,12 @@ fn cross_products(columns: &[&[f64]], means: &[f64]) -> Vec<f64> {
     sums
 }
 
-/// The correlation matrix of the numeric columns: (names, rows of r). Columns without
-/// missing values share one pass over the data; a column with missing values is paired
-/// over the rows where both have one, as pandas does.
-pub fn correlation(table: &Table) -> Correlation {
-    let numeric = table.numeric();
+/// The correlation matrix of the first `max_columns` numeric columns: (names, rows of r).
+/// Columns without missing values share one pass over the data; a column with missing
+/// values is paired over the rows where both have one, as pandas does. Each pair's r
+/// depends on its two columns alone, so a matrix of fewer columns has the same values.
+pub fn correlation(table: &Table, max_columns: usize) -> Correlation {
+    let numeric = table.numeric_first(max_columns);
     let n = numeric.len();
     let complete: Vec<usize> = (0..n)
         .filter(|&i| !numeric[i].1.iter().any(|v| v.is_nan()))
@@ -531,7 +532,7 @@ mod tests {
                 Column::Text(std::iter::repeat_n(Some("x"), 5000).collect()),
             ],
         };
-        let (names, m) = correlation(&table);
+        let (names, m) = correlation(&table, usize::MAX);
         assert_eq!(names, ["a", "b", "c"]);
         assert!(close(m[0][1], pearson(&a, &b).unwrap()) && m[0][1] == m[1][0]);
         assert!(close(m[0][2], -1.0) && close(m[2][2], 1.0) && close(m[0][0], 1.0));

@@ -211,9 +211,16 @@ impl Table {
 
     /// The numeric columns as floats (NaN where missing), in table order.
     pub fn numeric(&self) -> Vec<(&str, Cow<'_, [f64]>)> {
+        self.numeric_first(usize::MAX)
+    }
+
+    /// The first `n` numeric columns, as `numeric` gives them (the others not converted).
+    pub fn numeric_first(&self, n: usize) -> Vec<(&str, Cow<'_, [f64]>)> {
         self.names
             .iter()
             .zip(&self.columns)
+            .filter(|(_, c)| c.is_numeric())
+            .take(n)
             .filter_map(|(n, c)| c.as_f64().map(|v| (n.as_str(), v)))
             .collect()
     }

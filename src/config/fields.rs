@@ -140,9 +140,17 @@ pub const FIELDS: &[FieldSpec] = &[
     spec!("log_level", FieldKind::Choice(LOG_LEVELS), "TEMPORAL_LOG_LEVEL", default = Some("INFO");
         "Level of the app.temporal logger."),
     spec!("analysis_allowed_roots", FieldKind::OptionalText, "TEMPORAL_ANALYSIS_ALLOWED_ROOTS";
-        "Folders (separated by ':') data analysis may read files from, besides data_dir and the worker's working directory."),
+        "Folders (separated by ':') data analysis may read files from, besides data_dir/inputs. Inside data_dir only inputs/ is ever read, whatever this says."),
     spec!("analysis_max_file_bytes", count(1), "TEMPORAL_ANALYSIS_MAX_FILE_BYTES", default = Some("1073741824");
         "Largest file data analysis reads, in bytes (1 GiB)."),
+    spec!("analysis_max_cells", count(1), "TEMPORAL_ANALYSIS_MAX_CELLS", default = Some("100000000");
+        "Largest table data analysis builds, in cells (rows x columns); a file over it is refused before its table is built."),
+    spec!("analysis_max_columns", count(1), "TEMPORAL_ANALYSIS_MAX_COLUMNS", default = Some("10000");
+        "Most columns a data file may have (CSV header fields, distinct JSON keys, the width of an XLSX sheet, Parquet columns)."),
+    spec!("analysis_max_numeric_columns", count(1), "TEMPORAL_ANALYSIS_MAX_NUMERIC_COLUMNS", default = Some("500");
+        "Most numeric columns a correlation matrix or a clustering (with its PCA) takes."),
+    spec!("analysis_max_decompressed_bytes", count(1), "TEMPORAL_ANALYSIS_MAX_DECOMPRESSED_BYTES", default = Some("1073741824");
+        "Largest decompressed size of one part of an XLSX workbook (a sheet, the shared strings), in bytes (1 GiB)."),
     spec!("metrics_address", FieldKind::OptionalText, "TEMPORAL_METRICS_ADDRESS";
         "host:port where a worker serves the Temporal SDK's metrics for Prometheus (/metrics); unset serves none."),
     spec!("image_max_bytes", count(1), "TEMPORAL_IMAGE_MAX_BYTES", default = Some("52428800");

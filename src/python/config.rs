@@ -220,6 +220,10 @@ settings_api!(
     log_level: String,
     analysis_allowed_roots: Option<String>,
     analysis_max_file_bytes: u64,
+    analysis_max_cells: u64,
+    analysis_max_columns: u64,
+    analysis_max_numeric_columns: u64,
+    analysis_max_decompressed_bytes: u64,
     metrics_address: Option<String>,
     image_max_bytes: u64,
 );

@@ -20,6 +20,7 @@ use crate::activities::image::{self, ImageActivities};
 use crate::activities::learning::LearningActivities;
 use crate::activities::memory::MemoryActivities;
 use crate::activities::probe::ProbeActivities;
+use crate::analysis::limits::Limits;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::store::Store;
@@ -51,9 +52,10 @@ pub struct WorkerSpec {
     pub retry_defaults: RetryDefaults,
     /// Where to serve Prometheus metrics, if anywhere.
     pub metrics_address: Option<String>,
-    /// Folders data analysis may read besides the data dir and the working directory.
+    /// Folders data analysis may read besides `<data_dir>/inputs`.
     pub analysis_roots: Vec<PathBuf>,
     pub analysis_max_file_bytes: u64,
+    pub analysis_limits: Limits,
     /// The largest image an image API may send (JSON answers: 4/3 of it plus 64 KiB).
     pub image_max_bytes: u64,
     /// The workflow types to register (all by default).
@@ -77,6 +79,7 @@ impl WorkerSpec {
             metrics_address: config.metrics_address.clone(),
             analysis_roots: config.analysis_roots(),
             analysis_max_file_bytes: config.analysis_max_file_bytes,
+            analysis_limits: Limits::from_config(config),
             image_max_bytes: config.image_max_bytes,
             workflows: Selection::All,
             activities: Selection::All,
@@ -149,6 +152,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
             &spec.analysis_roots,
             spec.analysis_max_file_bytes,
         ),
+        limits: spec.analysis_limits,
         faults,
     };
     let implementers = Implementers {

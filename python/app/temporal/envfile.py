@@ -12,8 +12,16 @@ from app.temporal._core import config_fields
 
 ENV_FILE = ".env.temporal"
 EXAMPLE_FILE = ".env.temporal.example"
-# The folders the workflows write into, under the data dir.
-DATA_FOLDERS = ("temporal", "memory", "learning_requests", "generated_images", "analysis")
+# The folders the workflows write into, under the data dir, and inputs/, where data
+# analysis reads files from.
+DATA_FOLDERS = (
+    "temporal",
+    "memory",
+    "learning_requests",
+    "generated_images",
+    "analysis",
+    "inputs",
+)
 
 _HEADER = """\
 # Every setting of project-ai-temporal (app.temporal.TemporalConfig) with its default.
@@ -72,7 +80,8 @@ def write_env_file(directory: Path) -> tuple[Path, str]:
 
 
 def create_data_folders(data_dir: Path) -> list[Path]:
-    """Creates the data dir and the folders the workflows write into; returns them."""
+    """Creates the data dir and its folders (what the workflows write, inputs/ for data
+    analysis); returns them."""
     folders = [data_dir / name for name in DATA_FOLDERS]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)

@@ -12,18 +12,16 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use super::heap::release_free_memory;
-use crate::analysis::access::FilePolicy;
+use crate::analysis::access::{FilePolicy, confined, output_folder};
 use crate::analysis::chart_data::ChartData;
-use crate::analysis::columnar::{read_copy, read_parquet, write_copy};
-use crate::analysis::load::{LoadError, load_delimited_file, load_json, load_json_lines};
-use crate::analysis::report::{AnalysisType, analyse, visualize};
-use crate::analysis::spreadsheet::load_xlsx;
-use crate::analysis::table::{ColumnType, Table};
+use crate::analysis::columnar::{read_copy, write_copy};
+use crate::analysis::limits::Limits;
+use crate::analysis::load::load_file;
+use crate::analysis::report::{AnalysisType, analyse, listed_schema, visualize, write_results};
+use crate::analysis::table::ColumnType;
 use crate::files::write_atomically;
 use crate::workflows::steps::attempted;
 
-/// Analysis output lands in `<data_dir>/analysis/<workflow id>/`.
-pub const ANALYSIS_FOLDER: &str = "analysis";
 /// The error type of files and requests analysis cannot use.
 pub const INVALID: &str = "InvalidDataFile";
 /// The columnar copy load_data writes in an analysis folder.
@@ -87,54 +85,27 @@ attempted!(FileCheck, Loaded, Analysed, Charted);
 pub struct DataActivities {
     pub data_dir: PathBuf,
     pub policy: FilePolicy,
+    pub limits: Limits,
     pub faults: Faults,
 }
 
-/// The files analysis may read: regular files up to `max_bytes` under the data dir, the
-/// working directory or one of `allowed_roots`.
+/// The files analysis may read (`<data_dir>/inputs/` and `allowed_roots`, files up to
+/// `max_bytes`), with the inputs folder made so that it is there to put files in.
 pub fn file_policy(data_dir: &Path, allowed_roots: &[PathBuf], max_bytes: u64) -> FilePolicy {
-    let mut roots = vec![data_dir.to_path_buf()];
-    roots.extend(std::env::current_dir().ok());
-    roots.extend(allowed_roots.iter().cloned());
-    FilePolicy::new(&roots, max_bytes)
-}
-
-/// The loader for a file, by extension.
-pub fn load_file(path: &Path, sheet: Option<&str>) -> Result<Table, LoadError> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let read = || std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())));
-    match extension.as_str() {
-        "csv" | "txt" => load_delimited_file(path, None),
-        "tsv" => load_delimited_file(path, Some(b'\t')),
-        "json" => load_json(path, &read()?),
-        "jsonl" => load_json_lines(path, &read()?),
-        "xlsx" => load_xlsx(path, sheet),
-        "parquet" => read_parquet(path),
-        other => Err(LoadError(format!(
-            "{}: no loader for .{other}",
-            path.display()
-        ))),
+    let policy = FilePolicy::new(data_dir, allowed_roots, max_bytes);
+    if let Err(e) = std::fs::create_dir_all(policy.inputs()) {
+        tracing::warn!(folder = %policy.inputs().display(), error = %e, "cannot make the analysis inputs folder");
     }
+    policy
 }
 
-/// The folder of one analysis, `<data_dir>/analysis/<id>` (the id made safe as a file name).
-pub fn analysis_folder(data_dir: &Path, id: &str) -> PathBuf {
-    let safe: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(100)
-        .collect();
-    data_dir.join(ANALYSIS_FOLDER).join(safe)
+fn folder_for(data_dir: &Path, ctx: &ActivityContext) -> PathBuf {
+    let id = ctx.info().workflow_id.as_deref().unwrap_or("standalone");
+    output_folder(data_dir, id)
+}
+
+fn invalid(message: impl Into<String>) -> StepError {
+    StepError::invalid(INVALID, message)
 }
 
 /// `validate_data_file`'s work: whether the policy lets analysis read the file, and its
@@ -163,25 +134,24 @@ pub async fn validate_data_file(
     .await
 }
 
-/// `load_data`'s work: the file (checked against the policy again) as a columnar copy,
-/// `<folder>/table.arrow`; a file that may not or cannot be loaded is an `InvalidDataFile`
-/// error.
+/// `load_data`'s work: the file (opened once, through the policy) as a columnar copy,
+/// `<folder>/table.arrow`; a file that may not or cannot be loaded, or is over a limit, is
+/// an `InvalidDataFile` error.
 pub async fn load_data(
     policy: FilePolicy,
+    limits: Limits,
     request: LoadRequest,
     folder: PathBuf,
     attempt: u32,
 ) -> Result<Loaded, StepError> {
     blocking(move || {
         // Checked again: this activity may run on another worker than the check did.
-        let path = policy
-            .check(&request.path)
-            .map_err(|e| StepError::invalid(INVALID, e))?;
-        let table = load_file(&path, request.sheet.as_deref())
-            .map_err(|e| StepError::invalid(INVALID, e.0))?;
+        let input = policy.open(&request.path).map_err(invalid)?;
+        let table =
+            load_file(input, request.sheet.as_deref(), &limits).map_err(|e| invalid(e.0))?;
         let table_path = folder.join(TABLE_FILE);
         write_copy(&table, &table_path).map_err(StepError::Store)?;
-        let (schema, rows, columns) = (table.schema(), table.rows(), table.columns.len());
+        let (schema, rows, columns) = (listed_schema(&table), table.rows(), table.columns.len());
         drop(table);
         release_free_memory();
         Ok(Loaded {
@@ -195,24 +165,28 @@ pub async fn load_data(
     .await
 }
 
-/// `perform_analysis`'s work: the results, and the chart data written next to the table.
+/// `perform_analysis`'s work on the table of `folder` (the request's `table_path` must be
+/// it): the bounded results, with the whole results and the chart data written beside it.
 pub async fn perform_analysis(
+    limits: Limits,
     request: AnalysisRequest,
+    folder: PathBuf,
     attempt: u32,
 ) -> Result<Analysed, StepError> {
     blocking(move || {
-        let kind = AnalysisType::parse(&request.analysis_type)
-            .map_err(|e| StepError::invalid(INVALID, e))?;
-        let table_path = PathBuf::from(&request.table_path);
+        let kind = AnalysisType::parse(&request.analysis_type).map_err(invalid)?;
+        let table_path = confined(&folder, TABLE_FILE, &request.table_path).map_err(invalid)?;
         let table = read_copy(&table_path).map_err(|e| StepError::Store(e.0))?;
         // Reading leaves the batches' freed buffers scattered over the heap.
         release_free_memory();
         let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
-        let analysis = analyse(&table, kind, &request.columns, clusters)
-            .map_err(|e| StepError::invalid(INVALID, e))?;
+        let analysis =
+            analyse(&table, kind, &request.columns, clusters, &limits).map_err(invalid)?;
         drop(table);
-        // What the charts show, next to the table, so the charts step needs no table.
-        let folder = table_path.parent().unwrap_or(Path::new("."));
+        // The whole results and what the charts show, next to the table, so the charts
+        // step needs no table.
+        let folder = folder.as_path();
+        write_results(folder, &analysis.full).map_err(StepError::Store)?;
         let charts = serde_json::to_vec(&analysis.charts)
             .map_err(|e| StepError::Transient(e.to_string()))?;
         write_atomically(folder, CHART_DATA_FILE, &charts)
@@ -227,14 +201,15 @@ pub async fn perform_analysis(
     .await
 }
 
-/// `generate_visualizations`'s work: the charts and the report in the table's folder.
+/// `generate_visualizations`' work: the charts and the report in `folder` (the request's
+/// `table_path` must be its table).
 pub async fn generate_visualizations(
     request: ChartRequest,
+    folder: PathBuf,
     attempt: u32,
 ) -> Result<Charted, StepError> {
     blocking(move || {
-        let table_path = PathBuf::from(&request.table_path);
-        let folder = table_path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        confined(&folder, TABLE_FILE, &request.table_path).map_err(invalid)?;
         let chart_data = folder.join(CHART_DATA_FILE);
         let data = std::fs::read(&chart_data)
             .map_err(|e| StepError::Store(format!("{}: {e}", chart_data.display())))?;
@@ -253,7 +228,8 @@ pub async fn generate_visualizations(
     .await
 }
 
-/// Each activity runs the plain function of its name above (direct calls run them too).
+/// Each activity runs the plain function of its name above (direct calls run them too),
+/// in the workflow's own output folder.
 #[activities]
 impl DataActivities {
     #[activity(name = "validate_data_file")]
@@ -273,9 +249,8 @@ impl DataActivities {
         request: LoadRequest,
     ) -> Result<Loaded, ActivityError> {
         let attempt = self.faults.enter("load_data", &ctx).await?;
-        let workflow_id = ctx.info().workflow_id.as_deref().unwrap_or("standalone");
-        let folder = analysis_folder(&self.data_dir, workflow_id);
-        Ok(load_data(self.policy.clone(), request, folder, attempt).await?)
+        let folder = folder_for(&self.data_dir, &ctx);
+        Ok(load_data(self.policy.clone(), self.limits, request, folder, attempt).await?)
     }
 
     #[activity(name = "perform_analysis")]
@@ -285,7 +260,8 @@ impl DataActivities {
         request: AnalysisRequest,
     ) -> Result<Analysed, ActivityError> {
         let attempt = self.faults.enter("perform_analysis", &ctx).await?;
-        Ok(perform_analysis(request, attempt).await?)
+        let folder = folder_for(&self.data_dir, &ctx);
+        Ok(perform_analysis(self.limits, request, folder, attempt).await?)
     }
 
     #[activity(name = "generate_visualizations")]
@@ -295,6 +271,7 @@ impl DataActivities {
         request: ChartRequest,
     ) -> Result<Charted, ActivityError> {
         let attempt = self.faults.enter("generate_visualizations", &ctx).await?;
-        Ok(generate_visualizations(request, attempt).await?)
+        let folder = folder_for(&self.data_dir, &ctx);
+        Ok(generate_visualizations(request, folder, attempt).await?)
     }
 }

@@ -102,17 +102,7 @@ async fn with_heartbeats<T>(ctx: &ActivityContext, work: impl Future<Output = T>
 
 /// A file name no other workflow uses, stable across retries of this one.
 fn file_stem(backend: &str, workflow_id: &str, run_id: &str) -> String {
-    let safe: String = workflow_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
+    let safe = crate::files::file_safe(workflow_id, 80);
     // Run ids start with a timestamp; their last characters are the random ones.
     let run: Vec<char> = run_id.chars().filter(char::is_ascii_alphanumeric).collect();
     let tail: String = run[run.len().saturating_sub(8)..].iter().collect();

@@ -18,7 +18,8 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
         description=(
             "Writes .env.temporal in the working directory from .env.temporal.example (or, "
             "without one, from the built-in list of settings) unless it exists, then creates "
-            "the data dir and the folders the workflows write into. Safe to run again."
+            "the data dir, the folders the workflows write into and inputs/, where data "
+            "analysis reads files from. Safe to run again."
         ),
     )
     parser.set_defaults(handler=run)
