@@ -340,7 +340,7 @@ async def test_data_problems_are_named(
     assert await acts.validate_data_file(str(outside), config=config) is False
     missing = tmp_path / "incoming" / "none.csv"
     assert await acts.validate_data_file(str(missing), config=config) is False
-    with pytest.raises(InvalidInputError, match="outside the folders analysis may read"):
+    with pytest.raises(InvalidInputError, match="outside the folders data analysis may read"):
         await acts.load_data(str(outside), config=config)
     small = TemporalConfig(
         env_file=None,
