@@ -349,7 +349,7 @@ async def test_data_problems_are_named(
         analysis_max_file_bytes=10,
     )
     assert await acts.validate_data_file(str(csv_file), config=small) is False
-    with pytest.raises(InvalidInputError, match="over the 10-byte limit"):
+    with pytest.raises(InvalidInputError, match="over the limit of 10 bytes"):
         await acts.load_data(str(csv_file), config=small)
     loaded = await acts.load_data(str(csv_file), config=config)
     with pytest.raises(InvalidInputError, match='analysis_type "magic" is not one of'):

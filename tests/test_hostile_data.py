@@ -12,40 +12,29 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import time
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from subprocess import Popen
 from typing import Any
 
 import pytest
 
 from app.temporal import (
-    Client,
     DataAnalysisRequest,
     DataAnalysisResult,
     DataAnalysisWorkflow,
     DevServer,
-    TemporalClientManager,
-    TemporalConfig,
 )
-from tests.helpers import start_worker_process
+from tests.limited_worker import LimitedWorker, limited_worker
 from tests.test_worker import started_event
 
 ADDRESS_SPACE = 3 << 30
 BUDGETS = {"TEMPORAL_ANALYSIS_MAX_CELLS": "2000000", "TEMPORAL_ANALYSIS_MAX_COLUMNS": "5000"}
 
 
-@dataclass
-class Target:
-    process: Popen[bytes]
-    client: Client
-    inputs: Path
-    data_dir: Path
+Target = LimitedWorker
 
 
 @pytest.fixture(scope="module")
@@ -55,25 +44,10 @@ async def target(
     """A worker process with an address-space limit and smaller budgets, and its client."""
     data_dir = tmp_path_factory.mktemp("hostile")
     queue = f"hostile-{uuid.uuid4().hex[:8]}"
-
-    def limit_address_space() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-
-    process = start_worker_process(
-        dev_server.address,
-        data_dir,
-        queue,
-        data_dir / "worker.log",
-        preexec_fn=limit_address_space,
-        **BUDGETS,
-    )
-    try:
-        config = TemporalConfig(env_file=None, host=dev_server.address, task_queue=queue)
-        async with TemporalClientManager(config=config) as manager:
-            yield Target(process, manager.client, data_dir / "inputs", data_dir)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    async with limited_worker(
+        dev_server.address, data_dir, queue, ADDRESS_SPACE, **BUDGETS
+    ) as worker:
+        yield worker
 
 
 async def analyse(

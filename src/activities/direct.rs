@@ -13,7 +13,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::data::{self, AnalysisRequest, ChartRequest, LoadRequest, TABLE_FILE};
+use super::data::{
+    self, Analysed, AnalysisRequest, ChartRequest, Charted, LoadRequest, Loaded, Runner, Step,
+    TABLE_FILE,
+};
 use super::errors::StepError;
 use super::image::settings::ImageSettings;
 use super::image::{self, GeneratedImage, ImageToStore, http};
@@ -48,6 +51,7 @@ pub struct DirectActivities {
     vault: BlackVault,
     policy: FilePolicy,
     limits: Limits,
+    runner: Runner,
     http: reqwest::Client,
     image_max_bytes: u64,
 }
@@ -178,8 +182,9 @@ direct_calls!(
 );
 
 impl DirectActivities {
-    /// The stores and the file policy of `config`, as a worker with it would have them.
-    pub fn open(config: &TemporalConfig) -> Result<Self, StepError> {
+    /// The stores and the file policy of `config`, as a worker with it would have them; the
+    /// heavy data steps run where `runner` runs them.
+    pub fn open(config: &TemporalConfig, runner: Runner) -> Result<Self, StepError> {
         let store = Store::open(&config.data_dir).map_err(|e| StepError::Store(e.to_string()))?;
         Ok(DirectActivities {
             vault: BlackVault::new(&config.data_dir),
@@ -189,6 +194,7 @@ impl DirectActivities {
                 config.analysis_max_file_bytes,
             ),
             limits: Limits::from_config(config),
+            runner,
             http: http::client().map_err(StepError::Transient)?,
             image_max_bytes: config.image_max_bytes,
             store,
@@ -307,8 +313,14 @@ impl DirectActivities {
             path: file_path.clone(),
             sheet: None,
         };
-        let loaded =
-            data::load_data(self.policy.clone(), self.limits, request, folder, ATTEMPT).await?;
+        let step = Step::Load {
+            policy: self.policy.clone(),
+            limits: self.limits,
+            request,
+            folder,
+            attempt: ATTEMPT,
+        };
+        let loaded: Loaded = self.runner.run(step).await?;
         Ok(json!({
             "file_path": file_path,
             "table_path": loaded.table_path,
@@ -332,9 +344,13 @@ impl DirectActivities {
             columns: call.columns.unwrap_or_default(),
             n_clusters: call.n_clusters,
         };
-        let mut results = data::perform_analysis(self.limits, request, folder, ATTEMPT)
-            .await?
-            .results;
+        let step = Step::Analyse {
+            limits: self.limits,
+            request,
+            folder,
+            attempt: ATTEMPT,
+        };
+        let mut results = self.runner.run::<Analysed>(step).await?.results;
         if let Value::Object(fields) = &mut results {
             fields.insert("table_path".into(), json!(table_path));
         }
@@ -351,7 +367,12 @@ impl DirectActivities {
             table_path,
             results: Value::Object(results),
         };
-        let charted = data::generate_visualizations(request, folder, ATTEMPT).await?;
+        let step = Step::Chart {
+            request,
+            folder,
+            attempt: ATTEMPT,
+        };
+        let charted: Charted = self.runner.run(step).await?;
         Ok(json!(charted.output_path))
     }
 
@@ -430,7 +451,7 @@ mod tests {
     fn open(data_dir: &Path) -> DirectActivities {
         let mut config = TemporalConfig::defaults();
         config.data_dir = data_dir.to_path_buf();
-        DirectActivities::open(&config).unwrap()
+        DirectActivities::open(&config, Runner::InProcess).unwrap()
     }
 
     async fn call(

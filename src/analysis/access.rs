@@ -34,7 +34,9 @@ pub const ANALYSIS_FOLDER: &str = "analysis";
 /// How much of a refused path a message repeats.
 const SHOWN_PATH_CHARS: usize = 300;
 
-#[derive(Debug, Clone)]
+/// Serialisable: an isolated analysis step (`activities::data::isolation`) applies it in
+/// its own process.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FilePolicy {
     /// The data dir: inside it only `INPUTS_FOLDER` is readable.
     data_dir: PathBuf,

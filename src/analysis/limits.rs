@@ -10,7 +10,7 @@ use crate::config::fields::spec;
 pub const MAX_CLUSTERS: u64 = 100;
 
 /// The settings of the analysis budgets (see the settings table for their meaning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     pub max_cells: u64,
     pub max_columns: u64,

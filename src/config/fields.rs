@@ -151,6 +151,10 @@ pub const FIELDS: &[FieldSpec] = &[
         "Most numeric columns a correlation matrix or a clustering (with its PCA) takes."),
     spec!("analysis_max_decompressed_bytes", count(1), "TEMPORAL_ANALYSIS_MAX_DECOMPRESSED_BYTES", default = Some("1073741824");
         "Largest decompressed size of one part of an XLSX workbook (a sheet, the shared strings), in bytes (1 GiB)."),
+    spec!("analysis_isolation", FieldKind::Flag, "TEMPORAL_ANALYSIS_ISOLATION", default = Some("true");
+        "Runs the heavy analysis steps (load_data, perform_analysis, generate_visualizations) in a child process under analysis_memory_limit, so that a crash or an allocation the budgets did not foresee fails that step, never the worker. false runs them in the worker's own process."),
+    spec!("analysis_memory_limit", count(0), "TEMPORAL_ANALYSIS_MEMORY_LIMIT", default = Some("0");
+        "Address-space limit of the analysis child process, in bytes; a step that needs more fails for good, naming this setting. 0: half of the machine's physical memory, at least 1 GiB."),
     spec!("metrics_address", FieldKind::OptionalText, "TEMPORAL_METRICS_ADDRESS";
         "host:port where a worker serves the Temporal SDK's metrics for Prometheus (/metrics); unset serves none."),
     spec!("image_max_bytes", count(1), "TEMPORAL_IMAGE_MAX_BYTES", default = Some("52428800");

@@ -60,6 +60,8 @@ pub struct TemporalConfig {
     pub analysis_max_columns: u64,
     pub analysis_max_numeric_columns: u64,
     pub analysis_max_decompressed_bytes: u64,
+    pub analysis_isolation: bool,
+    pub analysis_memory_limit: u64,
     pub metrics_address: Option<String>,
     pub image_max_bytes: u64,
     origins: BTreeMap<&'static str, Origin>,
@@ -181,6 +183,8 @@ by_name!(
     analysis_max_columns,
     analysis_max_numeric_columns,
     analysis_max_decompressed_bytes,
+    analysis_isolation,
+    analysis_memory_limit,
     metrics_address,
     image_max_bytes,
 );

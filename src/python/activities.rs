@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
+use super::analysis_process;
 use super::config::TemporalConfig;
 use super::errors::python_error;
 use super::runtime::{LazyErr, Pending, ToPython, runtime, without_gil};
@@ -34,7 +35,8 @@ impl ActivitiesCore {
     #[new]
     fn new(py: Python<'_>, config: &TemporalConfig) -> PyResult<Self> {
         let config = config.core().clone();
-        without_gil(py, move || DirectActivities::open(&config))?
+        let runner = analysis_process::runner(py, &config)?;
+        without_gil(py, move || DirectActivities::open(&config, runner))?
             .map(|inner| ActivitiesCore {
                 inner: Arc::new(inner),
             })

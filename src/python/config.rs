@@ -224,6 +224,8 @@ settings_api!(
     analysis_max_columns: u64,
     analysis_max_numeric_columns: u64,
     analysis_max_decompressed_bytes: u64,
+    analysis_isolation: bool,
+    analysis_memory_limit: u64,
     metrics_address: Option<String>,
     image_max_bytes: u64,
 );

@@ -3,6 +3,7 @@
 //! waits, and keeps Rust panics from crossing into Python.
 
 mod activities;
+mod analysis_process;
 mod client;
 mod config;
 mod devserver;
@@ -32,6 +33,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(worker::worker_groups, m)?)?;
     m.add_function(wrap_pyfunction!(worker::check_worker_hosting, m)?)?;
     m.add_class::<activities::ActivitiesCore>()?;
+    m.add_function(wrap_pyfunction!(analysis_process::serve_analysis_step, m)?)?;
     m.add_class::<stores::KnowledgeStoreCore>()?;
     m.add_class::<stores::BlackVaultCore>()?;
     m.add_class::<stores::ImageStoreCore>()?;

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
+use super::analysis_process;
 use super::client::ClientCore;
 use super::config::TemporalConfig;
 use super::errors::python_error;
@@ -50,6 +51,7 @@ impl WorkerCore {
         let mut spec = WorkerSpec::from_config(config.core())
             .hosting(workflows, activities)
             .map_err(|e| worker_error(py, &e))?;
+        spec.analysis_runner = analysis_process::runner(py, config.core())?;
         if let Some(queue) = task_queue {
             spec.task_queue = queue;
         }

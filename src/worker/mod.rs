@@ -13,7 +13,7 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
-use crate::activities::data::{self, DataActivities};
+use crate::activities::data::{self, DataActivities, Runner};
 use crate::activities::faults::Faults;
 use crate::activities::image::settings::ImageSettings;
 use crate::activities::image::{self, ImageActivities};
@@ -56,6 +56,9 @@ pub struct WorkerSpec {
     pub analysis_roots: Vec<PathBuf>,
     pub analysis_max_file_bytes: u64,
     pub analysis_limits: Limits,
+    /// Where the heavy analysis steps run: in this process unless a child program is set
+    /// (the Python package sets its interpreter when `analysis_isolation` is on).
+    pub analysis_runner: Runner,
     /// The largest image an image API may send (JSON answers: 4/3 of it plus 64 KiB).
     pub image_max_bytes: u64,
     /// The workflow types to register (all by default).
@@ -80,6 +83,7 @@ impl WorkerSpec {
             analysis_roots: config.analysis_roots(),
             analysis_max_file_bytes: config.analysis_max_file_bytes,
             analysis_limits: Limits::from_config(config),
+            analysis_runner: Runner::InProcess,
             image_max_bytes: config.image_max_bytes,
             workflows: Selection::All,
             activities: Selection::All,
@@ -153,6 +157,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
             spec.analysis_max_file_bytes,
         ),
         limits: spec.analysis_limits,
+        runner: spec.analysis_runner.clone(),
         faults,
     };
     let implementers = Implementers {

@@ -2,6 +2,7 @@
 //! the data dir, analyse that copy, draw the charts. Data never travels through workflow
 //! history: the steps pass paths, schemas, counts and bounded results.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,22 +12,22 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
-use super::heap::release_free_memory;
-use crate::analysis::access::{FilePolicy, confined, output_folder};
-use crate::analysis::chart_data::ChartData;
-use crate::analysis::columnar::{read_copy, write_copy};
+use crate::analysis::access::{FilePolicy, output_folder};
 use crate::analysis::limits::Limits;
-use crate::analysis::load::load_file;
-use crate::analysis::report::{AnalysisType, analyse, listed_schema, visualize, write_results};
 use crate::analysis::table::ColumnType;
-use crate::files::write_atomically;
 use crate::workflows::steps::attempted;
+pub use isolation::{ChildProcess, Runner};
+pub use step::Step;
+
+pub mod isolation;
+mod step;
 
 /// The error type of files and requests analysis cannot use.
 pub const INVALID: &str = "InvalidDataFile";
 /// The columnar copy load_data writes in an analysis folder.
 pub const TABLE_FILE: &str = "table.arrow";
-const CHART_DATA_FILE: &str = "chart_data.json";
+/// What the charts show, which perform_analysis writes beside the table.
+pub const CHART_DATA_FILE: &str = "chart_data.json";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileCheck {
@@ -86,6 +87,8 @@ pub struct DataActivities {
     pub data_dir: PathBuf,
     pub policy: FilePolicy,
     pub limits: Limits,
+    /// Where load_data, perform_analysis and generate_visualizations run.
+    pub runner: Runner,
     pub faults: Faults,
 }
 
@@ -102,10 +105,6 @@ pub fn file_policy(data_dir: &Path, allowed_roots: &[PathBuf], max_bytes: u64) -
 fn folder_for(data_dir: &Path, ctx: &ActivityContext) -> PathBuf {
     let id = ctx.info().workflow_id.as_deref().unwrap_or("standalone");
     output_folder(data_dir, id)
-}
-
-fn invalid(message: impl Into<String>) -> StepError {
-    StepError::invalid(INVALID, message)
 }
 
 /// `validate_data_file`'s work: whether the policy lets analysis read the file, and its
@@ -134,102 +133,21 @@ pub async fn validate_data_file(
     .await
 }
 
-/// `load_data`'s work: the file (opened once, through the policy) as a columnar copy,
-/// `<folder>/table.arrow`; a file that may not or cannot be loaded, or is over a limit, is
-/// an `InvalidDataFile` error.
-pub async fn load_data(
-    policy: FilePolicy,
-    limits: Limits,
-    request: LoadRequest,
-    folder: PathBuf,
-    attempt: u32,
-) -> Result<Loaded, StepError> {
-    blocking(move || {
-        // Checked again: this activity may run on another worker than the check did.
-        let input = policy.open(&request.path).map_err(invalid)?;
-        let table =
-            load_file(input, request.sheet.as_deref(), &limits).map_err(|e| invalid(e.0))?;
-        let table_path = folder.join(TABLE_FILE);
-        write_copy(&table, &table_path).map_err(StepError::Store)?;
-        let (schema, rows, columns) = (listed_schema(&table), table.rows(), table.columns.len());
-        drop(table);
-        release_free_memory();
-        Ok(Loaded {
-            table_path: table_path.to_string_lossy().into_owned(),
-            schema,
-            rows: rows as u64,
-            columns: columns as u64,
-            attempt,
-        })
-    })
-    .await
+/// Waits for `work` unless the activity is cancelled first (a timeout, the workflow's
+/// cancellation): then the work is dropped, which ends an analysis child process.
+async fn until_cancelled<T>(
+    ctx: &ActivityContext,
+    work: impl Future<Output = Result<T, StepError>>,
+) -> Result<T, ActivityError> {
+    tokio::select! {
+        done = work => Ok(done?),
+        () = ctx.cancelled() => Err(ActivityError::cancelled()),
+    }
 }
 
-/// `perform_analysis`'s work on the table of `folder` (the request's `table_path` must be
-/// it): the bounded results, with the whole results and the chart data written beside it.
-pub async fn perform_analysis(
-    limits: Limits,
-    request: AnalysisRequest,
-    folder: PathBuf,
-    attempt: u32,
-) -> Result<Analysed, StepError> {
-    blocking(move || {
-        let kind = AnalysisType::parse(&request.analysis_type).map_err(invalid)?;
-        let table_path = confined(&folder, TABLE_FILE, &request.table_path).map_err(invalid)?;
-        let table = read_copy(&table_path).map_err(|e| StepError::Store(e.0))?;
-        // Reading leaves the batches' freed buffers scattered over the heap.
-        release_free_memory();
-        let clusters = usize::try_from(request.n_clusters).unwrap_or(usize::MAX);
-        let analysis =
-            analyse(&table, kind, &request.columns, clusters, &limits).map_err(invalid)?;
-        drop(table);
-        // The whole results and what the charts show, next to the table, so the charts
-        // step needs no table.
-        let folder = folder.as_path();
-        write_results(folder, &analysis.full).map_err(StepError::Store)?;
-        let charts = serde_json::to_vec(&analysis.charts)
-            .map_err(|e| StepError::Transient(e.to_string()))?;
-        write_atomically(folder, CHART_DATA_FILE, &charts)
-            .map_err(|e| StepError::Store(format!("cannot write {CHART_DATA_FILE}: {e}")))?;
-        drop(analysis.charts);
-        release_free_memory();
-        Ok(Analysed {
-            results: analysis.results,
-            attempt,
-        })
-    })
-    .await
-}
-
-/// `generate_visualizations`' work: the charts and the report in `folder` (the request's
-/// `table_path` must be its table).
-pub async fn generate_visualizations(
-    request: ChartRequest,
-    folder: PathBuf,
-    attempt: u32,
-) -> Result<Charted, StepError> {
-    blocking(move || {
-        confined(&folder, TABLE_FILE, &request.table_path).map_err(invalid)?;
-        let chart_data = folder.join(CHART_DATA_FILE);
-        let data = std::fs::read(&chart_data)
-            .map_err(|e| StepError::Store(format!("{}: {e}", chart_data.display())))?;
-        let data: ChartData = serde_json::from_slice(&data)
-            .map_err(|e| StepError::Store(format!("{}: {e}", chart_data.display())))?;
-        let charts = visualize(&data, &request.results, &folder).map_err(StepError::Store)?;
-        Ok(Charted {
-            output_path: folder.to_string_lossy().into_owned(),
-            charts: charts
-                .iter()
-                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .collect(),
-            attempt,
-        })
-    })
-    .await
-}
-
-/// Each activity runs the plain function of its name above (direct calls run them too),
-/// in the workflow's own output folder.
+/// validate_data_file runs the plain function above; the heavy steps run as a `Step`
+/// through the runner (direct calls run both the same way), in the workflow's own output
+/// folder.
 #[activities]
 impl DataActivities {
     #[activity(name = "validate_data_file")]
@@ -249,8 +167,14 @@ impl DataActivities {
         request: LoadRequest,
     ) -> Result<Loaded, ActivityError> {
         let attempt = self.faults.enter("load_data", &ctx).await?;
-        let folder = folder_for(&self.data_dir, &ctx);
-        Ok(load_data(self.policy.clone(), self.limits, request, folder, attempt).await?)
+        let step = Step::Load {
+            policy: self.policy.clone(),
+            limits: self.limits,
+            request,
+            folder: folder_for(&self.data_dir, &ctx),
+            attempt,
+        };
+        until_cancelled(&ctx, self.runner.run(step)).await
     }
 
     #[activity(name = "perform_analysis")]
@@ -260,8 +184,13 @@ impl DataActivities {
         request: AnalysisRequest,
     ) -> Result<Analysed, ActivityError> {
         let attempt = self.faults.enter("perform_analysis", &ctx).await?;
-        let folder = folder_for(&self.data_dir, &ctx);
-        Ok(perform_analysis(self.limits, request, folder, attempt).await?)
+        let step = Step::Analyse {
+            limits: self.limits,
+            request,
+            folder: folder_for(&self.data_dir, &ctx),
+            attempt,
+        };
+        until_cancelled(&ctx, self.runner.run(step)).await
     }
 
     #[activity(name = "generate_visualizations")]
@@ -271,7 +200,11 @@ impl DataActivities {
         request: ChartRequest,
     ) -> Result<Charted, ActivityError> {
         let attempt = self.faults.enter("generate_visualizations", &ctx).await?;
-        let folder = folder_for(&self.data_dir, &ctx);
-        Ok(generate_visualizations(request, folder, attempt).await?)
+        let step = Step::Chart {
+            request,
+            folder: folder_for(&self.data_dir, &ctx),
+            attempt,
+        };
+        until_cancelled(&ctx, self.runner.run(step)).await
     }
 }

@@ -1,0 +1,547 @@
+//! Where the heavy analysis steps run. The budgets refuse what they foresee; this is the
+//! last line for what they do not: each step can run in a child process of its own with an
+//! address-space limit, so that an allocation failure, an abort or a crash ends that
+//! process and fails the step, and the worker (which every workflow of the app shares)
+//! runs on.
+//!
+//! The protocol: the parent writes one JSON `Call` to the child's stdin and closes it; the
+//! child sets its limit, runs the step and writes one JSON `Reply` to stdout. The child
+//! gets a bare environment (no API keys or other secrets) and is killed when the step is
+//! dropped (a cancelled or timed-out activity).
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+use super::INVALID;
+use super::step::Step;
+use crate::activities::errors::{StepError, blocking};
+use crate::config::fields::spec;
+
+/// The most a call or a reply may be: a step's input and result stay under Temporal's 2 MiB
+/// payload limit, so 16 MiB is never reached by a healthy child.
+const MAX_MESSAGE_BYTES: u64 = 16 << 20;
+/// How much of a failed child's stderr is kept to tell why it failed.
+const KEPT_STDERR_BYTES: usize = 8 << 10;
+/// What Rust's allocation failure handler prints before it aborts.
+const ALLOCATION_FAILED: &str = "memory allocation of";
+/// The environment variables a child keeps: what starting a program needs, nothing secret.
+const KEPT_ENV: &[&str] = &[
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "DYLD_LIBRARY_PATH",
+    "SYSTEMROOT",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "RAYON_NUM_THREADS",
+];
+const ONE_GIB: u64 = 1 << 30;
+
+/// How to start an analysis child: a program that ends up calling `serve` (the Python
+/// package runs its interpreter on the `_core` module; see `python::analysis_process`).
+#[derive(Debug, Clone)]
+pub struct ChildProcess {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    /// The child's address-space limit in bytes (0: none).
+    pub memory_limit: u64,
+}
+
+/// Where the steps run.
+#[derive(Debug, Clone, Default)]
+pub enum Runner {
+    /// In the worker's process, on a blocking thread.
+    #[default]
+    InProcess,
+    /// Each in a child process of its own.
+    Child(Arc<ChildProcess>),
+}
+
+impl Runner {
+    /// Runs the step where this runner runs steps; its result as the activity's type.
+    pub async fn run<T: DeserializeOwned>(&self, step: Step) -> Result<T, StepError> {
+        let activity = step.activity();
+        let value = match self {
+            Runner::InProcess => blocking(move || step.run()).await?,
+            Runner::Child(child) => child.run(step).await?,
+        };
+        serde_json::from_value(value).map_err(|e| {
+            StepError::Transient(format!("{activity} returned an unreadable result: {e}"))
+        })
+    }
+}
+
+/// The `analysis_memory_limit` setting as a limit in bytes: 0 means half of the machine's
+/// physical memory, at least 1 GiB.
+pub fn memory_limit(setting: u64) -> u64 {
+    if setting > 0 {
+        return setting;
+    }
+    physical_memory().map_or(4 * ONE_GIB, |bytes| (bytes / 2).max(ONE_GIB))
+}
+
+#[cfg(unix)]
+fn physical_memory() -> Option<u64> {
+    // SAFETY: sysconf only reads system constants.
+    let (pages, page_size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    let (pages, page_size) = (u64::try_from(pages).ok()?, u64::try_from(page_size).ok()?);
+    pages.checked_mul(page_size)
+}
+
+#[cfg(not(unix))]
+fn physical_memory() -> Option<u64> {
+    None
+}
+
+#[derive(Serialize, Deserialize)]
+struct Call {
+    memory_limit: u64,
+    step: Step,
+}
+
+/// What the child writes: the step's outcome and how much memory the child used, so that
+/// the worker can log it (what `analysis_memory_limit` must leave room for).
+#[derive(Debug, Serialize, Deserialize)]
+struct Answer {
+    reply: Reply,
+    /// The child's peak resident memory, in KiB.
+    peak_rss_kib: u64,
+}
+
+/// A step's outcome as the child reports it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Reply {
+    Done(Value),
+    Invalid(String),
+    Refused(String),
+    Config(String),
+    Store(String),
+    Transient(String),
+}
+
+impl From<Result<Value, StepError>> for Reply {
+    fn from(outcome: Result<Value, StepError>) -> Self {
+        match outcome {
+            Ok(value) => Reply::Done(value),
+            Err(StepError::Invalid { message, .. }) => Reply::Invalid(message),
+            Err(StepError::Refused { message, .. }) => Reply::Refused(message),
+            Err(StepError::Config(message)) => Reply::Config(message),
+            Err(StepError::Store(message)) => Reply::Store(message),
+            Err(StepError::Transient(message)) => Reply::Transient(message),
+        }
+    }
+}
+
+impl From<Reply> for Result<Value, StepError> {
+    fn from(reply: Reply) -> Self {
+        match reply {
+            Reply::Done(value) => Ok(value),
+            // The data steps fail only under their own type name.
+            Reply::Invalid(message) => Err(StepError::invalid(INVALID, message)),
+            Reply::Refused(message) => Err(StepError::Refused {
+                type_name: INVALID,
+                message,
+            }),
+            Reply::Config(message) => Err(StepError::Config(message)),
+            Reply::Store(message) => Err(StepError::Store(message)),
+            Reply::Transient(message) => Err(StepError::Transient(message)),
+        }
+    }
+}
+
+fn setting_hint() -> String {
+    let name = "analysis_memory_limit";
+    let env = spec(name).map_or("", |f| f.env);
+    format!("the setting {name}, {env}, raises it")
+}
+
+fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / ONE_GIB as f64)
+}
+
+impl ChildProcess {
+    /// Runs the step in a new child process.
+    pub async fn run(&self, step: Step) -> Result<Value, StepError> {
+        let activity = step.activity();
+        let call = serde_json::to_vec(&Call {
+            memory_limit: self.memory_limit,
+            step,
+        })
+        .map_err(|e| StepError::Transient(e.to_string()))?;
+        let mut command = tokio::process::Command::new(&self.program);
+        command
+            .args(&self.args)
+            .env_clear()
+            .envs(
+                KEPT_ENV
+                    .iter()
+                    .filter_map(|k| Some((k, std::env::var_os(k)?))),
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let started = std::time::Instant::now();
+        let mut child = command.spawn().map_err(|e| {
+            StepError::Transient(format!(
+                "cannot start the analysis process {}: {e}",
+                self.program.display()
+            ))
+        })?;
+        let (mut stdin, stdout, stderr) =
+            match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+                (Some(i), Some(o), Some(e)) => (i, o, e),
+                _ => {
+                    return Err(StepError::Transient(
+                        "the analysis process has no pipes".into(),
+                    ));
+                }
+            };
+        let send = async move {
+            // A child that died early closed its stdin: its status says why.
+            let _ = stdin.write_all(&call).await;
+            drop(stdin);
+        };
+        let (_, reply, errors, status) = tokio::join!(
+            send,
+            read_capped(stdout, MAX_MESSAGE_BYTES),
+            read_tail(stderr),
+            async { child.wait().await },
+        );
+        let status = status
+            .map_err(|e| StepError::Transient(format!("the analysis process was lost: {e}")))?;
+        let reply = reply
+            .map_err(|e| StepError::Transient(format!("reading the analysis process: {e}")))?;
+        if status.success() {
+            let answer: Answer = serde_json::from_slice(&reply).map_err(|e| {
+                StepError::Transient(format!("the analysis process answered unreadably: {e}"))
+            })?;
+            tracing::info!(
+                activity,
+                peak_rss_mib = answer.peak_rss_kib / 1024,
+                seconds = started.elapsed().as_secs_f64(),
+                "analysis step done in its process"
+            );
+            return answer.reply.into();
+        }
+        Err(self.failure(activity, status, &errors))
+    }
+
+    /// Why a child that did not answer ended: over its memory limit (final: the same input
+    /// needs the same memory again) or anything else (a later attempt may succeed).
+    fn failure(&self, activity: &str, status: ExitStatus, stderr: &[u8]) -> StepError {
+        let how = describe(status);
+        let said = String::from_utf8_lossy(stderr);
+        if said.contains(ALLOCATION_FAILED) && self.memory_limit > 0 {
+            return StepError::invalid(
+                INVALID,
+                format!(
+                    "{activity} needed more memory than the analysis process may have: an allocation over its address-space limit of {} failed and the process {how} ({}); the worker is unaffected",
+                    gib(self.memory_limit),
+                    setting_hint()
+                ),
+            );
+        }
+        if !said.trim().is_empty() {
+            tracing::warn!(activity, status = %how, stderr = %said.trim(), "the analysis process failed");
+        }
+        StepError::Transient(format!(
+            "{activity}'s analysis process {how} before it answered; the worker is unaffected and the step may be retried"
+        ))
+    }
+}
+
+#[cfg(unix)]
+fn describe(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (_, Some(signal)) => format!("was ended by signal {signal}{}", signal_name(signal)),
+        (Some(code), None) => format!("exited with status {code}"),
+        (None, None) => "ended".into(),
+    }
+}
+
+#[cfg(unix)]
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGABRT => " (SIGABRT)",
+        libc::SIGKILL => " (SIGKILL)",
+        libc::SIGSEGV => " (SIGSEGV)",
+        libc::SIGBUS => " (SIGBUS)",
+        _ => "",
+    }
+}
+
+#[cfg(not(unix))]
+fn describe(status: ExitStatus) -> String {
+    match status.code() {
+        Some(code) => format!("exited with status {code}"),
+        None => "ended".into(),
+    }
+}
+
+async fn read_capped(pipe: impl AsyncRead + Unpin, cap: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    pipe.take(cap + 1).read_to_end(&mut bytes).await?;
+    if bytes.len() as u64 > cap {
+        return Err(std::io::Error::other(format!(
+            "its answer is over {cap} bytes"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The last `KEPT_STDERR_BYTES` of a pipe, read to its end.
+async fn read_tail(mut pipe: impl AsyncRead + Unpin) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while let Ok(n @ 1..) = pipe.read(&mut buffer).await {
+        kept.extend_from_slice(&buffer[..n]);
+        if kept.len() > 2 * KEPT_STDERR_BYTES {
+            kept.drain(..kept.len() - KEPT_STDERR_BYTES);
+        }
+    }
+    if kept.len() > KEPT_STDERR_BYTES {
+        kept.drain(..kept.len() - KEPT_STDERR_BYTES);
+    }
+    kept
+}
+
+/// The child's side: reads a call from `input`, limits this process's address space, runs
+/// the step and writes the reply to `output`. Returns the process exit status: 0 when a
+/// reply was written (a failed step too), 2 when the call was unreadable.
+pub fn serve(input: impl Read, mut output: impl Write) -> i32 {
+    let mut text = Vec::new();
+    if let Err(e) = input.take(MAX_MESSAGE_BYTES).read_to_end(&mut text) {
+        eprintln!("analysis step: cannot read the call: {e}");
+        return 2;
+    }
+    let call: Call = match serde_json::from_slice(&text) {
+        Ok(call) => call,
+        Err(e) => {
+            eprintln!("analysis step: unreadable call: {e}");
+            return 2;
+        }
+    };
+    drop(text);
+    if let Err(e) = limit_address_space(call.memory_limit) {
+        eprintln!("analysis step: cannot set the memory limit: {e}");
+        return 2;
+    }
+    let outcome = std::panic::catch_unwind(move || call.step.run()).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(StepError::Transient(format!(
+            "the analysis step panicked: {why}"
+        )))
+    });
+    let answer = |reply| Answer {
+        reply,
+        peak_rss_kib: peak_rss_kib(),
+    };
+    let reply = serde_json::to_vec(&answer(Reply::from(outcome))).unwrap_or_else(|e| {
+        let failed = Reply::Transient(format!("cannot write the result: {e}"));
+        serde_json::to_vec(&answer(failed)).unwrap_or_default()
+    });
+    match output.write_all(&reply).and_then(|()| output.flush()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("analysis step: cannot write the reply: {e}");
+            2
+        }
+    }
+}
+
+/// This process's peak resident memory, in KiB.
+#[cfg(unix)]
+fn peak_rss_kib() -> u64 {
+    // SAFETY: getrusage fills the struct given; zeroed is a valid rusage.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let max = u64::try_from(usage.ru_maxrss).unwrap_or(0);
+    // macOS counts bytes, Linux KiB.
+    if cfg!(target_os = "macos") {
+        max / 1024
+    } else {
+        max
+    }
+}
+
+#[cfg(not(unix))]
+fn peak_rss_kib() -> u64 {
+    0
+}
+
+/// Lowers this process's address-space limit (soft and hard) to `bytes`, or to the hard
+/// limit it already has when that is lower; 0 leaves it.
+#[cfg(unix)]
+fn limit_address_space(bytes: u64) -> std::io::Result<()> {
+    if bytes == 0 {
+        return Ok(());
+    }
+    let mut current = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write the struct given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_AS, &mut current) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let limit = (bytes as libc::rlim_t).min(current.rlim_max);
+        let wanted = libc::rlimit {
+            rlim_cur: limit,
+            rlim_max: limit,
+        };
+        if libc::setrlimit(libc::RLIMIT_AS, &wanted) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn limit_address_space(_bytes: u64) -> std::io::Result<()> {
+    // No RLIMIT_AS here: the child still keeps a failure away from the worker.
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::activities::data::{ChartRequest, Charted};
+
+    fn chart_step(folder: &std::path::Path) -> Step {
+        Step::Chart {
+            request: ChartRequest {
+                table_path: "/elsewhere/table.arrow".into(),
+                results: Value::Null,
+            },
+            folder: folder.to_path_buf(),
+            attempt: 1,
+        }
+    }
+
+    fn shell(script: &str) -> ChildProcess {
+        ChildProcess {
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            memory_limit: 1 << 30,
+        }
+    }
+
+    #[test]
+    fn serve_answers_a_step_and_a_refusal_keeps_its_type() {
+        let folder = tempfile::tempdir().unwrap();
+        let call = serde_json::to_vec(&Call {
+            memory_limit: 0,
+            step: chart_step(folder.path()),
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        assert_eq!(serve(call.as_slice(), &mut out), 0);
+        let answer: Answer = serde_json::from_slice(&out).unwrap();
+        assert!(answer.peak_rss_kib > 0);
+        let outcome: Result<Value, StepError> = answer.reply.into();
+        match outcome {
+            Err(StepError::Invalid { type_name, message }) => {
+                assert_eq!(type_name, INVALID);
+                assert!(
+                    message.contains("is not this workflow's table.arrow"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(serve(&b"{not json"[..], &mut Vec::new()), 2);
+    }
+
+    #[tokio::test]
+    async fn a_child_that_answers_is_the_result() {
+        let done = r#"{"reply":{"done":{"output_path":"/x","charts":["a.png"],"attempt":1}},"peak_rss_kib":1}"#;
+        let child = shell(&format!("cat >/dev/null; printf '%s' '{done}'"));
+        let folder = tempfile::tempdir().unwrap();
+        let charted: Charted = Runner::Child(Arc::new(child))
+            .run(chart_step(folder.path()))
+            .await
+            .unwrap();
+        assert_eq!(charted.charts, ["a.png"]);
+    }
+
+    #[tokio::test]
+    async fn a_child_over_its_memory_limit_fails_for_good_naming_the_setting() {
+        let child = shell(
+            "cat >/dev/null; echo 'memory allocation of 17592186044416 bytes failed' >&2; kill -ABRT $$",
+        );
+        let folder = tempfile::tempdir().unwrap();
+        let error = child.run(chart_step(folder.path())).await.unwrap_err();
+        let StepError::Invalid { type_name, message } = error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(type_name, INVALID);
+        for part in [
+            "generate_visualizations",
+            "1.0 GiB",
+            "SIGABRT",
+            "TEMPORAL_ANALYSIS_MEMORY_LIMIT",
+        ] {
+            assert!(message.contains(part), "{part} not in {message}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_crash_is_a_retryable_failure_and_no_secret_reaches_the_child() {
+        // HOME stands for what the worker's environment has and a child must not get
+        // (API keys): only the variables of KEPT_ENV pass.
+        assert!(std::env::var_os("HOME").is_some());
+        let child = shell("cat >/dev/null; if [ -n \"$HOME\" ]; then exit 7; fi; kill -SEGV $$");
+        let folder = tempfile::tempdir().unwrap();
+        let error = child.run(chart_step(folder.path())).await.unwrap_err();
+        let StepError::Transient(message) = error else {
+            panic!("{error:?}")
+        };
+        assert!(message.contains("signal 11 (SIGSEGV)"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_is_cut_at_the_cap() {
+        let child = shell("cat >/dev/null; yes");
+        let folder = tempfile::tempdir().unwrap();
+        let error = child.run(chart_step(folder.path())).await.unwrap_err();
+        assert!(error.to_string().contains("over 16777216 bytes"), "{error}");
+    }
+
+    #[test]
+    fn the_default_limit_is_half_the_machine() {
+        assert_eq!(memory_limit(123), 123);
+        let default = memory_limit(0);
+        assert!(default >= ONE_GIB);
+        assert_eq!(
+            Some(default),
+            physical_memory().map(|b| (b / 2).max(ONE_GIB))
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! The analysis child process of a Python worker: this interpreter, isolated (`-I -S`: no
+//! environment, no site packages), loading this very `_core` module from its file and
+//! serving one analysis step (`activities::data::isolation`).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use super::runtime::without_gil;
+use crate::activities::data::isolation::{self, ChildProcess, Runner};
+use crate::config::TemporalConfig;
+
+/// Loads `_core` from the file named by the first argument, whatever `sys.path` holds, and
+/// exits with what serving the step returns.
+const CHILD_CODE: &str = "import importlib.util as u, sys
+s = u.spec_from_file_location('app.temporal._core', sys.argv[1])
+m = u.module_from_spec(s)
+s.loader.exec_module(m)
+sys.exit(m.serve_analysis_step())
+";
+
+/// Where a worker or a direct call of `config` runs the heavy analysis steps: a child of
+/// this interpreter when `analysis_isolation` is on and the interpreter can be started
+/// again; else (isolation off, a frozen application) in this process.
+pub fn runner(py: Python<'_>, config: &TemporalConfig) -> PyResult<Runner> {
+    if !config.analysis_isolation {
+        return Ok(Runner::InProcess);
+    }
+    let sys = py.import("sys")?;
+    let frozen = sys
+        .getattr("frozen")
+        .and_then(|v| v.is_truthy())
+        .unwrap_or(false);
+    let executable: Option<PathBuf> = sys.getattr("executable")?.extract()?;
+    let executable = executable.filter(|p| !p.as_os_str().is_empty());
+    let Some(program) = executable.filter(|_| !frozen) else {
+        tracing::warn!(
+            "analysis steps run in the worker's process: this interpreter cannot start a child (frozen or without sys.executable); set analysis_isolation=false to say so"
+        );
+        return Ok(Runner::InProcess);
+    };
+    let core: PathBuf = py
+        .import("app.temporal._core")?
+        .getattr("__file__")?
+        .extract()?;
+    Ok(Runner::Child(Arc::new(ChildProcess {
+        program,
+        args: vec![
+            "-I".into(),
+            "-S".into(),
+            "-c".into(),
+            CHILD_CODE.into(),
+            OsString::from(core),
+        ],
+        memory_limit: isolation::memory_limit(config.analysis_memory_limit),
+    })))
+}
+
+/// Serves one analysis step on stdin and stdout (the child's side); returns the exit status.
+#[pyfunction]
+pub fn serve_analysis_step(py: Python<'_>) -> PyResult<i32> {
+    without_gil(py, || {
+        isolation::serve(std::io::stdin().lock(), std::io::stdout().lock())
+    })
+}
