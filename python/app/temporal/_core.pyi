@@ -25,6 +25,7 @@ __all__ = [
     "locate_temporal_cli",
     "memory_kinds",
     "memory_limits",
+    "serve_analysis_step",
     "set_log_level",
     "stop_calls_into_python",
     "worker_groups",
