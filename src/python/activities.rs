@@ -35,7 +35,7 @@ impl ActivitiesCore {
     #[new]
     fn new(py: Python<'_>, config: &TemporalConfig) -> PyResult<Self> {
         let config = config.core().clone();
-        let runner = analysis_process::runner(py, &config)?;
+        let runner = analysis_process::runner(py, &config, false)?;
         without_gil(py, move || DirectActivities::open(&config, runner))?
             .map(|inner| ActivitiesCore {
                 inner: Arc::new(inner),

@@ -51,7 +51,7 @@ impl WorkerCore {
         let mut spec = WorkerSpec::from_config(config.core())
             .hosting(workflows, activities)
             .map_err(|e| worker_error(py, &e))?;
-        spec.analysis_runner = analysis_process::runner(py, config.core())?;
+        spec.analysis_runner = analysis_process::runner(py, config.core(), true)?;
         if let Some(queue) = task_queue {
             spec.task_queue = queue;
         }

@@ -13,16 +13,18 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::process::Child;
 
 use super::INVALID;
 use super::step::Step;
 use crate::activities::errors::{StepError, blocking};
+use crate::activities::heap::release_free_memory;
 use crate::config::fields::spec;
 
 /// The most a call or a reply may be: a step's input and result stay under Temporal's 2 MiB
@@ -50,12 +52,17 @@ const ONE_GIB: u64 = 1 << 30;
 
 /// How to start an analysis child: a program that ends up calling `serve` (the Python
 /// package runs its interpreter on the `_core` module; see `python::analysis_process`).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ChildProcess {
-    pub program: PathBuf,
-    pub args: Vec<OsString>,
+    program: PathBuf,
+    args: Vec<OsString>,
     /// The child's address-space limit in bytes (0: none).
-    pub memory_limit: u64,
+    memory_limit: u64,
+    /// Whether one child is kept started ahead, waiting for its call, so that a step does
+    /// not wait for an interpreter to start (a worker's steps follow one another; a direct
+    /// call starts its own).
+    warm: bool,
+    spare: Mutex<Option<Child>>,
 }
 
 /// Where the steps run.
@@ -73,7 +80,15 @@ impl Runner {
     pub async fn run<T: DeserializeOwned>(&self, step: Step) -> Result<T, StepError> {
         let activity = step.activity();
         let value = match self {
-            Runner::InProcess => blocking(move || step.run()).await?,
+            Runner::InProcess => {
+                blocking(move || {
+                    let done = step.run();
+                    // A long-lived worker gives back what the step freed.
+                    release_free_memory();
+                    done
+                })
+                .await?
+            }
             Runner::Child(child) => child.run(step).await?,
         };
         serde_json::from_value(value).map_err(|e| {
@@ -177,16 +192,21 @@ fn gib(bytes: u64) -> String {
 }
 
 impl ChildProcess {
-    /// Runs the step in a new child process.
-    pub async fn run(&self, step: Step) -> Result<Value, StepError> {
-        let activity = step.activity();
-        let call = serde_json::to_vec(&Call {
-            memory_limit: self.memory_limit,
-            step,
-        })
-        .map_err(|e| StepError::Transient(e.to_string()))?;
-        let mut command = tokio::process::Command::new(&self.program);
-        command
+    /// `program` with `args`, under `memory_limit` bytes of address space (0: none); `warm`
+    /// keeps a child started ahead.
+    pub fn new(program: PathBuf, args: Vec<OsString>, memory_limit: u64, warm: bool) -> Self {
+        ChildProcess {
+            program,
+            args,
+            memory_limit,
+            warm,
+            spare: Mutex::new(None),
+        }
+    }
+
+    /// A new child, waiting for its call. Needs a tokio runtime (it reaps the child).
+    fn start(&self) -> Result<Child, StepError> {
+        tokio::process::Command::new(&self.program)
             .args(&self.args)
             .env_clear()
             .envs(
@@ -197,14 +217,49 @@ impl ChildProcess {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true);
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                StepError::Transient(format!(
+                    "cannot start the analysis process {}: {e}",
+                    self.program.display()
+                ))
+            })
+    }
+
+    /// The spare child when it is still waiting, else a new one; then (when warm) another
+    /// spare for the next step.
+    fn child(&self) -> Result<Child, StepError> {
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        let waiting = spare
+            .take()
+            .filter(|c| c.id().is_some())
+            .and_then(|mut c| matches!(c.try_wait(), Ok(None)).then_some(c));
+        let child = match waiting {
+            Some(child) => child,
+            None => self.start()?,
+        };
+        if self.warm {
+            *spare = self
+                .start()
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, "cannot start a spare analysis process"),
+                )
+                .ok();
+        }
+        Ok(child)
+    }
+
+    /// Runs the step in a child process of its own.
+    pub async fn run(&self, step: Step) -> Result<Value, StepError> {
+        let activity = step.activity();
+        let call = serde_json::to_vec(&Call {
+            memory_limit: self.memory_limit,
+            step,
+        })
+        .map_err(|e| StepError::Transient(e.to_string()))?;
         let started = std::time::Instant::now();
-        let mut child = command.spawn().map_err(|e| {
-            StepError::Transient(format!(
-                "cannot start the analysis process {}: {e}",
-                self.program.display()
-            ))
-        })?;
+        let mut child = self.child()?;
         let (mut stdin, stdout, stderr) =
             match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
                 (Some(i), Some(o), Some(e)) => (i, o, e),
@@ -447,11 +502,12 @@ mod tests {
     }
 
     fn shell(script: &str) -> ChildProcess {
-        ChildProcess {
-            program: "/bin/sh".into(),
-            args: vec!["-c".into(), script.into()],
-            memory_limit: 1 << 30,
-        }
+        ChildProcess::new(
+            "/bin/sh".into(),
+            vec!["-c".into(), script.into()],
+            1 << 30,
+            false,
+        )
     }
 
     #[test]
@@ -490,6 +546,30 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(charted.charts, ["a.png"]);
+    }
+
+    #[tokio::test]
+    async fn a_warm_runner_keeps_a_spare_and_replaces_one_that_died() {
+        let done =
+            r#"{"reply":{"done":{"output_path":"/x","charts":[],"attempt":1}},"peak_rss_kib":1}"#;
+        let script = format!("cat >/dev/null; printf '%s' '{done}'");
+        let child = Arc::new(ChildProcess::new(
+            "/bin/sh".into(),
+            vec!["-c".into(), script.into()],
+            1 << 30,
+            true,
+        ));
+        let runner = Runner::Child(child.clone());
+        let folder = tempfile::tempdir().unwrap();
+        let spare_pid = || child.spare.lock().unwrap().as_ref().and_then(Child::id);
+        let _: Charted = runner.run(chart_step(folder.path())).await.unwrap();
+        let first = spare_pid().expect("a spare after the first step");
+        // SAFETY: kill only signals the spare this test started.
+        unsafe { libc::kill(first as i32, libc::SIGKILL) };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let _: Charted = runner.run(chart_step(folder.path())).await.unwrap();
+        let second = spare_pid().expect("a new spare");
+        assert_ne!(first, second);
     }
 
     #[tokio::test]

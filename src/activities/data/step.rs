@@ -63,7 +63,9 @@ impl Step {
         }
     }
 
-    /// Does the work here, in this process (blocking): the activity's result as JSON.
+    /// Does the work here, in this process (blocking): the activity's result as JSON. The
+    /// heap is left as the step left it: a child process exits next, and the worker's
+    /// runner returns the free pages (`Runner::InProcess`).
     pub fn run(self) -> Result<Value, StepError> {
         match self {
             Step::Load {
@@ -104,7 +106,6 @@ fn load(
     write_copy(&table, &table_path).map_err(StepError::Store)?;
     let (schema, rows, columns) = (listed_schema(&table), table.rows(), table.columns.len());
     drop(table);
-    release_free_memory();
     Ok(Loaded {
         table_path: table_path.to_string_lossy().into_owned(),
         schema,
@@ -138,7 +139,6 @@ fn analyse_table(
     write_atomically(&folder, CHART_DATA_FILE, &charts)
         .map_err(|e| StepError::Store(format!("cannot write {CHART_DATA_FILE}: {e}")))?;
     drop(analysis.charts);
-    release_free_memory();
     Ok(Analysed {
         results: analysis.results,
         attempt,
