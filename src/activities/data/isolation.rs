@@ -396,6 +396,11 @@ pub fn serve(input: impl Read, mut output: impl Write) -> i32 {
         }
     };
     drop(text);
+    // Many analyses at once may together exceed the machine's memory though each stays
+    // under its limit: the kernel's OOM killer is then to pick an analysis child (a failed
+    // attempt), never the worker.
+    #[cfg(target_os = "linux")]
+    let _ = std::fs::write("/proc/self/oom_score_adj", "1000");
     // Without the limit the step still runs apart from the worker, which is what matters
     // most; a system that refuses the limit only loses the bound.
     if let Err(e) = limit_address_space(call.memory_limit) {
