@@ -227,19 +227,30 @@ impl ChildProcess {
             })
     }
 
-    /// The spare child when it is still waiting, else a new one; then (when warm) another
-    /// spare for the next step.
+    /// The spare child when it is still waiting, else a new one.
     fn child(&self) -> Result<Child, StepError> {
-        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
-        let waiting = spare
+        let waiting = self
+            .spare
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .take()
             .filter(|c| c.id().is_some())
             .and_then(|mut c| matches!(c.try_wait(), Ok(None)).then_some(c));
-        let child = match waiting {
-            Some(child) => child,
-            None => self.start()?,
-        };
-        if self.warm {
+        match waiting {
+            Some(child) => Ok(child),
+            None => self.start(),
+        }
+    }
+
+    /// When warm, starts the spare for the next step. Called once a step's child has ended,
+    /// so that a spare never adds to a running step's memory: it starts while the workflow
+    /// schedules its next step.
+    fn refill(&self) {
+        if !self.warm {
+            return;
+        }
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        if spare.is_none() {
             *spare = self
                 .start()
                 .inspect_err(
@@ -247,7 +258,6 @@ impl ChildProcess {
                 )
                 .ok();
         }
-        Ok(child)
     }
 
     /// Runs the step in a child process of its own.
@@ -280,6 +290,7 @@ impl ChildProcess {
             read_tail(stderr),
             async { child.wait().await },
         );
+        self.refill();
         let status = status
             .map_err(|e| StepError::Transient(format!("the analysis process was lost: {e}")))?;
         let reply = reply
