@@ -55,11 +55,7 @@ fn sibling(path: &Path, prefix: &str, suffix: &str) -> PathBuf {
 /// A private name beside the lock file, for moving it aside; ends in `.tmp` so a writer
 /// killed in between leaves something the next write removes (see `remove_leftovers`).
 fn aside_path(lock: &Path, token: &str, what: &str) -> PathBuf {
-    let name = lock
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    lock.with_file_name(format!(".{name}.{token}.{what}.tmp"))
+    sibling(lock, ".", &format!(".{token}.{what}.tmp"))
 }
 
 /// The lock of `path`, held: dropping it removes our lock file (only if it is still ours)
