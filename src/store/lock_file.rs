@@ -98,10 +98,14 @@ pub fn lock(path: &Path) -> Result<HeldLock, StoreError> {
         let Some(found) = Found::read(&lock) else {
             continue; // gone in between: try again at once
         };
-        if found.is_stale() {
-            let _ = remove_if(&lock, &aside_path(&lock, &token, "stale"), |b| {
+        // A stale lock we cannot move aside (a folder we may not rename in) is waited
+        // for like a live one, so the limit still applies.
+        if found.is_stale()
+            && remove_if(&lock, &aside_path(&lock, &token, "stale"), |b| {
                 b == found.bytes.as_slice()
-            });
+            })
+            .is_ok()
+        {
             continue;
         }
         if Instant::now() > deadline {
@@ -198,13 +202,14 @@ struct Found {
 
 impl Found {
     fn read(lock: &Path) -> Option<Found> {
-        let file = File::open(lock).ok()?;
+        let mut file = File::open(lock).ok()?;
         let modified_ago = file
             .metadata()
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok());
-        let bytes = std::io::Read::bytes(file).collect::<Result<_, _>>().ok()?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
         Some(Found {
             bytes,
             modified_ago,
