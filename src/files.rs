@@ -1,25 +1,51 @@
 //! Writing files others read: atomically (a temporary file in the same folder, fsynced,
 //! renamed over the target, the folder fsynced), and PNG encoding with text chunks.
 
+use std::fs::{File, Metadata, OpenOptions, Permissions};
 use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `folder/name`; a reader sees the old file or the new one, never half.
+/// A file it replaces keeps its permission bits and, where we may set them, its owner and
+/// group: a private 0600 knowledge.json stays private, one the app's user owns stays its.
 pub fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(folder)?;
     let path = folder.join(name);
     let temp = folder.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let replaced = std::fs::metadata(&path).ok().filter(Metadata::is_file);
     let written = (|| {
-        let mut file = std::fs::File::create(&temp)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        if replaced.is_some() {
+            // Owner-only until the old mode is copied, so a private file is never readable
+            // by others, not even as the temporary file.
+            options.mode(0o600);
+        }
+        let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
+        if let Some(old) = &replaced {
+            take_owner_and_mode(&file, old)?;
+        }
         file.sync_all()?;
         std::fs::rename(&temp, &path)?;
-        std::fs::File::open(folder)?.sync_all()
+        File::open(folder)?.sync_all()
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
     written.map(|()| path)
+}
+
+/// Gives `file` the owner, group and permission bits of `old`. Only root may give a file
+/// to another user, and a user only to their own groups: what is not permitted keeps ours.
+/// The owner is set first because chown clears set-id bits; those are not copied anyway
+/// (a data file has no use for them).
+fn take_owner_and_mode(file: &File, old: &Metadata) -> std::io::Result<()> {
+    if std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())).is_err() {
+        let _ = std::os::unix::fs::fchown(file, None, Some(old.gid()));
+    }
+    file.set_permissions(Permissions::from_mode(old.mode() & 0o777))
 }
 
 /// `text` as part of a file name: ASCII letters, digits, `-` and `_` kept, anything else
@@ -74,6 +100,27 @@ mod tests {
         let path = write_atomically(dir.path(), "a.png", b"data").unwrap();
         assert_eq!(std::fs::read(path).unwrap(), b"data");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn atomic_write_keeps_mode_and_owner_of_the_file_it_replaces() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("private.json");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        // Only root may give a file away; elsewhere the owner is ours already.
+        let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+        if root {
+            std::os::unix::fs::chown(&path, Some(4321), Some(4322)).unwrap();
+        }
+        write_atomically(dir.path(), "private.json", b"new").unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o640);
+        if root {
+            assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
+        }
     }
 
     #[test]

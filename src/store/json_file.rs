@@ -1,106 +1,13 @@
-//! Updating a JSON file that Project-AI writes too, with Project-AI's own protocol
-//! (`_atomic_write_json` in its ai_systems.py): an exclusive lock file `<file>.lock` created
-//! with O_CREAT|O_EXCL and holding "<pid>\n<unix time>\n", taken over when older than 30 s
-//! or when its pid is gone; the new content goes to a temporary file in the same folder,
-//! is fsynced and renamed over the old one, so a reader never sees half a file and a crash
-//! leaves the previous version whole.
+//! Updating a JSON file that Project-AI writes too, as its `_atomic_write_json` does: under
+//! the lock of `lock_file` (Project-AI's `<file>.lock`, made safe between our writers), the
+//! new content goes to a temporary file in the same folder, is fsynced and renamed over the
+//! old one, so a reader never sees half a file and a crash leaves the previous version
+//! whole. The rewrite keeps the file's mode and owner.
 
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::path::Path;
 
 use super::StoreError;
-
-/// As Project-AI: a lock older than this belongs to a writer that died.
-const STALE_AFTER: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(50);
-/// A lock still empty this long after it was made lost its writer before it wrote its pid.
-const UNWRITTEN_AFTER: Duration = Duration::from_secs(2);
-/// Longer than Project-AI's 5 s: a worker under load may queue behind several writers.
-const LOCK_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The lock file that guards `path`: the same name with `.lock` added.
-pub fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".lock");
-    path.with_file_name(name)
-}
-
-/// A held lock file; dropping it removes the file.
-struct LockFile(PathBuf);
-
-impl Drop for LockFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn lock(path: &Path) -> Result<LockFile, StoreError> {
-    let lock = lock_path(path);
-    let started = Instant::now();
-    loop {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .open(&lock)
-        {
-            Ok(mut file) => {
-                let stamp = SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap_or_default();
-                // Python writes str(time.time()): seconds with a fraction.
-                let _ = write!(file, "{}\n{}\n", std::process::id(), stamp.as_secs_f64());
-                return Ok(LockFile(lock));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if is_stale(&lock) {
-                    let _ = std::fs::remove_file(&lock);
-                    continue;
-                }
-                if started.elapsed() > LOCK_TIMEOUT {
-                    return Err(StoreError::Invalid(format!(
-                        "could not lock {} within {LOCK_TIMEOUT:?}: {} is held by another writer",
-                        path.display(),
-                        lock.display()
-                    )));
-                }
-                std::thread::sleep(POLL);
-            }
-            Err(e) => return Err(StoreError::io(&lock, e)),
-        }
-    }
-}
-
-/// Stale: older than 30 s, naming a process that no longer runs, or still without a pid a
-/// moment after it was made (a writer writes its pid right after creating the lock, so
-/// such a lock belongs to one killed in between; waiting 30 s for it would outlast
-/// `LOCK_TIMEOUT`).
-fn is_stale(lock: &Path) -> bool {
-    let age = std::fs::metadata(lock)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.elapsed().ok());
-    let pid = std::fs::read_to_string(lock).ok().and_then(|text| {
-        text.lines()
-            .next()
-            .and_then(|pid| pid.trim().parse::<i32>().ok())
-    });
-    let old = age.is_some_and(|age| age > STALE_AFTER);
-    let unwritten = pid.is_none() && age.is_some_and(|age| age > UNWRITTEN_AFTER);
-    // SAFETY: kill(pid, 0) sends nothing; it only asks whether the process exists.
-    let dead = pid.is_some_and(|pid| {
-        pid > 0
-            && unsafe { libc::kill(pid, 0) } != 0
-            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
-    });
-    old || unwritten || dead
-}
+use super::lock_file::lock;
 
 /// Reads `path` (an absent file is `{}`), lets `change` edit the value, and writes it back
 /// when `change` says it changed something. A file that is not JSON is an error, not
@@ -138,8 +45,9 @@ pub fn update_json_file<T>(
     Ok(outcome)
 }
 
-/// Temporary files of `path` left by writers killed between writing and renaming. With the
-/// lock held no other writer of `path` runs, so every one of them is stale.
+/// Temporary files of `path` left by writers killed between writing and renaming (and lock
+/// files set aside by `lock_file`, named alike). With the lock held no other writer of
+/// `path` runs, so every one of them is stale.
 fn remove_leftovers(path: &Path, folder: &Path) {
     let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
@@ -171,7 +79,9 @@ fn write_atomically(
 
 #[cfg(test)]
 mod tests {
+    use super::super::lock_file::{LOCK_TIMEOUT, lock_path};
     use super::*;
+    use std::time::{Duration, Instant, SystemTime};
 
     #[test]
     fn creates_updates_and_refuses_corrupt_files() {
@@ -206,7 +116,7 @@ mod tests {
     fn stale_and_foreign_locks() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.json");
-        // A lock left by a process that is gone is taken over at once.
+        // A lock in Project-AI's format written long ago is taken over at once.
         std::fs::write(lock_path(&path), "999999999\n1.0\n").unwrap();
         update_json_file(&path, |v| {
             v["x"] = serde_json::json!(1);
@@ -232,6 +142,107 @@ mod tests {
         })
         .unwrap();
         assert!(began.elapsed() < LOCK_TIMEOUT, "{:?}", began.elapsed());
+    }
+
+    /// Project-AI's lock format with its time stamp set to now.
+    fn fresh_foreign_lock(pid: u32) -> String {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap();
+        format!("{pid}\n{}\n", now.as_secs_f64())
+    }
+
+    #[test]
+    fn waiters_never_both_take_over_a_stale_lock() {
+        // Every round starts from a stale lock that all writers find at once: two of them
+        // judging it stale must not both end up holding the lock.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.json");
+        let inside = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        for _round in 0..15 {
+            std::fs::write(lock_path(&path), "999999999\n1.0\n").unwrap();
+            let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+            let threads: Vec<_> = (0..6)
+                .map(|_| {
+                    let (path, inside, most, start) =
+                        (path.clone(), inside.clone(), most.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        update_json_file(&path, |_| {
+                            let now = inside.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                            most.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(5));
+                            inside.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                            Ok((false, ()))
+                        })
+                        .unwrap();
+                    })
+                })
+                .collect();
+            threads.into_iter().for_each(|t| t.join().unwrap());
+        }
+        assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn release_leaves_a_lock_that_is_not_its_own() {
+        // Another writer (Project-AI judging ours stale) replaced the lock while we held it:
+        // our release must not remove that writer's lock.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.json");
+        let theirs = fresh_foreign_lock(4242);
+        update_json_file(&path, |_| {
+            std::fs::remove_file(lock_path(&path)).unwrap();
+            std::fs::write(lock_path(&path), &theirs).unwrap();
+            Ok((false, ()))
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(lock_path(&path)).unwrap(), theirs);
+    }
+
+    #[test]
+    fn a_fresh_lock_naming_a_pid_we_cannot_see_is_waited_for() {
+        // A writer in another PID namespace (a worker container sharing the volume): its
+        // pid means nothing here, so its fresh lock must be waited for, not taken over.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.json");
+        std::fs::write(lock_path(&path), fresh_foreign_lock(999_999_999)).unwrap();
+        let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (path, ran) = (path.clone(), ran.clone());
+            std::thread::spawn(move || {
+                update_json_file(&path, |_| {
+                    ran.store(true, std::sync::atomic::Ordering::SeqCst);
+                    Ok((false, ()))
+                })
+            })
+        };
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "a live foreign lock was taken over"
+        );
+        // Its holder finishes: the waiting writer goes on.
+        std::fs::remove_file(lock_path(&path)).unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_rewrite_keeps_the_mode_of_a_private_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("knowledge.json");
+        std::fs::write(&path, "{}").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        update_json_file(&path, |v| {
+            v["x"] = serde_json::json!(1);
+            Ok((true, ()))
+        })
+        .unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "mode {mode:o}");
     }
 
     #[test]

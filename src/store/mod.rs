@@ -8,6 +8,7 @@ pub mod fts;
 pub mod images;
 mod json_file;
 pub mod knowledge;
+mod lock_file;
 pub mod memories;
 mod schema;
 
