@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::checkpoint::DEFAULT_WAIT;
 use crate::store::fts::every_word;
 
 fn memory(
@@ -246,7 +247,7 @@ fn bad_arguments_are_query_errors() {
         .search_memories(&"a".repeat(MAX_QUERY_CHARS + 1), None, None, 1)
         .unwrap_err();
     assert!(e.to_string().contains("at most 1000"));
-    let e = store.forget_memories(None, None).unwrap_err();
+    let e = store.forget_memories(None, None, DEFAULT_WAIT).unwrap_err();
     assert!(matches!(e, StoreError::Query(_)) && e.to_string().contains("conversation_id"));
 }
 
@@ -272,17 +273,29 @@ fn forget_removes_rows_index_entries_and_the_text() {
         .unwrap();
     store.index_pending_memories().unwrap();
     assert_eq!(
-        store.forget_memories(Some("c1"), Some("u2")).unwrap(),
+        store
+            .forget_memories(Some("c1"), Some("u2"), DEFAULT_WAIT)
+            .unwrap(),
         0,
         "both must match"
     );
-    assert_eq!(store.forget_memories(Some("c3"), None).unwrap(), 4);
+    assert_eq!(
+        store
+            .forget_memories(Some("c3"), None, DEFAULT_WAIT)
+            .unwrap(),
+        4
+    );
     assert!(store.conversation_memories("c3").unwrap().is_empty());
     assert_eq!(
         store.search_memories("tea", None, None, 10).unwrap().len(),
         3
     );
-    assert_eq!(store.forget_memories(None, Some("u1")).unwrap(), 5);
+    assert_eq!(
+        store
+            .forget_memories(None, Some("u1"), DEFAULT_WAIT)
+            .unwrap(),
+        5
+    );
     assert_eq!(store.memory_count().unwrap(), 0);
     assert!(
         store
@@ -483,4 +496,99 @@ fn stopping_early_ranks_exactly_as_scoring_everything() {
         assert_eq!(&got, expected, "{query} {limit} {kind:?}");
     }
     assert!(expected.iter().filter(|e| e.len() > 1).count() > 10);
+}
+
+/// Whether any file in `dir` (the database, its WAL and SHM) holds `needle`.
+fn in_files(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|entry| {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            bytes
+                .windows(needle.len())
+                .any(|w| w == needle)
+                .then(|| path.display().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn forget_waits_out_a_reader_before_it_reports_success() {
+    let (dir, store) = open();
+    let secret = memory(
+        MemoryKind::Message,
+        0,
+        "my secret is quetzalpine77",
+        None,
+        None,
+    );
+    store
+        .insert_memories("c1", Some("u1"), None, std::slice::from_ref(&secret))
+        .unwrap();
+    store.index_pending_memories().unwrap();
+    // A reader in the middle of a read transaction keeps the write-ahead log alive.
+    let reader = rusqlite::Connection::open(dir.path().join(crate::store::STORE_FILE)).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM memories", [], |r| r.get(0))
+        .unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        reader.execute_batch("COMMIT").unwrap();
+        drop(reader);
+    });
+    assert_eq!(
+        store
+            .forget_memories(None, Some("u1"), DEFAULT_WAIT)
+            .unwrap(),
+        1
+    );
+    assert_eq!(in_files(dir.path(), b"quetzalpine"), Vec::<String>::new());
+    release.join().unwrap();
+}
+
+#[test]
+fn forget_fails_naming_the_log_while_a_reader_outlasts_the_wait_and_a_second_call_finishes() {
+    let (dir, store) = open();
+    let secret = memory(
+        MemoryKind::Message,
+        0,
+        "my secret is quetzalpine77",
+        None,
+        None,
+    );
+    store
+        .insert_memories("c1", Some("u1"), None, std::slice::from_ref(&secret))
+        .unwrap();
+    store.index_pending_memories().unwrap();
+    let reader = rusqlite::Connection::open(dir.path().join(crate::store::STORE_FILE)).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM memories", [], |r| r.get(0))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = store
+        .forget_memories(None, Some("u1"), std::time::Duration::from_millis(500))
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Busy(_)), "{error:?}");
+    assert!(
+        message.contains("-wal") && message.contains("older snapshot"),
+        "{message}"
+    );
+    assert_eq!(
+        store.memory_count().unwrap(),
+        0,
+        "the rows are gone already"
+    );
+    drop(reader);
+    assert_eq!(
+        store
+            .forget_memories(None, Some("u1"), DEFAULT_WAIT)
+            .unwrap(),
+        0
+    );
+    assert_eq!(in_files(dir.path(), b"quetzalpine"), Vec::<String>::new());
 }
