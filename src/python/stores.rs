@@ -212,13 +212,13 @@ impl MemoryStoreCore {
         json(py, &memories)
     }
 
-    #[pyo3(signature = (conversation_id=None, user_id=None, timeout=DEFAULT_TIMEOUT))]
+    #[pyo3(signature = (conversation_id=None, user_id=None, timeout=None))]
     fn forget(
         &self,
         py: Python<'_>,
         conversation_id: Option<String>,
         user_id: Option<String>,
-        timeout: f64,
+        timeout: Option<f64>,
     ) -> PyResult<u64> {
         let wait = wait_of(py, timeout)?;
         let store = self.store.clone();
@@ -234,11 +234,11 @@ impl MemoryStoreCore {
     }
 }
 
-/// `checkpoint::DEFAULT_WAIT` in seconds, as a Python default.
-const DEFAULT_TIMEOUT: f64 = checkpoint::DEFAULT_WAIT.as_secs_f64();
-
-/// How long an erasure may wait for readers, from seconds.
-fn wait_of(py: Python<'_>, timeout: f64) -> PyResult<Duration> {
+/// How long an erasure may wait for readers, from seconds (None: the default).
+fn wait_of(py: Python<'_>, timeout: Option<f64>) -> PyResult<Duration> {
+    let Some(timeout) = timeout else {
+        return Ok(checkpoint::DEFAULT_WAIT);
+    };
     Duration::try_from_secs_f64(timeout).map_err(|_| {
         let message = format!(
             "timeout {timeout} is not a number of seconds from 0 to {}",
@@ -250,12 +250,12 @@ fn wait_of(py: Python<'_>, timeout: f64) -> PyResult<Duration> {
 
 /// Erases everything stored for a user under a data dir; the counts as JSON text.
 #[pyfunction]
-#[pyo3(signature = (data_dir, user_id, timeout=DEFAULT_TIMEOUT))]
+#[pyo3(signature = (data_dir, user_id, timeout=None))]
 pub fn forget_user(
     py: Python<'_>,
     data_dir: PathBuf,
     user_id: String,
-    timeout: f64,
+    timeout: Option<f64>,
 ) -> PyResult<String> {
     let wait = wait_of(py, timeout)?;
     let erased = without_gil(py, move || {

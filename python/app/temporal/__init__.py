@@ -141,6 +141,7 @@ __all__ = [
     "WorkflowRun",
     "__version__",
     "data_activities",
+    "forget_user",
     "get_temporal_config",
     "image_activities",
     "learning_activities",

@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
     parser.add_argument(
         "--timeout",
         type=float,
-        default=30.0,
+        default=None,
         help="seconds to wait for readers of an older snapshot of the store (default 30)",
     )
     parser.set_defaults(handler=run)
