@@ -13,6 +13,8 @@ mod json_file;
 pub mod knowledge;
 pub mod memories;
 mod schema;
+#[cfg(test)]
+mod test_support;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,4 +1,3 @@
-use std::path::Path;
 use std::time::Duration;
 
 use super::*;
@@ -7,6 +6,7 @@ use crate::activities::memory::kind::MemoryKind;
 use crate::store::checkpoint::DEFAULT_WAIT;
 use crate::store::images::ImageRecord;
 use crate::store::knowledge::KnowledgeEntry;
+use crate::store::test_support::{files_holding, reader_in_transaction};
 
 fn knowledge(id: &str, user: &str, text: &str) -> KnowledgeEntry {
     KnowledgeEntry {
@@ -75,36 +75,14 @@ fn store_everything(store: &Store, user: &str, text: &str) {
     store.index_pending_memories().unwrap();
 }
 
-/// The files under `dir`, at any depth, whose bytes hold `needle`.
-fn holding(dir: &Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(holding(&path, needle));
-        } else if std::fs::read(&path)
-            .unwrap_or_default()
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes())
-        {
-            found.push(path.display().to_string());
-        }
-    }
-    found
-}
-
 #[test]
 fn a_user_is_erased_from_every_file_while_a_reader_is_open_and_others_stay() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     store_everything(&store, "u1", "zorblaxian");
     store_everything(&store, "u2", "quibbletoad");
-    assert!(!holding(dir.path(), "zorblaxian").is_empty());
-    let reader = rusqlite::Connection::open(dir.path().join(crate::store::STORE_FILE)).unwrap();
-    reader.execute_batch("BEGIN").unwrap();
-    let _: i64 = reader
-        .query_row("SELECT count(*) FROM knowledge", [], |r| r.get(0))
-        .unwrap();
+    assert!(!files_holding(dir.path(), "zorblaxian").is_empty());
+    let reader = reader_in_transaction(&store);
     let release = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(400));
         drop(reader);
@@ -122,10 +100,13 @@ fn a_user_is_erased_from_every_file_while_a_reader_is_open_and_others_stay() {
             analysis_outputs: 1,
         }
     );
-    assert_eq!(holding(dir.path(), "zorblaxian"), Vec::<String>::new());
+    assert_eq!(
+        files_holding(dir.path(), "zorblaxian"),
+        Vec::<String>::new()
+    );
     // The other user's data is whole and still found.
     assert_eq!(
-        holding(dir.path(), "quibbletoad").len(),
+        files_holding(dir.path(), "quibbletoad").len(),
         4,
         "db, json, image, results"
     );

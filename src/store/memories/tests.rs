@@ -1,6 +1,7 @@
 use super::*;
 use crate::store::checkpoint::DEFAULT_WAIT;
 use crate::store::fts::every_word;
+use crate::store::test_support::{files_holding, reader_in_transaction};
 
 fn memory(
     kind: MemoryKind,
@@ -498,23 +499,9 @@ fn stopping_early_ranks_exactly_as_scoring_everything() {
     assert!(expected.iter().filter(|e| e.len() > 1).count() > 10);
 }
 
-/// Whether any file in `dir` (the database, its WAL and SHM) holds `needle`.
-fn in_files(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|entry| {
-            let path = entry.unwrap().path();
-            let bytes = std::fs::read(&path).unwrap_or_default();
-            bytes
-                .windows(needle.len())
-                .any(|w| w == needle)
-                .then(|| path.display().to_string())
-        })
-        .collect()
-}
-
-#[test]
-fn forget_waits_out_a_reader_before_it_reports_success() {
+/// A store holding one memory of user u1 with a distinctive word, and a reader holding
+/// an old snapshot of it.
+fn secret_and_reader() -> (tempfile::TempDir, Store, rusqlite::Connection) {
     let (dir, store) = open();
     let secret = memory(
         MemoryKind::Message,
@@ -524,49 +511,39 @@ fn forget_waits_out_a_reader_before_it_reports_success() {
         None,
     );
     store
-        .insert_memories("c1", Some("u1"), None, std::slice::from_ref(&secret))
+        .insert_memories("c1", Some("u1"), None, &[secret])
         .unwrap();
     store.index_pending_memories().unwrap();
-    // A reader in the middle of a read transaction keeps the write-ahead log alive.
-    let reader = rusqlite::Connection::open(dir.path().join(crate::store::STORE_FILE)).unwrap();
-    reader.execute_batch("BEGIN").unwrap();
-    let _: i64 = reader
-        .query_row("SELECT count(*) FROM memories", [], |r| r.get(0))
+    let reader = reader_in_transaction(&store);
+    (dir, store, reader)
+}
+
+/// Forgets user u1 (the default wait); how many memories, once no file holds the secret.
+fn forget_u1_without_trace(dir: &tempfile::TempDir, store: &Store) -> u64 {
+    let removed = store
+        .forget_memories(None, Some("u1"), DEFAULT_WAIT)
         .unwrap();
+    assert_eq!(
+        files_holding(dir.path(), "quetzalpine"),
+        Vec::<String>::new()
+    );
+    removed
+}
+
+#[test]
+fn forget_waits_out_a_reader_before_it_reports_success() {
+    let (dir, store, reader) = secret_and_reader();
     let release = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(600));
-        reader.execute_batch("COMMIT").unwrap();
         drop(reader);
     });
-    assert_eq!(
-        store
-            .forget_memories(None, Some("u1"), DEFAULT_WAIT)
-            .unwrap(),
-        1
-    );
-    assert_eq!(in_files(dir.path(), b"quetzalpine"), Vec::<String>::new());
+    assert_eq!(forget_u1_without_trace(&dir, &store), 1);
     release.join().unwrap();
 }
 
 #[test]
 fn forget_fails_naming_the_log_while_a_reader_outlasts_the_wait_and_a_second_call_finishes() {
-    let (dir, store) = open();
-    let secret = memory(
-        MemoryKind::Message,
-        0,
-        "my secret is quetzalpine77",
-        None,
-        None,
-    );
-    store
-        .insert_memories("c1", Some("u1"), None, std::slice::from_ref(&secret))
-        .unwrap();
-    store.index_pending_memories().unwrap();
-    let reader = rusqlite::Connection::open(dir.path().join(crate::store::STORE_FILE)).unwrap();
-    reader.execute_batch("BEGIN").unwrap();
-    let _: i64 = reader
-        .query_row("SELECT count(*) FROM memories", [], |r| r.get(0))
-        .unwrap();
+    let (dir, store, reader) = secret_and_reader();
     let started = std::time::Instant::now();
     let error = store
         .forget_memories(None, Some("u1"), std::time::Duration::from_millis(500))
@@ -584,11 +561,5 @@ fn forget_fails_naming_the_log_while_a_reader_outlasts_the_wait_and_a_second_cal
         "the rows are gone already"
     );
     drop(reader);
-    assert_eq!(
-        store
-            .forget_memories(None, Some("u1"), DEFAULT_WAIT)
-            .unwrap(),
-        0
-    );
-    assert_eq!(in_files(dir.path(), b"quetzalpine"), Vec::<String>::new());
+    assert_eq!(forget_u1_without_trace(&dir, &store), 0);
 }
