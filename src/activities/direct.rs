@@ -312,6 +312,7 @@ impl DirectActivities {
         let request = LoadRequest {
             path: file_path.clone(),
             sheet: None,
+            user_id: None,
         };
         let step = Step::Load {
             policy: self.policy.clone(),

@@ -38,6 +38,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stores::BlackVaultCore>()?;
     m.add_class::<stores::ImageStoreCore>()?;
     m.add_class::<stores::MemoryStoreCore>()?;
+    m.add_function(wrap_pyfunction!(stores::forget_user, m)?)?;
     m.add_function(wrap_pyfunction!(stores::memory_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(stores::memory_limits, m)?)?;
     m.add_function(wrap_pyfunction!(stores::vault_hash, m)?)?;

@@ -1,6 +1,7 @@
 //! The stores for Python: knowledge entries, images, memories and Project-AI's Black Vault.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 
@@ -9,8 +10,8 @@ use super::runtime::without_gil;
 use crate::activities::memory::kind::MemoryKind;
 use crate::activities::memory::{extract, request, rules};
 use crate::store::black_vault::{BlackVault, content_hash};
-use crate::store::memories;
 use crate::store::{Store, StoreError};
+use crate::store::{checkpoint, memories};
 use crate::workflows::types::schemas;
 
 fn store_error(py: Python<'_>, error: &StoreError) -> PyErr {
@@ -211,16 +212,18 @@ impl MemoryStoreCore {
         json(py, &memories)
     }
 
-    #[pyo3(signature = (conversation_id=None, user_id=None))]
+    #[pyo3(signature = (conversation_id=None, user_id=None, timeout=None))]
     fn forget(
         &self,
         py: Python<'_>,
         conversation_id: Option<String>,
         user_id: Option<String>,
+        timeout: Option<f64>,
     ) -> PyResult<u64> {
+        let wait = wait_of(py, timeout)?;
         let store = self.store.clone();
         without_gil(py, move || {
-            store.forget_memories(conversation_id.as_deref(), user_id.as_deref())
+            store.forget_memories(conversation_id.as_deref(), user_id.as_deref(), wait)
         })?
         .map_err(|e| memory_error(py, &e))
     }
@@ -229,6 +232,37 @@ impl MemoryStoreCore {
         let store = self.store.clone();
         without_gil(py, move || store.memory_count())?.map_err(|e| memory_error(py, &e))
     }
+}
+
+/// How long an erasure may wait for readers, from seconds (None: the default).
+fn wait_of(py: Python<'_>, timeout: Option<f64>) -> PyResult<Duration> {
+    let Some(timeout) = timeout else {
+        return Ok(checkpoint::DEFAULT_WAIT);
+    };
+    Duration::try_from_secs_f64(timeout).map_err(|_| {
+        let message = format!(
+            "timeout {timeout} is not a number of seconds from 0 to {}",
+            checkpoint::MAX_WAIT.as_secs()
+        );
+        memory_error(py, &StoreError::Query(message))
+    })
+}
+
+/// Erases everything stored for a user under a data dir; the counts as JSON text.
+#[pyfunction]
+#[pyo3(signature = (data_dir, user_id, timeout=None))]
+pub fn forget_user(
+    py: Python<'_>,
+    data_dir: PathBuf,
+    user_id: String,
+    timeout: Option<f64>,
+) -> PyResult<String> {
+    let wait = wait_of(py, timeout)?;
+    let erased = without_gil(py, move || {
+        Store::open(&data_dir).and_then(|store| store.forget_user(&user_id, wait))
+    })?
+    .map_err(|e| memory_error(py, &e))?;
+    json(py, &erased)
 }
 
 /// The memory kinds, in their order.

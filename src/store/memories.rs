@@ -7,6 +7,9 @@ use rusqlite::{Row, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use std::time::Duration;
+
+use super::erasure::{Deletion, erase_rows};
 use super::{Store, StoreError, now};
 use crate::activities::memory::extract::Memory;
 use crate::activities::memory::kind::MemoryKind;
@@ -180,44 +183,30 @@ impl Store {
     /// Removes the memories of a conversation, of a user, or of a user's conversation (both
     /// given), with their index entries; returns how many. For a user's right to erasure the
     /// removed text is overwritten in the file (secure_delete), the index is rebuilt without
-    /// it, and the write-ahead log is checkpointed.
+    /// it, and the write-ahead log is emptied, waiting up to `wait` for readers of an older
+    /// snapshot (else `StoreError::Busy`; calling again finishes).
     pub fn forget_memories(
         &self,
         conversation_id: Option<&str>,
         user_id: Option<&str>,
+        wait: Duration,
     ) -> Result<u64, StoreError> {
         if conversation_id.is_none() && user_id.is_none() {
             return Err(StoreError::Query(
                 "forget needs a conversation_id, a user_id or both".into(),
             ));
         }
-        let mut connection = self.connection();
-        connection
-            .pragma_update(None, "secure_delete", "ON")
-            .map_err(|e| self.err(e))?;
-        let tx = connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let removed = tx
-            .execute(
-                "DELETE FROM memories WHERE (?1 IS NULL OR conversation_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
-                params![conversation_id, user_id],
-            )
-            .map_err(|e| self.err(e))?;
-        if removed > 0 {
-            // Deleted index entries linger in old segments until they are merged away.
-            tx.execute(
-                "INSERT INTO memories_fts(memories_fts) VALUES ('optimize')",
-                [],
-            )
-            .map_err(|e| self.err(e))?;
-        }
-        tx.commit().map_err(|e| self.err(e))?;
-        if removed > 0 {
-            // Best effort: another connection reading an old snapshot keeps the log alive.
-            let _ = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        }
-        Ok(removed as u64)
+        let removed = erase_rows(
+            self,
+            &[Deletion {
+                sql: "DELETE FROM memories WHERE (?1 IS NULL OR conversation_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
+                fts: Some("memories_fts"),
+            }],
+            params![conversation_id, user_id],
+            wait,
+            "the memories",
+        )?;
+        Ok(removed[0])
     }
 }
 

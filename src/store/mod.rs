@@ -3,7 +3,10 @@
 //! Every write is keyed by a content hash or a workflow id, so a retry, a replay or a second
 //! worker never stores a record twice.
 
+pub mod analysis_outputs;
 pub mod black_vault;
+pub mod checkpoint;
+pub mod erasure;
 pub mod fts;
 pub mod images;
 mod json_file;
@@ -11,6 +14,8 @@ pub mod knowledge;
 mod lock_file;
 pub mod memories;
 mod schema;
+#[cfg(test)]
+mod test_support;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,6 +27,8 @@ pub use json_file::update_json_file;
 
 /// The store file, relative to the data dir.
 pub const STORE_FILE: &str = "project_ai_temporal.sqlite3";
+/// How long a connection waits for another's lock before it fails.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -41,6 +48,9 @@ pub enum StoreError {
     /// mistake, not the store's.
     #[error("{0}")]
     Query(String),
+    /// Another connection held the store longer than the caller would wait.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl StoreError {
@@ -105,15 +115,18 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let connection = Connection::open(path).map_err(|e| StoreError::sqlite(path, e))?;
     // Several workers share the file: wait for each other's locks instead of failing.
     connection
-        .busy_timeout(Duration::from_secs(30))
+        .busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| StoreError::sqlite(path, e))?;
+    // secure_delete: whatever SQLite frees (a deleted or rewritten row, an index segment
+    // merged away) is overwritten with zeros, so text a user had erased, or that was
+    // rewritten before, never lingers in free space of the file.
     // A page cache of up to 32 MiB (SQLite's default is 2 MiB): a search of a common word
     // walks index pages all over a store of 100,000 memories, and pages not cached are read
     // again from the file with a system call each.
     connection
         .execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -32768;",
+             PRAGMA cache_size = -32768; PRAGMA secure_delete = ON;",
         )
         .map_err(|e| StoreError::sqlite(path, e))?;
     Ok(connection)

@@ -90,6 +90,22 @@ const MIGRATIONS: &[&str] = &[
         VALUES ('delete', old.id, old.text, old.subject, old.value);
         INSERT INTO memories_fts(rowid, text, subject, value) VALUES (new.id, new.text, new.subject, new.value);
     END;",
+    // 4: whose analysis output folders are (their files carry no user id), for erasure; and
+    // a mark on stores that already held data: they were written without secure_delete, so
+    // their first erasure rebuilds the file once (store::erasure).
+    "CREATE TABLE analysis_outputs (
+        folder      TEXT PRIMARY KEY,       -- a folder name in <data_dir>/analysis/
+        workflow_id TEXT,
+        user_id     TEXT,
+        created_at  REAL NOT NULL
+    );
+    CREATE INDEX analysis_outputs_user ON analysis_outputs(user_id);
+    CREATE INDEX images_user ON images(user_id);
+    CREATE INDEX knowledge_user ON knowledge(user_id);
+    CREATE TABLE erasure_state (key TEXT PRIMARY KEY);
+    INSERT INTO erasure_state (key) SELECT 'vacuum_once'
+        WHERE EXISTS (SELECT 1 FROM knowledge) OR EXISTS (SELECT 1 FROM images)
+           OR EXISTS (SELECT 1 FROM memories);",
 ];
 
 /// Applies the migrations this file has not seen, each in its own transaction, so two

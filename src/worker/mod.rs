@@ -146,11 +146,11 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
     };
     let learning = LearningActivities {
         vault: BlackVault::new(&spec.data_dir),
-        store,
+        store: store.clone(),
         faults: faults.clone(),
     };
     let data = DataActivities {
-        data_dir: spec.data_dir.clone(),
+        store,
         policy: data::file_policy(
             &spec.data_dir,
             &spec.analysis_roots,

@@ -97,6 +97,7 @@ impl DataAnalysisWorkflow {
             LoadRequest {
                 path,
                 sheet: request.sheet.clone(),
+                user_id: request.user_id.clone(),
             },
             load,
         )

@@ -49,6 +49,7 @@ from app.temporal.errors import (
 )
 from app.temporal.stores import (
     BlackVault,
+    ErasedUserData,
     ImageRecord,
     ImageStatistics,
     ImageStore,
@@ -59,6 +60,7 @@ from app.temporal.stores import (
     MemoryKind,
     MemoryStore,
     StoredMemory,
+    forget_user,
 )
 from app.temporal.worker import Worker
 from app.temporal.workflow_ref import WorkflowRun
@@ -89,6 +91,7 @@ __all__ = [
     "DataAnalysisWorkflow",
     "DevServer",
     "DevServerError",
+    "ErasedUserData",
     "FailureCause",
     "ImageGenerationRequest",
     "ImageGenerationResult",
@@ -138,6 +141,7 @@ __all__ = [
     "WorkflowRun",
     "__version__",
     "data_activities",
+    "forget_user",
     "get_temporal_config",
     "image_activities",
     "learning_activities",

@@ -188,16 +188,57 @@ class MemoryStore:
         return from_json(found.encode(), list[StoredMemory])  # type: ignore[no-any-return]
 
     def forget(
-        self, *, conversation_id: Optional[str] = None, user_id: Optional[str] = None
+        self,
+        *,
+        conversation_id: Optional[str] = None,
+        user_id: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> int:
         """Removes the memories of a conversation, of a user, or of one user's conversation
         (both given), with their index entries, and overwrites the removed text in the store
-        file (a user's right to erasure); returns how many were removed. Raises
-        :class:`InvalidQueryError` when neither is given."""
-        return self._core.forget(conversation_id, user_id)
+        files; returns how many were removed. It returns once the text is gone from the
+        database file and its write-ahead log, waiting up to ``timeout`` seconds (None: 30)
+        for readers of an older snapshot; after that it raises :class:`StoreError` naming
+        the log (call it again once the reader is done). :func:`forget_user` erases all of
+        a user's data.
+        Raises :class:`InvalidQueryError` when neither is given."""
+        return self._core.forget(conversation_id, user_id, timeout)
 
     def count(self) -> int:
         return self._core.count()
+
+
+@dataclass(frozen=True)
+class ErasedUserData:
+    """What :func:`forget_user` erased, by kind."""
+
+    memories: int
+    knowledge: int
+    knowledge_json_entries: int
+    """Entries removed from Project-AI's ``memory/knowledge.json``."""
+    images: int
+    """Image records."""
+    image_files: int
+    analysis_outputs: int
+    """Analysis output folders (``<data_dir>/analysis/<workflow>-<hash>/``)."""
+
+
+def forget_user(
+    user_id: str, *, data_dir: Optional[StrPath] = None, timeout: Optional[float] = None
+) -> ErasedUserData:
+    """Erases everything the workflows stored for ``user_id`` under a data dir (the
+    configured one by default): memories, knowledge entries and their ``knowledge.json``
+    entries, image records and image files, analysis output folders. Returns once the text
+    is in no file of the data dir any more (store, write-ahead log, JSON, images, analysis
+    folders), waiting up to ``timeout`` seconds (None: 30) for readers of an older
+    snapshot of the store; after that it raises :class:`StoreError` saying what remains
+    and why (call it again once the reader is done). Not erased: Temporal's workflow
+    histories, analysis folders made before user ids were recorded for them, and input
+    files; see the README.
+    Raises :class:`InvalidQueryError` for an empty ``user_id`` or a ``timeout`` outside 0 to
+    3600."""
+    found = _core.forget_user(_data_dir(data_dir), user_id, timeout)
+    return from_json(found.encode(), ErasedUserData)  # type: ignore[no-any-return]
 
 
 class BlackVault:
@@ -232,6 +273,7 @@ __all__ = [
     "MEMORY_KINDS",
     "MEMORY_LIMITS",
     "BlackVault",
+    "ErasedUserData",
     "ImageRecord",
     "ImageStatistics",
     "ImageStore",
@@ -242,4 +284,5 @@ __all__ = [
     "MemoryKind",
     "MemoryStore",
     "StoredMemory",
+    "forget_user",
 ]

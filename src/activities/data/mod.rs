@@ -15,6 +15,7 @@ use super::faults::Faults;
 use crate::analysis::access::{FilePolicy, output_folder};
 use crate::analysis::limits::Limits;
 use crate::analysis::table::ColumnType;
+use crate::store::Store;
 use crate::workflows::steps::attempted;
 pub use isolation::{ChildProcess, Runner};
 pub use step::Step;
@@ -42,6 +43,9 @@ pub struct FileCheck {
 pub struct LoadRequest {
     pub path: String,
     pub sheet: Option<String>,
+    /// The workflow's user, recorded with its output folder so that an erasure finds it.
+    #[serde(default)]
+    pub user_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +88,8 @@ pub struct Charted {
 attempted!(FileCheck, Loaded, Analysed, Charted);
 
 pub struct DataActivities {
-    pub data_dir: PathBuf,
+    /// The data dir's store: output folders are recorded there with their user.
+    pub store: Store,
     pub policy: FilePolicy,
     pub limits: Limits,
     /// Where load_data, perform_analysis and generate_visualizations run.
@@ -167,11 +172,21 @@ impl DataActivities {
         request: LoadRequest,
     ) -> Result<Loaded, ActivityError> {
         let attempt = self.faults.enter("load_data", &ctx).await?;
+        let folder = folder_for(self.store.data_dir(), &ctx);
+        // Before anything is written there, so no file of the folder is ever unattributed.
+        let (store, owned) = (self.store.clone(), folder.clone());
+        let (workflow_id, user_id) = (ctx.info().workflow_id.clone(), request.user_id.clone());
+        blocking(move || {
+            store
+                .record_analysis_output(&owned, workflow_id.as_deref(), user_id.as_deref())
+                .map_err(|e| StepError::Store(format!("cannot record the output folder: {e}")))
+        })
+        .await?;
         let step = Step::Load {
             policy: self.policy.clone(),
             limits: self.limits,
             request,
-            folder: folder_for(&self.data_dir, &ctx),
+            folder,
             attempt,
         };
         until_cancelled(&ctx, self.runner.run(step)).await
@@ -187,7 +202,7 @@ impl DataActivities {
         let step = Step::Analyse {
             limits: self.limits,
             request,
-            folder: folder_for(&self.data_dir, &ctx),
+            folder: folder_for(self.store.data_dir(), &ctx),
             attempt,
         };
         until_cancelled(&ctx, self.runner.run(step)).await
@@ -202,7 +217,7 @@ impl DataActivities {
         let attempt = self.faults.enter("generate_visualizations", &ctx).await?;
         let step = Step::Chart {
             request,
-            folder: folder_for(&self.data_dir, &ctx),
+            folder: folder_for(self.store.data_dir(), &ctx),
             attempt,
         };
         until_cancelled(&ctx, self.runner.run(step)).await

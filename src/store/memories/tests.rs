@@ -1,5 +1,7 @@
 use super::*;
+use crate::store::checkpoint::DEFAULT_WAIT;
 use crate::store::fts::every_word;
+use crate::store::test_support::{files_holding, reader_in_transaction};
 
 fn memory(
     kind: MemoryKind,
@@ -246,7 +248,7 @@ fn bad_arguments_are_query_errors() {
         .search_memories(&"a".repeat(MAX_QUERY_CHARS + 1), None, None, 1)
         .unwrap_err();
     assert!(e.to_string().contains("at most 1000"));
-    let e = store.forget_memories(None, None).unwrap_err();
+    let e = store.forget_memories(None, None, DEFAULT_WAIT).unwrap_err();
     assert!(matches!(e, StoreError::Query(_)) && e.to_string().contains("conversation_id"));
 }
 
@@ -272,17 +274,29 @@ fn forget_removes_rows_index_entries_and_the_text() {
         .unwrap();
     store.index_pending_memories().unwrap();
     assert_eq!(
-        store.forget_memories(Some("c1"), Some("u2")).unwrap(),
+        store
+            .forget_memories(Some("c1"), Some("u2"), DEFAULT_WAIT)
+            .unwrap(),
         0,
         "both must match"
     );
-    assert_eq!(store.forget_memories(Some("c3"), None).unwrap(), 4);
+    assert_eq!(
+        store
+            .forget_memories(Some("c3"), None, DEFAULT_WAIT)
+            .unwrap(),
+        4
+    );
     assert!(store.conversation_memories("c3").unwrap().is_empty());
     assert_eq!(
         store.search_memories("tea", None, None, 10).unwrap().len(),
         3
     );
-    assert_eq!(store.forget_memories(None, Some("u1")).unwrap(), 5);
+    assert_eq!(
+        store
+            .forget_memories(None, Some("u1"), DEFAULT_WAIT)
+            .unwrap(),
+        5
+    );
     assert_eq!(store.memory_count().unwrap(), 0);
     assert!(
         store
@@ -483,4 +497,69 @@ fn stopping_early_ranks_exactly_as_scoring_everything() {
         assert_eq!(&got, expected, "{query} {limit} {kind:?}");
     }
     assert!(expected.iter().filter(|e| e.len() > 1).count() > 10);
+}
+
+/// A store holding one memory of user u1 with a distinctive word, and a reader holding
+/// an old snapshot of it.
+fn secret_and_reader() -> (tempfile::TempDir, Store, rusqlite::Connection) {
+    let (dir, store) = open();
+    let secret = memory(
+        MemoryKind::Message,
+        0,
+        "my secret is quetzalpine77",
+        None,
+        None,
+    );
+    store
+        .insert_memories("c1", Some("u1"), None, &[secret])
+        .unwrap();
+    store.index_pending_memories().unwrap();
+    let reader = reader_in_transaction(&store);
+    (dir, store, reader)
+}
+
+/// Forgets user u1 (the default wait); how many memories, once no file holds the secret.
+fn forget_u1_without_trace(dir: &tempfile::TempDir, store: &Store) -> u64 {
+    let removed = store
+        .forget_memories(None, Some("u1"), DEFAULT_WAIT)
+        .unwrap();
+    assert_eq!(
+        files_holding(dir.path(), "quetzalpine"),
+        Vec::<String>::new()
+    );
+    removed
+}
+
+#[test]
+fn forget_waits_out_a_reader_before_it_reports_success() {
+    let (dir, store, reader) = secret_and_reader();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        drop(reader);
+    });
+    assert_eq!(forget_u1_without_trace(&dir, &store), 1);
+    release.join().unwrap();
+}
+
+#[test]
+fn forget_fails_naming_the_log_while_a_reader_outlasts_the_wait_and_a_second_call_finishes() {
+    let (dir, store, reader) = secret_and_reader();
+    let started = std::time::Instant::now();
+    let error = store
+        .forget_memories(None, Some("u1"), std::time::Duration::from_millis(500))
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Busy(_)), "{error:?}");
+    assert!(
+        message.contains("-wal") && message.contains("older snapshot"),
+        "{message}"
+    );
+    assert_eq!(
+        store.memory_count().unwrap(),
+        0,
+        "the rows are gone already"
+    );
+    drop(reader);
+    assert_eq!(forget_u1_without_trace(&dir, &store), 0);
 }

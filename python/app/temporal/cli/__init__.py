@@ -13,7 +13,7 @@ import sys
 from typing import NoReturn, Optional
 
 from app.temporal import __version__
-from app.temporal.cli import _doctor, _init, _run, _server, _worker, _workflows
+from app.temporal.cli import _doctor, _forget, _init, _run, _server, _worker, _workflows
 from app.temporal.cli._common import common_options
 from app.temporal.cli._output import USAGE, CommandError, Output
 from app.temporal.errors import TemporalError
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
     parent = common_options()
-    for module in (_init, _server, _worker, _run, _workflows, _doctor):
+    for module in (_init, _server, _worker, _run, _workflows, _doctor, _forget):
         module.register(commands, parent)
     return parser
 
