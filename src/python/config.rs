@@ -33,7 +33,7 @@ fn argument_text(name: &str, value: &Bound<'_, PyAny>) -> Result<String, ConfigP
     if let Ok(text) = value.cast::<PyString>() {
         // A str from undecodable bytes holds lone surrogates, which UTF-8 cannot carry:
         // refused rather than turned into U+FFFD, and without the text (it may be a key).
-        return text.to_str().map(str::to_owned).map_err(|_| {
+        return text.extract::<String>().map_err(|_| {
             ConfigProblem::new(
                 Some(name),
                 Some(&core::Origin::Argument),

@@ -62,9 +62,8 @@ fn parse(path: &Path, text: &str) -> (Vec<Variable>, Vec<ConfigProblem>) {
                     spec_for_variable(&name).map(|s| s.name),
                     None,
                     format!(
-                        "{name} is set twice in {} (lines {earlier_line} and {}) with different values; keep one",
-                        path.display(),
-                        entry.line
+                        "{} sets the variable again, to another value than line {earlier_line} did; keep one (the values are not shown)",
+                        file_text::place(path, entry.line, Some(&name))
                     ),
                 ));
             }
@@ -160,16 +159,16 @@ mod tests {
     fn one_variable_twice_with_different_values() {
         let (vars, problems) = parse(
             Path::new("f"),
-            "TEMPORAL_API_KEY=sk-Qm7vX2pL9wR4\nTEMPORAL_API_KEY=sk-other-key\nTEMPORAL_HOST=a:1\ntemporal_host=a:1\n",
+            "TEMPORAL_API_KEY=sk-Qm7vX2pL9wR4\nTEMPORAL_API_KEY=sk-Zt5wB8nM2cV6\nTEMPORAL_HOST=a:1\ntemporal_host=a:1\n",
         );
         assert_eq!(problems.len(), 1, "{problems:?}");
         let text = problems[0].to_string();
         assert!(
-            text.contains("TEMPORAL_API_KEY is set twice in f (lines 1 and 2)"),
+            text.contains("f line 2 (TEMPORAL_API_KEY) sets the variable again, to another value than line 1 did"),
             "{text}"
         );
         assert!(
-            !text.contains("Qm7vX2") && !text.contains("other"),
+            !text.contains("Qm7vX2") && !text.contains("Zt5wB8"),
             "{text}"
         );
         assert_eq!(vars.len(), 2);
