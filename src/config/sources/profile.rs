@@ -119,7 +119,7 @@ fn parse(path: &Path, text: &str, choice: &ProfileChoice) -> (Vec<Setting>, Vec<
         };
         let origin = Origin::ProfileFile {
             path: path.to_owned(),
-            line: file_text::line_number(text[..value.span().start.min(text.len())].as_bytes()),
+            line: file_text::line_number(&text.as_bytes()[..value.span().start.min(text.len())]),
             profile: choice.profile.clone(),
             key: key.clone(),
         };
@@ -147,7 +147,7 @@ fn parse(path: &Path, text: &str, choice: &ProfileChoice) -> (Vec<Setting>, Vec<
 /// rendering quotes the line, which may hold a secret (an unterminated `api_key`, say).
 fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> String {
     let at = error.span().map_or(0, |span| span.start.min(text.len()));
-    let mut line = file_text::line_number(text[..at].as_bytes());
+    let mut line = file_text::line_number(&text.as_bytes()[..at]);
     let lines: Vec<&str> = text.lines().collect();
     let mut key = lines.get(line - 1).and_then(|l| file_text::key_on_line(l));
     // At the very end of the file the error is a value never closed (a multi-line string,
