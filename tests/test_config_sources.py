@@ -14,6 +14,9 @@ from app.temporal.config import config_fields
 
 FIELDS = config_fields()
 
+# A private key must be PEM text.
+PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2Vw\n-----END PRIVATE KEY-----\n"
+
 # A valid value other than the default, per kind, as an environment variable would hold it.
 SAMPLE = {"str": "sample-value", "int": "7", "bool": "true", "Path": "some/dir"}
 
@@ -25,6 +28,8 @@ def sample_for(field: dict[str, Any]) -> tuple[str, Any]:
         return "example.org:7000", "example.org:7000"
     if name == "log_level":
         return "debug", "DEBUG"
+    if name == "tls_client_key_data":
+        return PRIVATE_KEY, PRIVATE_KEY
     if name == "tls_disable_host_verification":  # only false is allowed (see validation tests)
         return "false", False
     if kind == "int":
@@ -77,7 +82,7 @@ def test_every_setting_reads_its_environment_variable(
         (clean_env / "some").mkdir()
         (clean_env / "some/dir").write_text("ca")
     elif field["name"] == "tls_client_cert_data":
-        monkeypatch.setenv("TEMPORAL_TLS_CLIENT_KEY_DATA", "key")
+        monkeypatch.setenv("TEMPORAL_TLS_CLIENT_KEY_DATA", PRIVATE_KEY)
     elif field["name"] == "tls_client_key_data":
         monkeypatch.setenv("TEMPORAL_TLS_CLIENT_CERT_DATA", "cert")
     config = TemporalConfig()

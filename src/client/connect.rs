@@ -11,13 +11,16 @@ use temporalio_client::{
 
 use super::error::{ClientError, ConnectCause};
 use super::settings::{ConnectSettings, TlsMaterial};
-use crate::config::address::parse_address;
+use crate::config::address::{check_api_key_transport, parse_address};
 
 /// Connects and checks the server answers (GetSystemInfo), within the connect timeout.
 pub async fn connect(settings: &ConnectSettings) -> Result<Client, ClientError> {
     let address = &settings.address;
     parse_address(address)
         .map_err(|why| ClientError::Settings(format!("address {address:?} {why}")))?;
+    if settings.api_key.is_some() {
+        check_api_key_transport(address, settings.tls.is_some()).map_err(ClientError::Settings)?;
+    }
     let tls = settings
         .tls
         .as_ref()

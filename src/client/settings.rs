@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::TemporalConfig;
+pub use crate::config::address::cloud_address;
 
 /// PEM material given either as bytes or as a file to read.
 #[derive(Clone)]
@@ -143,15 +144,7 @@ impl ConnectSettings {
             }
             _ => config.namespace.clone(),
         };
-        let address = match &config.cloud_namespace {
-            Some(ns)
-                if config.is_cloud()
-                    && config.origin("host").is_some_and(|o| o.precedence() == 0) =>
-            {
-                cloud_address(ns)
-            }
-            _ => config.host.clone(),
-        };
+        let address = config.target_address();
         ConnectSettings {
             address,
             namespace,
@@ -161,11 +154,6 @@ impl ConnectSettings {
             connect_timeout: Duration::from_secs(config.connect_timeout),
         }
     }
-}
-
-/// The gRPC endpoint of a Temporal Cloud namespace.
-pub fn cloud_address(namespace: &str) -> String {
-    format!("{namespace}.tmprl.cloud:7233")
 }
 
 fn pem(data: &Option<String>, path: &Option<PathBuf>) -> Option<Pem> {

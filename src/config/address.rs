@@ -1,6 +1,6 @@
 //! `host:port` addresses: what a Temporal frontend address may look like.
 
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// A checked address, split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,33 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
     })
 }
 
+/// The gRPC endpoint of a Temporal Cloud namespace.
+pub fn cloud_address(namespace: &str) -> String {
+    format!("{namespace}.tmprl.cloud:7233")
+}
+
+/// True for a host that never leaves this machine: `localhost` or a loopback IP address.
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
+}
+
+/// An API key travels as a bearer token in every request: without TLS anyone on the path
+/// reads it. The official SDKs turn TLS on when a key is set; switched off on purpose, it
+/// is allowed only to loopback (a local test proxy). `address` is `host:port`.
+pub fn check_api_key_transport(address: &str, tls: bool) -> Result<(), String> {
+    match parse_address(address) {
+        Ok(parsed) if !tls && !is_loopback(&parsed.host) => Err(format!(
+            "an API key is set but the tls setting is false, so the key would be sent in plaintext to {address}; \
+             set tls to true (TEMPORAL_TLS=true, or disabled = false under [profile.<name>.tls] in temporal.toml) \
+             or remove the API key (without TLS a key may go only to a loopback address: localhost, 127.0.0.1, ::1)"
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn is_label(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 63
@@ -69,6 +96,34 @@ mod tests {
         );
         assert_eq!(parse_address("[::1]:1").unwrap().host, "::1");
         assert_eq!(parse_address("10.0.0.1:65535").unwrap().port, 65535);
+    }
+
+    #[test]
+    fn an_api_key_without_tls_goes_only_to_loopback() {
+        for address in [
+            "localhost:7233",
+            "LOCALHOST:1",
+            "127.0.0.1:7233",
+            "127.9.9.9:1",
+            "[::1]:7233",
+            "[::ffff:127.0.0.1]:7233",
+        ] {
+            assert_eq!(check_api_key_transport(address, false), Ok(()), "{address}");
+        }
+        for address in [
+            "example.org:7233",
+            "10.0.0.1:7233",
+            "[::2]:7233",
+            "localhost.example.org:7233",
+            "ns.a1b2c.tmprl.cloud:7233",
+        ] {
+            let err = check_api_key_transport(address, false).unwrap_err();
+            assert!(
+                err.contains("tls setting is false") && err.contains(address),
+                "{err}"
+            );
+            assert_eq!(check_api_key_transport(address, true), Ok(()));
+        }
     }
 
     #[test]

@@ -23,6 +23,12 @@ pub enum FieldKind {
     OptionalFlag,
     /// One of a fixed list of words, case-insensitive.
     Choice(&'static [&'static str]),
+    /// An optional token sent in a header (an API key): visible ASCII characters only, no
+    /// spaces, quotes or backslashes; empty means unset.
+    Token,
+    /// An optional private key as PEM text: one -----BEGIN/-----END block of base64 lines;
+    /// empty means unset.
+    PrivateKeyPem,
 }
 
 /// One configuration setting.
@@ -90,9 +96,9 @@ pub const FIELDS: &[FieldSpec] = &[
         aliases = &["TEMPORAL_TLS_CLIENT_KEY_PATH"], profile_key = Some("tls.client_key_path"),
         exclusive_with = Some("tls_client_key_data");
         "Client private key (PEM file) for mTLS."),
-    spec!("cloud_api_key", FieldKind::OptionalText, "TEMPORAL_CLOUD_API_KEY",
+    spec!("cloud_api_key", FieldKind::Token, "TEMPORAL_CLOUD_API_KEY",
         aliases = &["TEMPORAL_API_KEY"], profile_key = Some("api_key"), secret = true;
-        "API key, sent as a bearer token; implies TLS unless tls is false."),
+        "API key, sent as a bearer token: visible ASCII characters, no spaces, quotes or backslashes. Implies TLS; with tls false it is refused unless the host is a loopback address (localhost, 127.0.0.1, ::1)."),
     spec!("max_concurrent_activities", count(1), "TEMPORAL_MAX_CONCURRENT_ACTIVITIES", default = Some("50");
         "Activities one worker runs at once."),
     spec!("max_concurrent_workflows", count(1), "TEMPORAL_MAX_CONCURRENT_WORKFLOWS", default = Some("50");
@@ -116,9 +122,9 @@ pub const FIELDS: &[FieldSpec] = &[
     spec!("tls_client_cert_data", FieldKind::OptionalText, "TEMPORAL_TLS_CLIENT_CERT_DATA",
         profile_key = Some("tls.client_cert_data"), exclusive_with = Some("cloud_cert_path");
         "Client certificate as PEM text, instead of cloud_cert_path."),
-    spec!("tls_client_key_data", FieldKind::OptionalText, "TEMPORAL_TLS_CLIENT_KEY_DATA",
+    spec!("tls_client_key_data", FieldKind::PrivateKeyPem, "TEMPORAL_TLS_CLIENT_KEY_DATA",
         profile_key = Some("tls.client_key_data"), secret = true, exclusive_with = Some("cloud_key_path");
-        "Client private key as PEM text, instead of cloud_key_path."),
+        "Client private key as PEM text (one -----BEGIN/-----END block), instead of cloud_key_path."),
     spec!("tls_server_ca_cert_path", FieldKind::OptionalPath, "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
         profile_key = Some("tls.server_ca_cert_path"), exclusive_with = Some("tls_server_ca_cert_data");
         "CA certificate (PEM file) that signed the server's certificate; unset means the system roots."),

@@ -43,7 +43,11 @@ pub fn load(options: &LoadOptions) -> Result<TemporalConfig, ConfigError> {
     let mut problems = Vec::new();
     let process = match &options.environment {
         Some(pairs) => env::from_pairs(pairs.iter().cloned()),
-        None => env::from_process(),
+        None => {
+            let (variables, found) = env::from_process();
+            problems.extend(found);
+            variables
+        }
     };
     let (file_variables, found) = options
         .env_file

@@ -8,6 +8,7 @@ pub mod error;
 pub mod fields;
 mod load;
 pub mod origin;
+mod secret_form;
 mod sources;
 mod validate;
 pub mod value;
@@ -226,6 +227,19 @@ impl TemporalConfig {
         match &self.cloud_namespace {
             Some(ns) if self.is_cloud() => format!("Temporal Cloud: {ns}"),
             _ => format!("Temporal Server: {}", self.host),
+        }
+    }
+
+    /// The `host:port` a client connects to: the host setting, or for a cloud namespace
+    /// without an explicit host its Temporal Cloud address `<namespace>.tmprl.cloud:7233`.
+    pub fn target_address(&self) -> String {
+        match &self.cloud_namespace {
+            Some(ns)
+                if self.is_cloud() && self.origin("host").is_some_and(|o| o.precedence() == 0) =>
+            {
+                address::cloud_address(ns)
+            }
+            _ => self.host.clone(),
         }
     }
 

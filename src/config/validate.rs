@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::TemporalConfig;
-use super::address::parse_address;
+use super::address::{check_api_key_transport, parse_address};
 use super::error::ConfigProblem;
 
 pub fn validate(config: &TemporalConfig) -> Vec<ConfigProblem> {
@@ -64,6 +64,11 @@ pub fn validate(config: &TemporalConfig) -> Vec<ConfigProblem> {
             "tls",
             "tls is false but TLS certificates are set; remove them or set tls to true".into(),
         );
+    }
+    if config.cloud_api_key.is_some()
+        && let Err(why) = check_api_key_transport(&config.target_address(), config.tls_enabled())
+    {
+        problem("tls", why);
     }
     for (field, path) in [
         ("cloud_cert_path", &config.cloud_cert_path),

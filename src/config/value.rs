@@ -3,6 +3,7 @@
 use super::error::ConfigProblem;
 use super::fields::{FieldKind, FieldSpec};
 use super::origin::Origin;
+use super::secret_form;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -20,6 +21,9 @@ pub fn shown(spec: &FieldSpec, raw: &str) -> String {
         format!("{raw:?}")
     }
 }
+
+/// How a flag may be written, for messages.
+pub const FLAG_SPELLINGS: &str = "true or false (also 1/0, yes/no, on/off)";
 
 pub fn parse_flag(raw: &str) -> Option<bool> {
     match raw.trim().to_ascii_lowercase().as_str() {
@@ -54,11 +58,18 @@ pub fn parse(spec: &FieldSpec, raw: &str, origin: &Origin) -> Result<Value, Conf
                 shown(spec, raw)
             ))),
         },
+        FieldKind::Token | FieldKind::PrivateKeyPem if trimmed.is_empty() => Ok(Value::Unset),
+        FieldKind::Token => secret_form::token(trimmed)
+            .map(|()| Value::Text(trimmed.to_owned()))
+            .map_err(|why| problem(format!("{} {why} (the value is not shown)", spec.name))),
+        FieldKind::PrivateKeyPem => secret_form::private_key_pem(trimmed)
+            .map(|()| Value::Text(raw.to_owned()))
+            .map_err(|why| problem(format!("{} {why} (the value is not shown)", spec.name))),
         FieldKind::OptionalFlag if trimmed.is_empty() => Ok(Value::Unset),
         FieldKind::Flag | FieldKind::OptionalFlag => {
             parse_flag(trimmed).map(Value::Flag).ok_or_else(|| {
                 problem(format!(
-                    "{} must be true or false (also 1/0, yes/no, on/off), got {}",
+                    "{} must be {FLAG_SPELLINGS}, got {}",
                     spec.name,
                     shown(spec, raw)
                 ))

@@ -30,10 +30,24 @@ fn argument_text(name: &str, value: &Bound<'_, PyAny>) -> Result<String, ConfigP
     if let Ok(flag) = value.cast::<PyBool>() {
         return Ok(flag.is_true().to_string());
     }
-    if value.is_instance_of::<PyString>() || value.is_instance_of::<PyInt>() {
+    if let Ok(text) = value.cast::<PyString>() {
+        // A str from undecodable bytes holds lone surrogates, which UTF-8 cannot carry:
+        // refused rather than turned into U+FFFD, and without the text (it may be a key).
+        return text.extract::<String>().map_err(|_| {
+            ConfigProblem::new(
+                Some(name),
+                Some(&core::Origin::Argument),
+                format!("{name} is not valid Unicode text: it holds lone surrogates, as a str decoded from bytes that are not UTF-8 does (the value is not shown)"),
+            )
+        });
+    }
+    let spec = crate::config::fields::spec(name);
+    let secret = spec.is_some_and(|s| s.secret);
+    if value.is_instance_of::<PyInt>() && !secret {
         return Ok(value.str().map(|s| s.to_string()).unwrap_or_default());
     }
-    if let Ok(path) = value.extract::<PathBuf>() {
+    // A secret is text only: bytes or a path would be decoded with replacement characters.
+    if !secret && let Ok(path) = value.extract::<PathBuf>() {
         return Ok(path.to_string_lossy().into_owned());
     }
     let type_name = value
@@ -41,7 +55,7 @@ fn argument_text(name: &str, value: &Bound<'_, PyAny>) -> Result<String, ConfigP
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "?".into());
-    let wanted = match crate::config::fields::spec(name).map(|s| s.kind) {
+    let wanted = match spec.map(|s| s.kind) {
         Some(FieldKind::Count { .. }) => "an int",
         Some(FieldKind::Flag | FieldKind::OptionalFlag) => "a bool",
         Some(FieldKind::Path | FieldKind::OptionalPath) => "a str or os.PathLike",
@@ -240,7 +254,9 @@ pub fn config_fields(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
             let d = PyDict::new(py);
             let kind = match f.kind {
                 FieldKind::Text => "str",
-                FieldKind::OptionalText => "str | None",
+                FieldKind::OptionalText | FieldKind::Token | FieldKind::PrivateKeyPem => {
+                    "str | None"
+                }
                 FieldKind::Path => "Path",
                 FieldKind::OptionalPath => "Path | None",
                 FieldKind::Count { .. } => "int",

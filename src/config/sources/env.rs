@@ -17,11 +17,30 @@ pub struct Variable {
     pub origin: Origin,
 }
 
-/// Our variables from the process environment (names compared case-insensitively).
-pub fn from_process() -> Vec<Variable> {
-    from_pairs(
-        std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+/// Our variables from the process environment (names compared case-insensitively). One of
+/// ours whose value is not UTF-8 is a problem, not passed over: it may be a mangled key.
+pub fn from_process() -> (Vec<Variable>, Vec<ConfigProblem>) {
+    let mut pairs = Vec::new();
+    let mut problems = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Ok(name) = name.into_string() else {
+            continue;
+        };
+        match value.into_string() {
+            Ok(value) => pairs.push((name, value)),
+            Err(_) if is_ours(&name) => problems.push(not_utf8(&name)),
+            Err(_) => {}
+        }
+    }
+    (from_pairs(pairs), problems)
+}
+
+fn not_utf8(name: &str) -> ConfigProblem {
+    let name = name.to_ascii_uppercase();
+    ConfigProblem::new(
+        spec_for_variable(&name).map(|s| s.name),
+        None,
+        format!("environment variable {name} is not valid UTF-8 (the value is not shown)"),
     )
 }
 

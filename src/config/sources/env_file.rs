@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use super::env::{Variable, is_ours};
+use super::{dotenv, file_text};
 use crate::config::error::ConfigProblem;
-use crate::config::fields::{FIELDS, OTHER_KNOWN_VARIABLES};
+use crate::config::fields::{FIELDS, OTHER_KNOWN_VARIABLES, spec_for_variable};
 use crate::config::origin::Origin;
 
 /// Prefixes of official Temporal variables that are not settings of ours and are passed over.
@@ -13,67 +14,66 @@ const FOREIGN_PREFIXES: &[&str] = &["TEMPORAL_GRPC_META_", "TEMPORAL_CODEC_"];
 /// Reads `path` when it exists; a missing file is no problem (it is optional), an unreadable
 /// or malformed one is.
 pub fn read(path: &Path) -> (Vec<Variable>, Vec<ConfigProblem>) {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Vec::new(), Vec::new()),
         Err(e) => {
             let message = format!("cannot read the settings file {}: {e}", path.display());
             return (Vec::new(), vec![ConfigProblem::new(None, None, message)]);
         }
     };
-    parse(path, &text)
+    match file_text::decode(path, bytes) {
+        Ok(text) => parse(path, &text),
+        Err(problem) => (Vec::new(), vec![problem]),
+    }
 }
 
 fn parse(path: &Path, text: &str) -> (Vec<Variable>, Vec<ConfigProblem>) {
-    let mut variables = Vec::new();
-    let mut problems = Vec::new();
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
-        match item {
-            Ok((name, value)) => {
-                let line = line_of(text, &name);
-                let origin = Origin::EnvFile {
-                    path: path.to_owned(),
-                    line,
-                    variable: name.to_ascii_uppercase(),
-                };
-                if is_ours(&name) {
-                    variables.push(Variable {
-                        name: name.to_ascii_uppercase(),
-                        value,
-                        origin,
-                    });
-                } else if let Some(problem) = unknown(&name, &origin) {
-                    problems.push(problem);
-                }
-            }
-            Err(dotenvy::Error::LineParse(content, _)) => {
-                // dotenvy gives the text from the point it could not parse, not its line
-                // (often only the value): find the line that holds it.
-                let first = content.lines().next().unwrap_or("").trim();
-                let found = text
-                    .lines()
-                    .enumerate()
-                    .find(|(_, l)| !first.is_empty() && l.contains(first));
-                let message = match found {
-                    Some((i, l)) => format!(
-                        "{} line {} is not KEY=VALUE: {:?}",
-                        path.display(),
-                        i + 1,
-                        l.trim()
-                    ),
-                    None => format!(
-                        "{} has a line that is not KEY=VALUE: {first:?}",
-                        path.display()
-                    ),
-                };
-                problems.push(ConfigProblem::new(None, None, message));
-            }
-            Err(e) => problems.push(ConfigProblem::new(
-                None,
-                None,
-                format!("{}: {e}", path.display()),
-            )),
+    let (entries, malformed) = dotenv::parse(text);
+    let mut problems: Vec<ConfigProblem> = malformed
+        .into_iter()
+        .map(|m| {
+            let field = m.key.as_deref().and_then(spec_for_variable).map(|s| s.name);
+            let place = file_text::place(path, m.line, m.key.as_deref());
+            ConfigProblem::new(field, None, format!("{place} {}", m.what))
+        })
+        .collect();
+    let mut variables: Vec<Variable> = Vec::new();
+    for entry in entries {
+        let name = entry.name.to_ascii_uppercase();
+        let origin = Origin::EnvFile {
+            path: path.to_owned(),
+            line: entry.line,
+            variable: name.clone(),
+        };
+        if !is_ours(&name) {
+            problems.extend(unknown(&name, &origin));
+            continue;
         }
+        // The same variable twice: which one counts differs between dotenv tools, so two
+        // different values are a problem (never showing either); the same value twice is not.
+        if let Some(earlier) = variables.iter().find(|v| v.name == name) {
+            if earlier.value != entry.value {
+                let earlier_line = match &earlier.origin {
+                    Origin::EnvFile { line, .. } => *line,
+                    _ => 0,
+                };
+                problems.push(ConfigProblem::new(
+                    spec_for_variable(&name).map(|s| s.name),
+                    None,
+                    format!(
+                        "{} sets the variable again, to another value than line {earlier_line} did; keep one (the values are not shown)",
+                        file_text::place(path, entry.line, Some(&name))
+                    ),
+                ));
+            }
+            continue;
+        }
+        variables.push(Variable {
+            name,
+            value: entry.value,
+            origin,
+        });
     }
     (variables, problems)
 }
@@ -101,22 +101,6 @@ fn unknown(name: &str, origin: &Origin) -> Option<ConfigProblem> {
         Some(origin),
         format!("unknown setting {upper}{hint}"),
     ))
-}
-
-/// The 1-based line where `name` is last assigned (the assignment that wins).
-fn line_of(text: &str, name: &str) -> usize {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| {
-            let line = line.trim_start();
-            let line = line.strip_prefix("export ").map_or(line, str::trim_start);
-            line.get(..name.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(name))
-                && line[name.len()..].trim_start().starts_with('=')
-        })
-        .map(|(i, _)| i + 1)
-        .last()
-        .unwrap_or(1)
 }
 
 #[cfg(test)]
@@ -154,5 +138,39 @@ mod tests {
     fn malformed_lines_are_reported() {
         let (_, problems) = parse(Path::new("f"), "TEMPORAL_HOST=a:1\nnot a pair\n");
         assert!(problems[0].to_string().contains("f line 2"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_secret_on_a_malformed_line_is_not_shown() {
+        let (_, problems) = parse(
+            Path::new("f"),
+            "TEMPORAL_API_KEY=\"sk-Qm7vX2pL9wR4\nTEMPORAL_HOST=a:1\n",
+        );
+        let text = problems[0].to_string();
+        assert!(
+            text.starts_with("f line 1 (TEMPORAL_API_KEY) opens a \" quote"),
+            "{text}"
+        );
+        assert!(!text.contains("Qm7vX2"), "{text}");
+        assert_eq!(problems[0].field.as_deref(), Some("cloud_api_key"));
+    }
+
+    #[test]
+    fn one_variable_twice_with_different_values() {
+        let (vars, problems) = parse(
+            Path::new("f"),
+            "TEMPORAL_API_KEY=sk-Qm7vX2pL9wR4\nTEMPORAL_API_KEY=sk-Zt5wB8nM2cV6\nTEMPORAL_HOST=a:1\ntemporal_host=a:1\n",
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let text = problems[0].to_string();
+        assert!(
+            text.contains("f line 2 (TEMPORAL_API_KEY) sets the variable again, to another value than line 1 did"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Qm7vX2") && !text.contains("Zt5wB8"),
+            "{text}"
+        );
+        assert_eq!(vars.len(), 2);
     }
 }

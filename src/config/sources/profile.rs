@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::Setting;
+use super::{Setting, file_text};
 use crate::config::error::ConfigProblem;
-use crate::config::fields::spec_for_profile_key;
+use crate::config::fields::{FieldKind, FieldSpec, spec_for_profile_key};
 use crate::config::origin::Origin;
+use crate::config::value::{FLAG_SPELLINGS, parse_flag, shown};
 
 pub const DEFAULT_PROFILE: &str = "default";
 
@@ -37,8 +38,8 @@ pub fn read(choice: &ProfileChoice) -> (Vec<Setting>, Vec<ConfigProblem>) {
     let Some(path) = &choice.path else {
         return (Vec::new(), Vec::new());
     };
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && choice.path_named.is_none() => {
             return (Vec::new(), Vec::new());
         }
@@ -57,14 +58,17 @@ pub fn read(choice: &ProfileChoice) -> (Vec<Setting>, Vec<ConfigProblem>) {
             );
         }
     };
-    parse(path, &text, choice)
+    match file_text::decode(path, bytes) {
+        Ok(text) => parse(path, &text, choice),
+        Err(problem) => (Vec::new(), vec![problem]),
+    }
 }
 
 fn parse(path: &Path, text: &str, choice: &ProfileChoice) -> (Vec<Setting>, Vec<ConfigProblem>) {
     let problem = |message: String| (Vec::new(), vec![ConfigProblem::new(None, None, message)]);
     let document = match DeTable::parse(text) {
         Ok(document) => document,
-        Err(e) => return problem(format!("{} is not valid TOML: {e}", path.display())),
+        Err(e) => return problem(syntax_error(path, text, &e)),
     };
     let profiles = match document.get_ref().get("profile").map(Spanned::get_ref) {
         Some(DeValue::Table(profiles)) => Some(profiles),
@@ -115,33 +119,16 @@ fn parse(path: &Path, text: &str, choice: &ProfileChoice) -> (Vec<Setting>, Vec<
         };
         let origin = Origin::ProfileFile {
             path: path.to_owned(),
-            line: text[..value.span().start.min(text.len())]
-                .matches('\n')
-                .count()
-                + 1,
+            line: file_text::line_number(&text.as_bytes()[..value.span().start.min(text.len())]),
             profile: choice.profile.clone(),
             key: key.clone(),
         };
-        let raw = match value.get_ref() {
-            DeValue::String(s) => s.to_string(),
-            // The file says `disabled`; the setting says whether TLS is on.
-            DeValue::Boolean(b) if key == "tls.disabled" => (!b).to_string(),
-            DeValue::Boolean(b) => b.to_string(),
-            _ => {
-                let wanted = if key.ends_with("disabled") || key.ends_with("verification") {
-                    "true or false"
-                } else {
-                    "a string"
-                };
-                problems.push(ConfigProblem::new(
-                    Some(spec.name),
-                    Some(&origin),
-                    format!("{key} must be {wanted}"),
-                ));
-                return;
+        match raw_text(&key, spec, value.get_ref()) {
+            Ok(raw) => settings.push(Setting { spec, raw, origin }),
+            Err(message) => {
+                problems.push(ConfigProblem::new(Some(spec.name), Some(&origin), message))
             }
-        };
-        settings.push(Setting { spec, raw, origin });
+        }
     };
     for (key, value) in profile {
         match (key.get_ref().as_ref(), value.get_ref()) {
@@ -154,6 +141,62 @@ fn parse(path: &Path, text: &str, choice: &ProfileChoice) -> (Vec<Setting>, Vec<
         }
     }
     (settings, problems)
+}
+
+/// A TOML syntax error as file, line, key and what the parser expected. toml's own
+/// rendering quotes the line, which may hold a secret (an unterminated `api_key`, say).
+fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> String {
+    let at = error.span().map_or(0, |span| span.start.min(text.len()));
+    let mut line = file_text::line_number(&text.as_bytes()[..at]);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut key = lines.get(line - 1).and_then(|l| file_text::key_on_line(l));
+    // At the very end of the file the error is a value never closed (a multi-line string,
+    // an array): it belongs to the last key before it.
+    if key.is_none()
+        && at >= text.trim_end().len()
+        && let Some((index, found)) = lines[..line.min(lines.len())]
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, l)| file_text::key_on_line(l).map(|k| (i, k)))
+    {
+        (line, key) = (index + 1, Some(found));
+    }
+    format!(
+        "{} is not valid TOML: {} (the line is not shown)",
+        file_text::place(path, line, key),
+        error.message()
+    )
+}
+
+/// The setting's text from a TOML value: strings for text settings; booleans, or strings
+/// that spell one, for flags. `tls.disabled` is the opposite of the `tls` setting.
+fn raw_text(key: &str, spec: &FieldSpec, value: &DeValue<'_>) -> Result<String, String> {
+    let is_flag = matches!(spec.kind, FieldKind::Flag | FieldKind::OptionalFlag);
+    let flag = match value {
+        DeValue::String(s) if !is_flag => return Ok(s.to_string()),
+        DeValue::String(s) => parse_flag(s).ok_or_else(|| {
+            format!(
+                "{key} must be {FLAG_SPELLINGS}, as a TOML boolean or a string, got {}",
+                shown(spec, s)
+            )
+        })?,
+        DeValue::Boolean(b) if is_flag => *b,
+        _ if is_flag => {
+            return Err(format!(
+                "{key} must be {FLAG_SPELLINGS}, got a TOML {}",
+                value.type_str()
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "{key} must be a string, got a TOML {}",
+                value.type_str()
+            ));
+        }
+    };
+    let on = if key == "tls.disabled" { !flag } else { flag };
+    Ok(on.to_string())
 }
 
 #[cfg(test)]
@@ -213,8 +256,105 @@ mod tests {
             &choice("default", false),
         );
         assert!(
-            problems[0].to_string().contains("address must be a string"),
+            problems[0]
+                .to_string()
+                .contains("address must be a string, got a TOML integer"),
             "{problems:?}"
         );
+    }
+
+    fn tls_of(disabled: &str) -> Result<String, String> {
+        let file = format!("[profile.default.tls]\ndisabled = {disabled}\n");
+        let (settings, problems) = parse(Path::new("t.toml"), &file, &choice("default", false));
+        match (settings.as_slice(), problems.as_slice()) {
+            ([setting], []) => Ok(setting.raw.clone()),
+            (_, [problem]) => Err(problem.to_string()),
+            _ => panic!("{settings:?} {problems:?}"),
+        }
+    }
+
+    #[test]
+    fn disabled_as_a_string_is_read_as_the_boolean_it_spells() {
+        for (written, tls) in [
+            ("false", "true"),
+            ("true", "false"),
+            ("\"false\"", "true"),
+            ("\"true\"", "false"),
+            ("\"0\"", "true"),
+            ("\"no\"", "true"),
+            ("\"Yes\"", "false"),
+            ("'off'", "true"),
+        ] {
+            assert_eq!(tls_of(written).as_deref(), Ok(tls), "disabled = {written}");
+        }
+        for written in ["\"maybe\"", "\"\"", "1", "[true]"] {
+            let err = tls_of(written).unwrap_err();
+            assert!(
+                err.contains("tls.disabled must be true or false (also 1/0, yes/no, on/off)"),
+                "{written}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_key_never_the_line() {
+        const SECRET: &str = "sk-Qm7vX2pL9wR4";
+        for (file, line, key) in [
+            (
+                format!("[profile.default]\napi_key = \"{SECRET}\n"),
+                2,
+                "api_key",
+            ),
+            (
+                format!("[profile.default]\napi_key = '{SECRET}\n"),
+                2,
+                "api_key",
+            ),
+            (
+                format!("[profile.default]\napi_key = \"{SECRET}\\q\"\n"),
+                2,
+                "api_key",
+            ),
+            (
+                format!("[profile.default]\napi_key = \"{SECRET}\"x\"\n"),
+                2,
+                "api_key",
+            ),
+            (
+                format!("[profile.default]\napi_key = \"a\"\napi_key = \"{SECRET}\"\n"),
+                3,
+                "api_key",
+            ),
+            (
+                format!("[profile.default.tls]\nclient_key_data = \"\"\"{SECRET}\n"),
+                2,
+                "client_key_data",
+            ),
+        ] {
+            let (_, problems) = parse(Path::new("t.toml"), &file, &choice("default", false));
+            let text = problems[0].to_string();
+            assert!(
+                text.starts_with(&format!("t.toml line {line} ({key}) is not valid TOML: ")),
+                "{file}: {text}"
+            );
+            for i in 0..SECRET.len() - 5 {
+                assert!(!text.contains(&SECRET[i..i + 6]), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_type_is_not_shown() {
+        let (_, problems) = parse(
+            Path::new("t.toml"),
+            "[profile.default]\napi_key = 1234567890123\n",
+            &choice("default", false),
+        );
+        let text = problems[0].to_string();
+        assert!(
+            text.contains("api_key must be a string, got a TOML integer"),
+            "{text}"
+        );
+        assert!(!text.contains("123456"), "{text}");
     }
 }
