@@ -18,6 +18,7 @@ __all__ = [
     "TemporalConfig",
     "WorkerCore",
     "__version__",
+    "canonical_text",
     "check_worker_hosting",
     "cloud_address",
     "config_fields",
