@@ -5,6 +5,7 @@
 
 pub mod activities;
 pub mod analysis;
+pub mod canonical;
 pub mod client;
 pub mod config;
 pub mod devserver;

@@ -242,8 +242,15 @@ impl DirectActivities {
                 knowledge.knowledge_id
             )));
         }
-        learning::store_knowledge(self.store.clone(), knowledge, None, ATTEMPT).await?;
-        Ok(json!(true))
+        let stored = learning::store_knowledge(
+            self.store.clone(),
+            self.vault.clone(),
+            knowledge,
+            None,
+            ATTEMPT,
+        )
+        .await?;
+        Ok(json!(!stored.blocked))
     }
 
     /// True when the prompt is safe.
@@ -523,6 +530,24 @@ mod tests {
             call(&direct, "check_black_vault", json!("secret plans")).await,
             Ok(json!(false))
         );
+        assert_eq!(
+            call(&direct, "check_black_vault", json!("\nsecret  plans \r\n")).await,
+            Ok(json!(false)),
+            "a variant that reads the same"
+        );
+
+        // Denied after the check: storing stores nothing and answers false.
+        let denied = json!({"content": "Rust  has no garbage collector!\r\n", "source": "docs", "category": "facts"});
+        let id = call(&direct, "process_learning_request", denied.clone())
+            .await
+            .unwrap();
+        direct.vault.add("Rust has no garbage collector!").unwrap();
+        let data = json!({"knowledge_id": id, "request": denied});
+        assert_eq!(
+            call(&direct, "store_knowledge", data).await,
+            Ok(json!(false))
+        );
+        assert_eq!(direct.store.knowledge_count().unwrap(), 1);
     }
 
     #[tokio::test]

@@ -42,6 +42,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stores::memory_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(stores::memory_limits, m)?)?;
     m.add_function(wrap_pyfunction!(stores::vault_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(stores::canonical_text, m)?)?;
     m.add_function(wrap_pyfunction!(stores::workflow_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(config::config_fields, m)?)?;
     m.add_class::<devserver::DevServerProcess>()?;

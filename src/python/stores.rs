@@ -9,6 +9,7 @@ use super::errors::python_error;
 use super::runtime::without_gil;
 use crate::activities::memory::kind::MemoryKind;
 use crate::activities::memory::{extract, request, rules};
+use crate::canonical::canonical;
 use crate::store::black_vault::{BlackVault, content_hash};
 use crate::store::{Store, StoreError};
 use crate::store::{checkpoint, memories};
@@ -128,8 +129,7 @@ impl BlackVaultCore {
 
     fn contains(&self, py: Python<'_>, content: String) -> PyResult<bool> {
         let vault = self.vault.clone();
-        without_gil(py, move || vault.contains_hash(&content_hash(&content)))?
-            .map_err(|e| store_error(py, &e))
+        without_gil(py, move || vault.denies(&content))?.map_err(|e| store_error(py, &e))
     }
 
     #[getter]
@@ -143,6 +143,13 @@ impl BlackVaultCore {
 #[pyo3(name = "content_hash")]
 pub fn vault_hash(content: &str) -> String {
     content_hash(content)
+}
+
+/// The canonical form of a text: what the Black Vault hashes besides the raw text, and
+/// what the knowledge store keeps.
+#[pyfunction]
+pub fn canonical_text(content: &str) -> String {
+    canonical(content)
 }
 
 /// The workflow request and result schemas: (type name, required fields, defaults as JSON).

@@ -15,6 +15,8 @@ use super::types::{LearningRequest, LearningResult};
 use crate::activities::learning::{INVALID, LearningActivities};
 
 pub const NAME: &str = "AILearningWorkflow";
+/// The result's error when the Black Vault denies the content.
+const BLOCKED: &str = "Content blocked by Black Vault";
 /// The workflow's steps: validate, Black Vault, process, store.
 pub const STEPS: usize = 4;
 
@@ -111,7 +113,7 @@ impl AILearningWorkflow {
         .await?
         .blocked
         {
-            return Err("Content blocked by Black Vault".into());
+            return Err(BLOCKED.into());
         }
         let knowledge = step(
             ctx,
@@ -121,6 +123,10 @@ impl AILearningWorkflow {
         )
         .await?;
         let stored = step(ctx, LearningActivities::store_knowledge, knowledge, store).await?;
+        if stored.blocked {
+            // Denied between the vault check and the store: nothing was stored.
+            return Err(BLOCKED.into());
+        }
         Ok(LearningResult {
             success: true,
             knowledge_id: Some(stored.knowledge_id),

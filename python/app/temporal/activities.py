@@ -113,7 +113,8 @@ async def store_knowledge(
 ) -> bool:
     """Stores ``{"knowledge_id": ..., "request": {...}}`` in the knowledge base (the store
     and Project-AI's ``memory/knowledge.json``) as AILearningWorkflow does, once however
-    often it is called; True. A ``knowledge_id`` that is not the one
+    often it is called; True, or False when the Black Vault denies the content by then
+    (nothing is stored). A ``knowledge_id`` that is not the one
     :func:`process_learning_request` gives for the request raises
     :class:`InvalidInputError` naming both."""
     return cast(bool, await _run("store_knowledge", data, config))
@@ -124,7 +125,9 @@ async def store_knowledge(
 
 async def check_content_safety(prompt: str, *, config: Optional[TemporalConfig] = None) -> bool:
     """True if the image prompt is safe, False if it uses a blocked term (on words, not
-    substrings), is empty or has over 4,000 characters."""
+    substrings, as a person reads them: soft hyphens, zero-width characters, lookalike
+    letters and digits for letters do not hide a term), is empty or has over 4,000
+    characters."""
     return cast(bool, await _run("check_content_safety", prompt, config))
 
 

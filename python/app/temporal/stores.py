@@ -243,7 +243,10 @@ def forget_user(
 
 class BlackVault:
     """Project-AI's Black Vault (``learning_requests/requests.db``, table ``black_vault``):
-    content that must never be learned, by the hex SHA-256 of its UTF-8 text."""
+    content that must never be learned, by the hex SHA-256 of its UTF-8 text. Content is
+    denied when the hash of its raw text or of its canonical form (:meth:`canonical`) is
+    there, so a variant that reads the same (a trailing space, CRLF line endings, NFD,
+    full-width letters) is denied too."""
 
     def __init__(self, data_dir: Optional[StrPath] = None) -> None:
         self.data_dir = _data_dir(data_dir)
@@ -251,14 +254,24 @@ class BlackVault:
 
     @staticmethod
     def hash(content: str) -> str:
+        """Project-AI's hash of the raw text: ``hashlib.sha256(content.encode()).hexdigest()``."""
         return _core.content_hash(content)
 
+    @staticmethod
+    def canonical(content: str) -> str:
+        """The canonical form of a text, which the knowledge store keeps: invisible
+        characters (soft hyphen, zero-width space, BOM) out, Unicode NFKC, line endings as
+        ``\n``, runs of spaces as one, lines and the text trimmed."""
+        return _core.canonical_text(content)
+
     def add(self, content: str) -> bool:
-        """Blocks the content; True when it was not blocked yet."""
+        """Blocks the content under its raw and canonical hash; True when either was not
+        there yet."""
         return self._core.add(content)
 
     def remove(self, content: str) -> bool:
-        """Unblocks the content; True when it was blocked."""
+        """Unblocks the content (its raw and canonical hash), which lets its variants
+        through again; True when either was there."""
         return self._core.remove(content)
 
     def __contains__(self, content: str) -> bool:

@@ -6,6 +6,7 @@ pub mod http;
 pub mod prompt;
 pub mod render;
 pub mod safety;
+pub mod safety_fold;
 pub mod settings;
 
 use std::future::Future;

@@ -13,7 +13,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
-use crate::store::black_vault::{BlackVault, content_hash};
+use crate::store::black_vault::{BlackVault, content_hash, vault_hashes};
 use crate::store::knowledge::KnowledgeEntry;
 use crate::store::{Store, now};
 use crate::workflows::steps::attempted;
@@ -55,6 +55,10 @@ pub struct StoredKnowledge {
     pub knowledge_id: String,
     /// False when the entry was already there (a retry or the same request again).
     pub created: bool,
+    /// True when the Black Vault denied the content by the time it was to be stored:
+    /// nothing was written.
+    #[serde(default)]
+    pub blocked: bool,
     pub attempt: u32,
 }
 
@@ -64,12 +68,13 @@ attempted!(Validation, VaultCheck, ProcessedKnowledge, StoredKnowledge);
 pub const INVALID: &str = "InvalidLearningContent";
 
 /// The id of what a request teaches: the same content in the same category is the same
-/// knowledge, whoever sends it and however often.
-pub fn knowledge_id(category: &str, normalized_content: &str) -> String {
+/// knowledge, whoever sends it and however often. `canonical_content` is the content's
+/// canonical form (`crate::canonical`), the one the vault hashes and the store keeps.
+pub fn knowledge_id(category: &str, canonical_content: &str) -> String {
     let digest = Sha256::new()
         .chain_update(category.as_bytes())
         .chain_update([0u8])
-        .chain_update(normalized_content.as_bytes())
+        .chain_update(canonical_content.as_bytes())
         .finalize();
     format!("kn-{}", &hex::encode(digest)[..24])
 }
@@ -84,6 +89,14 @@ pub fn validate_learning_content(request: &LearningRequest, attempt: u32) -> Val
     }
 }
 
+/// Whether any of the hashes is in the vault; a vault that cannot be read is a retryable
+/// error, never an "allowed".
+fn vault_has(vault: &BlackVault, hashes: &[String]) -> Result<bool, StepError> {
+    vault
+        .contains_any(hashes)
+        .map_err(|e| StepError::Store(format!("cannot read the Black Vault: {e}")))
+}
+
 /// `check_black_vault`'s work. Fails closed: a vault that cannot be read never lets content
 /// through.
 pub async fn check_black_vault(
@@ -92,13 +105,9 @@ pub async fn check_black_vault(
     attempt: u32,
 ) -> Result<VaultCheck, StepError> {
     blocking(move || {
-        let hash = content_hash(&content);
-        let blocked = vault
-            .contains_hash(&hash)
-            .map_err(|e| StepError::Store(format!("cannot read the Black Vault: {e}")))?;
         Ok(VaultCheck {
-            blocked,
-            content_hash: hash,
+            blocked: vault_has(&vault, &vault_hashes(&content))?,
+            content_hash: content_hash(&content),
             attempt,
         })
     })
@@ -134,14 +143,27 @@ pub async fn process_learning_request(
 }
 
 /// `store_knowledge`'s work: the row in the store and the entry in knowledge.json, each
-/// written once however often this runs.
+/// written once however often this runs. The vault is checked again first (the raw
+/// content's hash and the canonical content about to be stored): content denied after
+/// `check_black_vault` ran is not stored, and the result says `blocked`.
 pub async fn store_knowledge(
     store: Store,
+    vault: BlackVault,
     knowledge: ProcessedKnowledge,
     workflow_id: Option<String>,
     attempt: u32,
 ) -> Result<StoredKnowledge, StepError> {
     blocking(move || {
+        let mut hashes = vault_hashes(&knowledge.content);
+        hashes.push(knowledge.content_hash.clone());
+        if vault_has(&vault, &hashes)? {
+            return Ok(StoredKnowledge {
+                knowledge_id: knowledge.knowledge_id,
+                created: false,
+                blocked: true,
+                attempt,
+            });
+        }
         let entry = KnowledgeEntry {
             id: knowledge.knowledge_id.clone(),
             category: knowledge.category,
@@ -166,6 +188,7 @@ pub async fn store_knowledge(
         Ok(StoredKnowledge {
             knowledge_id: entry.id,
             created,
+            blocked: false,
             attempt,
         })
     })
@@ -219,7 +242,14 @@ impl LearningActivities {
     ) -> Result<StoredKnowledge, ActivityError> {
         let attempt = self.faults.enter("store_knowledge", &ctx).await?;
         let workflow_id = ctx.info().workflow_id.clone();
-        Ok(store_knowledge(self.store.clone(), knowledge, workflow_id, attempt).await?)
+        Ok(store_knowledge(
+            self.store.clone(),
+            self.vault.clone(),
+            knowledge,
+            workflow_id,
+            attempt,
+        )
+        .await?)
     }
 }
 

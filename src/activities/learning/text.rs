@@ -1,9 +1,11 @@
-//! Turning learning content into knowledge: normalised text, title, summary, ranked
-//! keywords, word count. Deterministic, so a retry or a re-run gives the same entry.
+//! Turning learning content into knowledge: its canonical form (`crate::canonical`),
+//! title, summary, ranked keywords, word count. Deterministic, so a retry or a re-run gives the same entry.
 
 use std::collections::HashMap;
 
 use unicode_segmentation::UnicodeSegmentation;
+
+use crate::canonical::canonical;
 
 /// Common English words that say nothing about a text's subject.
 const STOP_WORDS: &[&str] = &[
@@ -171,27 +173,6 @@ pub struct TextInsight {
     pub word_count: usize,
 }
 
-/// Line endings as `\n`, no control characters, runs of spaces and tabs as one space,
-/// at most one blank line in a row, no space at line ends, trimmed.
-pub fn normalize(text: &str) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    for line in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
-        let cleaned: String = line
-            .chars()
-            .filter(|c| !c.is_control() || *c == '\t')
-            .collect();
-        let collapsed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-        if collapsed.is_empty() && lines.last().is_none_or(String::is_empty) {
-            continue;
-        }
-        lines.push(collapsed);
-    }
-    while lines.last().is_some_and(String::is_empty) {
-        lines.pop();
-    }
-    lines.join("\n")
-}
-
 fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.binary_search(&word).is_ok()
 }
@@ -295,7 +276,7 @@ pub fn word_count(text: &str) -> usize {
 }
 
 pub fn analyse(content: &str) -> TextInsight {
-    let normalized = normalize(content);
+    let normalized = canonical(content);
     let keywords = keywords(&normalized, MAX_KEYWORDS);
     TextInsight {
         title: title(&normalized),
@@ -313,14 +294,6 @@ mod tests {
     #[test]
     fn stop_words_are_sorted_for_binary_search() {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
-    fn normalizing() {
-        assert_eq!(
-            normalize("  a\t\tb \r\n\r\n\r\n c\u{0}d  \n\n"),
-            "a b\n\ncd"
-        );
     }
 
     #[test]
