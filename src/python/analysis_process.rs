@@ -59,10 +59,12 @@ pub fn runner(py: Python<'_>, config: &TemporalConfig, warm: bool) -> PyResult<R
     ))))
 }
 
-/// Serves one analysis step on stdin and stdout (the child's side); returns the exit status.
+/// Serves one analysis step on stdin and stdout (the child's side), then ends the process
+/// with its exit status.
 #[pyfunction]
 pub fn serve_analysis_step(py: Python<'_>) -> PyResult<i32> {
-    without_gil(py, || {
+    let code = without_gil(py, || {
         isolation::serve(std::io::stdin().lock(), std::io::stdout().lock())
-    })
+    })?;
+    isolation::exit_after_answer(code)
 }

@@ -260,8 +260,10 @@ impl ChildProcess {
         }
     }
 
-    /// Runs the step in a child process of its own.
-    pub async fn run(&self, step: Step) -> Result<Value, StepError> {
+    /// Runs the step in a child process of its own. A complete answer ends the step at
+    /// once: the child closes its stdout before it exits (`exit_after_answer`), and its exit
+    /// (freeing its memory) is waited for in the background, before the next spare starts.
+    pub async fn run(self: &Arc<Self>, step: Step) -> Result<Value, StepError> {
         let activity = step.activity();
         let call = serde_json::to_vec(&Call {
             memory_limit: self.memory_limit,
@@ -284,30 +286,41 @@ impl ChildProcess {
             let _ = stdin.write_all(&call).await;
             drop(stdin);
         };
-        let (_, reply, errors, status) = tokio::join!(
-            send,
-            read_capped(stdout, MAX_MESSAGE_BYTES),
-            read_tail(stderr),
-            async { child.wait().await },
-        );
-        self.refill();
-        let status = status
-            .map_err(|e| StepError::Transient(format!("the analysis process was lost: {e}")))?;
-        let reply = reply
-            .map_err(|e| StepError::Transient(format!("reading the analysis process: {e}")))?;
-        if status.success() {
-            let answer: Answer = serde_json::from_slice(&reply).map_err(|e| {
-                StepError::Transient(format!("the analysis process answered unreadably: {e}"))
-            })?;
+        // Read all along, so that a child writing much to stderr never blocks.
+        let errors = tokio::spawn(read_tail(stderr));
+        let (_, reply) = tokio::join!(send, read_capped(stdout, MAX_MESSAGE_BYTES));
+        let answer = reply
+            .as_deref()
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Answer>(bytes).ok());
+        if let Some(answer) = answer {
             tracing::info!(
                 activity,
                 peak_rss_mib = answer.peak_rss_kib / 1024,
                 seconds = started.elapsed().as_secs_f64(),
                 "analysis step done in its process"
             );
+            let this = self.clone();
+            tokio::spawn(async move {
+                let _ = child.wait().await;
+                this.refill();
+            });
             return answer.reply.into();
         }
-        Err(self.failure(activity, status, &errors))
+        let status = child.wait().await;
+        self.refill();
+        let status = status
+            .map_err(|e| StepError::Transient(format!("the analysis process was lost: {e}")))?;
+        let errors = errors.await.unwrap_or_default();
+        match reply {
+            Err(e) => Err(StepError::Transient(format!(
+                "{activity}'s analysis process gave no whole answer: {e}"
+            ))),
+            Ok(_) if status.success() => Err(StepError::Transient(format!(
+                "{activity}'s analysis process gave an unreadable answer"
+            ))),
+            Ok(_) => Err(self.failure(activity, status, &errors)),
+        }
     }
 
     /// Why a child that did not answer ended: over its memory limit (final: the same input
@@ -444,6 +457,18 @@ pub fn serve(input: impl Read, mut output: impl Write) -> i32 {
     }
 }
 
+/// Ends the child once `serve` has answered: stdout is closed first, so that the worker
+/// reads the end of the answer at once instead of after the kernel has freed this
+/// process's memory, and the interpreter's teardown is skipped (nothing is left to do).
+pub fn exit_after_answer(code: i32) -> ! {
+    #[cfg(unix)]
+    // SAFETY: nothing in this process writes to fd 1 after the answer.
+    unsafe {
+        libc::close(1);
+    }
+    std::process::exit(code)
+}
+
 /// This process's peak resident memory, in KiB.
 #[cfg(unix)]
 fn peak_rss_kib() -> u64 {
@@ -578,13 +603,23 @@ mod tests {
         let runner = Runner::Child(child.clone());
         let folder = tempfile::tempdir().unwrap();
         let spare_pid = || child.spare.lock().unwrap().as_ref().and_then(Child::id);
+        // The spare starts once the step's child has exited.
+        let spare_after_step = async || {
+            for _ in 0..200 {
+                if let Some(pid) = spare_pid() {
+                    return pid;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            panic!("no spare within 2 s of the step")
+        };
         let _: Charted = runner.run(chart_step(folder.path())).await.unwrap();
-        let first = spare_pid().expect("a spare after the first step");
+        let first = spare_after_step().await;
         // SAFETY: kill only signals the spare this test started.
         unsafe { libc::kill(first as i32, libc::SIGKILL) };
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let _: Charted = runner.run(chart_step(folder.path())).await.unwrap();
-        let second = spare_pid().expect("a new spare");
+        let second = spare_after_step().await;
         assert_ne!(first, second);
     }
 
@@ -594,7 +629,10 @@ mod tests {
             "cat >/dev/null; echo 'memory allocation of 17592186044416 bytes failed' >&2; kill -ABRT $$",
         );
         let folder = tempfile::tempdir().unwrap();
-        let error = child.run(chart_step(folder.path())).await.unwrap_err();
+        let error = Arc::new(child)
+            .run(chart_step(folder.path()))
+            .await
+            .unwrap_err();
         let StepError::Invalid { type_name, message } = error else {
             panic!("{error:?}")
         };
@@ -616,7 +654,10 @@ mod tests {
         assert!(std::env::var_os("HOME").is_some());
         let child = shell("cat >/dev/null; if [ -n \"$HOME\" ]; then exit 7; fi; kill -SEGV $$");
         let folder = tempfile::tempdir().unwrap();
-        let error = child.run(chart_step(folder.path())).await.unwrap_err();
+        let error = Arc::new(child)
+            .run(chart_step(folder.path()))
+            .await
+            .unwrap_err();
         let StepError::Transient(message) = error else {
             panic!("{error:?}")
         };
@@ -627,7 +668,10 @@ mod tests {
     async fn an_endless_answer_is_cut_at_the_cap() {
         let child = shell("cat >/dev/null; yes");
         let folder = tempfile::tempdir().unwrap();
-        let error = child.run(chart_step(folder.path())).await.unwrap_err();
+        let error = Arc::new(child)
+            .run(chart_step(folder.path()))
+            .await
+            .unwrap_err();
         assert!(error.to_string().contains("over 16777216 bytes"), "{error}");
     }
 
