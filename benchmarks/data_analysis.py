@@ -254,8 +254,8 @@ async def main() -> None:
         f"\nStarting an analysis child process (`analysis_isolation`, the default) costs "
         f"{isolated_ms - here_ms:.1f} ms: a direct `load_data` of a 10-row CSV, which starts "
         f"its own child, takes {isolated_ms:.1f} ms isolated and {here_ms:.1f} ms in-process "
-        "(median of 30 each, alternating). A worker keeps one child started ahead, so its "
-        "steps do not wait for that start.\n"
+        "(median of 30 each, alternating). A worker pays it for its first step only: it "
+        "starts the next child when a step's child has exited.\n"
     )
     publish("Data analysis", table, args.report)
 
