@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ import pytest
 
 from app.temporal import (
     AILearningWorkflow,
+    DataAnalysisRequest,
+    DataAnalysisWorkflow,
     DevServer,
     KnowledgeStore,
     LearningRequest,
@@ -41,7 +44,7 @@ def learning_request(i: int) -> LearningRequest:
 
 
 async def wait_until_all_at(
-    handles: list[WorkflowHandle[LearningResult]], step: str, timeout: float = 60
+    handles: list[WorkflowHandle[Any]], step: str, timeout: float = 60
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -285,3 +288,62 @@ async def test_a_timeout_is_retried_as_the_configured_policy_says_then_is_a_resu
     assert "START_TO_CLOSE" in json.dumps(timed_out.attributes).upper()
     assert 20 <= took <= 35, took
     assert KnowledgeStore(tmp_path).count() == 0
+
+
+async def test_a_worker_killed_inside_a_long_step_is_replaced_within_seconds(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """perform_analysis may take 30 min, so without heartbeats a worker SIGKILLed inside it
+    held the workflow for 30 min. Worker A runs the step (parked in it by the fault switch,
+    which heartbeats as the real step does); after A is killed, the server notices within
+    the 10 s heartbeat timeout and worker B starts the retry after the policy's 10 s
+    interval: well within 30 s of the kill."""
+    queue = f"heartbeat-{uuid.uuid4().hex[:8]}"
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    csv = inputs / "small.csv"
+    csv.write_text("a,b\n" + "".join(f"{i},{i * 2 % 7}\n" for i in range(50)))
+    config = TemporalConfig(
+        env_file=None, host=dev_server.address, task_queue=queue, data_dir=tmp_path
+    )
+    with processes() as workers:
+        workers.append(
+            start_worker_process(
+                dev_server.address,
+                tmp_path,
+                queue,
+                tmp_path / "worker-a.log",
+                PROJECT_AI_TEMPORAL_FAULTS="perform_analysis=sleep:3000",
+                TEMPORAL_WORKER_IDENTITY="worker-a",
+            )
+        )
+        async with TemporalClientManager(config=config) as manager:
+            handle = await manager.client.start_workflow(
+                DataAnalysisWorkflow.run,
+                DataAnalysisRequest(str(csv), "statistics"),
+                id=f"heartbeat-{uuid.uuid4().hex[:6]}",
+            )
+            await wait_until_all_at([handle], "perform_analysis")
+            await asyncio.sleep(3)  # A has started it and sent a heartbeat
+            killed_at = datetime.now(timezone.utc)
+            os.kill(workers[0].pid, signal.SIGKILL)
+            assert workers[0].wait(timeout=10) == -signal.SIGKILL
+            workers.append(
+                start_worker_process(
+                    dev_server.address,
+                    tmp_path,
+                    queue,
+                    tmp_path / "worker-b.log",
+                    TEMPORAL_WORKER_IDENTITY="worker-b",
+                )
+            )
+            result = await handle.result(timeout=90)
+            history = await handle.fetch_history()
+    assert result.success, result.error
+    started = event(history, "ActivityTaskStarted", "perform_analysis")
+    assert started.attributes["attempt"] == 2
+    assert started.attributes["identity"] == "worker-b"
+    recovered = (started.event_time - killed_at).total_seconds()
+    assert recovered <= 30, recovered
+    scheduled = event(history, "ActivityTaskScheduled", "perform_analysis")
+    assert float(scheduled.attributes["heartbeat_timeout"].rstrip("s")) == 10

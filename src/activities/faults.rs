@@ -10,9 +10,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use futures::FutureExt;
+
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::retryable;
+use super::supervise::supervised;
 
 pub const FAULTS_ENV: &str = "PROJECT_AI_TEMPORAL_FAULTS";
 
@@ -65,23 +68,19 @@ impl Faults {
     /// number (1 for the first).
     pub async fn enter(&self, activity: &str, ctx: &ActivityContext) -> Result<u32, ActivityError> {
         let attempt = ctx.info().attempt;
-        self.inject(activity, attempt).await.map_err(retryable)?;
-        Ok(attempt)
-    }
-
-    async fn inject(&self, activity: &str, attempt: u32) -> Result<(), String> {
         match self.0.get(activity) {
-            Some(Fault::Fail(n)) if attempt <= *n => Err(format!(
+            Some(Fault::Fail(n)) if attempt <= *n => Err(retryable(format!(
                 "injected fault: attempt {attempt} of the first {n} fails"
-            )),
+            ))),
             Some(Fault::Panic(n)) if attempt <= *n => {
                 panic!("injected panic in {activity}, attempt {attempt}")
             }
+            // Slept like a long step: heartbeating, and stopped by a cancellation.
             Some(Fault::Sleep(d)) => {
-                tokio::time::sleep(*d).await;
-                Ok(())
+                let slept = tokio::time::sleep(*d).map(Ok::<(), ActivityError>);
+                supervised(ctx, slept).await.map(|()| attempt)
             }
-            _ => Ok(()),
+            _ => Ok(attempt),
         }
     }
 }

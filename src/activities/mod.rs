@@ -10,3 +10,4 @@ pub mod image;
 pub mod learning;
 pub mod memory;
 pub mod probe;
+pub mod supervise;

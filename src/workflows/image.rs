@@ -9,7 +9,7 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 use super::input::Input;
 use super::policy::{configured_retry, options, retry};
 use super::progress::Progress;
-use super::steps::{Tracked, step};
+use super::steps::{Tracked, ended, step};
 use super::types::{ImageGenerationRequest, ImageGenerationResult};
 use crate::activities::image::{self, ImageActivities, ImageToStore};
 
@@ -55,8 +55,8 @@ impl ImageGenerationWorkflow {
         let result = Self::generate(ctx, request)
             .await
             .unwrap_or_else(ImageGenerationResult::failed);
-        ctx.state_mut(|s| s.progress.end(result.error.clone()));
-        Ok(result)
+        let error = result.error.clone();
+        ended(ctx, result, error)
     }
 
     #[query(name = "status")]
@@ -86,12 +86,11 @@ impl ImageGenerationWorkflow {
                 safety.reason.unwrap_or_default()
             ));
         }
-        // 2. The image: 10 min, 3 attempts, 5 s growing to 1 min; heartbeats every few seconds.
-        let mut make = options(
+        // 2. The image: 10 min, 3 attempts, 5 s growing to 1 min.
+        let make = options(
             Duration::from_secs(600),
             retry(3, Duration::from_secs(5), Duration::from_secs(60), INVALID),
         );
-        make.heartbeat_timeout = Some(Duration::from_secs(30));
         let image = step(ctx, ImageActivities::generate_image, request.clone(), make).await?;
         // 3. Metadata: 30 s, configured policy; its outcome is checked.
         let keep = options(Duration::from_secs(30), configured_retry(&[]));

@@ -80,9 +80,17 @@ pub fn attempts(n: u32, non_retryable: &[&str]) -> RetryPolicy {
     retry(n, d.initial, d.maximum, non_retryable)
 }
 
+/// How long the server waits for a step's next heartbeat before it counts the attempt as
+/// lost and retries it: every activity heartbeats while it runs (`activities::supervise`),
+/// so a worker killed inside a 30-minute step costs seconds, not the step's timeout.
+pub const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A scheduled step: its start-to-close timeout and retry policy, and, when the step may
+/// run longer than `HEARTBEAT_TIMEOUT`, that heartbeat timeout.
 pub fn options(start_to_close: Duration, policy: RetryPolicy) -> ActivityOptions {
     let mut options = ActivityOptions::start_to_close_timeout(start_to_close);
     options.retry_policy = Some(policy);
+    options.heartbeat_timeout = (start_to_close > HEARTBEAT_TIMEOUT).then_some(HEARTBEAT_TIMEOUT);
     options
 }
 

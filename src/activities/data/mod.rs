@@ -2,7 +2,6 @@
 //! the data dir, analyse that copy, draw the charts. Data never travels through workflow
 //! history: the steps pass paths, schemas, counts and bounded results.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,6 +11,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
+use super::supervise::supervised;
 use crate::analysis::access::{FilePolicy, output_folder};
 use crate::analysis::limits::Limits;
 use crate::analysis::table::ColumnType;
@@ -138,18 +138,6 @@ pub async fn validate_data_file(
     .await
 }
 
-/// Waits for `work` unless the activity is cancelled first (a timeout, the workflow's
-/// cancellation): then the work is dropped, which ends an analysis child process.
-async fn until_cancelled<T>(
-    ctx: &ActivityContext,
-    work: impl Future<Output = Result<T, StepError>>,
-) -> Result<T, ActivityError> {
-    tokio::select! {
-        done = work => Ok(done?),
-        () = ctx.cancelled() => Err(ActivityError::cancelled()),
-    }
-}
-
 /// validate_data_file runs the plain function above; the heavy steps run as a `Step`
 /// through the runner (direct calls run both the same way), in the workflow's own output
 /// folder.
@@ -162,7 +150,11 @@ impl DataActivities {
         file_path: String,
     ) -> Result<FileCheck, ActivityError> {
         let attempt = self.faults.enter("validate_data_file", &ctx).await?;
-        Ok(validate_data_file(self.policy.clone(), file_path, attempt).await?)
+        supervised(
+            &ctx,
+            validate_data_file(self.policy.clone(), file_path, attempt),
+        )
+        .await
     }
 
     #[activity(name = "load_data")]
@@ -189,7 +181,7 @@ impl DataActivities {
             folder,
             attempt,
         };
-        until_cancelled(&ctx, self.runner.run(step)).await
+        supervised(&ctx, self.runner.run(step)).await
     }
 
     #[activity(name = "perform_analysis")]
@@ -205,7 +197,7 @@ impl DataActivities {
             folder: folder_for(self.store.data_dir(), &ctx),
             attempt,
         };
-        until_cancelled(&ctx, self.runner.run(step)).await
+        supervised(&ctx, self.runner.run(step)).await
     }
 
     #[activity(name = "generate_visualizations")]
@@ -220,6 +212,6 @@ impl DataActivities {
             folder: folder_for(self.store.data_dir(), &ctx),
             attempt,
         };
-        until_cancelled(&ctx, self.runner.run(step)).await
+        supervised(&ctx, self.runner.run(step)).await
     }
 }

@@ -9,10 +9,8 @@ pub mod safety;
 pub mod safety_fold;
 pub mod settings;
 
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -21,6 +19,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
+use super::supervise::supervised;
 use crate::files::write_atomically;
 use crate::store::images::ImageRecord;
 use crate::store::{Store, now};
@@ -82,21 +81,6 @@ impl From<BackendError> for StepError {
                 message,
             },
             BackendError::Transient(message) => StepError::Transient(message),
-        }
-    }
-}
-
-/// Runs `work` while telling Temporal every few seconds that the activity lives.
-async fn with_heartbeats<T>(ctx: &ActivityContext, work: impl Future<Output = T>) -> T {
-    tokio::pin!(work);
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
-    let started = std::time::Instant::now();
-    loop {
-        tokio::select! {
-            out = &mut work => return out,
-            _ = tick.tick() => {
-                let _ = ctx.record_heartbeat(format!("working for {:.0} s", started.elapsed().as_secs_f64())).await;
-            }
         }
     }
 }
@@ -256,7 +240,7 @@ impl ImageActivities {
             &stem,
             attempt,
         );
-        Ok(with_heartbeats(&ctx, work).await?)
+        supervised(&ctx, work).await
     }
 
     #[activity(name = "store_image_metadata")]
@@ -267,7 +251,8 @@ impl ImageActivities {
     ) -> Result<StoredImage, ActivityError> {
         let attempt = self.faults.enter("store_image_metadata", &ctx).await?;
         let workflow_id = ctx.info().workflow_id.clone();
-        Ok(store_image_metadata(self.store.clone(), stored, workflow_id, attempt).await?)
+        let work = store_image_metadata(self.store.clone(), stored, workflow_id, attempt);
+        supervised(&ctx, work).await
     }
 }
 

@@ -13,6 +13,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
+use super::supervise::supervised;
 use crate::store::black_vault::{BlackVault, content_hash, vault_hashes};
 use crate::store::knowledge::KnowledgeEntry;
 use crate::store::{Store, now};
@@ -221,7 +222,11 @@ impl LearningActivities {
         content: String,
     ) -> Result<VaultCheck, ActivityError> {
         let attempt = self.faults.enter("check_black_vault", &ctx).await?;
-        Ok(check_black_vault(self.vault.clone(), content, attempt).await?)
+        supervised(
+            &ctx,
+            check_black_vault(self.vault.clone(), content, attempt),
+        )
+        .await
     }
 
     #[activity(name = "process_learning_request")]
@@ -231,7 +236,7 @@ impl LearningActivities {
         request: LearningRequest,
     ) -> Result<ProcessedKnowledge, ActivityError> {
         let attempt = self.faults.enter("process_learning_request", &ctx).await?;
-        Ok(process_learning_request(request, attempt).await?)
+        supervised(&ctx, process_learning_request(request, attempt)).await
     }
 
     #[activity(name = "store_knowledge")]
@@ -242,14 +247,14 @@ impl LearningActivities {
     ) -> Result<StoredKnowledge, ActivityError> {
         let attempt = self.faults.enter("store_knowledge", &ctx).await?;
         let workflow_id = ctx.info().workflow_id.clone();
-        Ok(store_knowledge(
+        let work = store_knowledge(
             self.store.clone(),
             self.vault.clone(),
             knowledge,
             workflow_id,
             attempt,
-        )
-        .await?)
+        );
+        supervised(&ctx, work).await
     }
 }
 

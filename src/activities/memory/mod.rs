@@ -64,6 +64,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
+use super::supervise::supervised;
 use crate::store::Store;
 use crate::workflows::steps::attempted;
 use extract::{Extraction, Memory, Message, extract, message_memory};
@@ -208,7 +209,7 @@ impl MemoryActivities {
             .faults
             .enter("extract_memory_information", &ctx)
             .await?;
-        Ok(extract_memory_information(messages, attempt).await?)
+        supervised(&ctx, extract_memory_information(messages, attempt)).await
     }
 
     #[activity(name = "store_memories")]
@@ -221,15 +222,15 @@ impl MemoryActivities {
         let memories = extracted_memories(&request.messages, request.info)?;
         let workflow_id = ctx.info().workflow_id.clone();
         let store = self.store.clone();
-        Ok(store_memories(
+        let work = store_memories(
             store,
             request.conversation_id,
             request.user_id,
             workflow_id,
             memories,
             attempt,
-        )
-        .await?)
+        );
+        supervised(&ctx, work).await
     }
 
     #[activity(name = "update_memory_indexes")]
@@ -239,6 +240,7 @@ impl MemoryActivities {
         conversation_id: String,
     ) -> Result<IndexedMemories, ActivityError> {
         let attempt = self.faults.enter("update_memory_indexes", &ctx).await?;
-        Ok(update_memory_indexes(self.store.clone(), conversation_id, attempt).await?)
+        let work = update_memory_indexes(self.store.clone(), conversation_id, attempt);
+        supervised(&ctx, work).await
     }
 }
