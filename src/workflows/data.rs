@@ -9,7 +9,7 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 use super::input::Input;
 use super::policy::{attempts, configured_retry, options, retry};
 use super::progress::Progress;
-use super::steps::{Tracked, step};
+use super::steps::{Tracked, ended, step};
 use super::types::{DataAnalysisRequest, DataAnalysisResult};
 use crate::activities::data::{self, AnalysisRequest, ChartRequest, DataActivities, LoadRequest};
 use crate::analysis::report::AnalysisType;
@@ -56,8 +56,8 @@ impl DataAnalysisWorkflow {
         let result = Self::analyse(ctx, request)
             .await
             .unwrap_or_else(DataAnalysisResult::failed);
-        ctx.state_mut(|s| s.progress.end(result.error.clone()));
-        Ok(result)
+        let error = result.error.clone();
+        ended(ctx, result, error)
     }
 
     #[query(name = "status")]

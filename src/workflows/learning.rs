@@ -10,7 +10,7 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 use super::input::Input;
 use super::policy::{attempts, configured_retry, options as step_options, retry};
 use super::progress::Progress;
-use super::steps::{Tracked, step};
+use super::steps::{Tracked, ended, step};
 use super::types::{LearningRequest, LearningResult};
 use crate::activities::learning::{INVALID, LearningActivities};
 
@@ -67,8 +67,8 @@ impl AILearningWorkflow {
         let result = Self::learn(ctx, request)
             .await
             .unwrap_or_else(LearningResult::failed);
-        ctx.state_mut(|s| s.progress.end(result.error.clone()));
-        Ok(result)
+        let error = result.error.clone();
+        ended(ctx, result, error)
     }
 
     #[query(name = "status")]

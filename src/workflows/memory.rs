@@ -12,7 +12,7 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 use super::input::Input;
 use super::policy::{attempts, configured_retry, options};
 use super::progress::Progress;
-use super::steps::{Tracked, step};
+use super::steps::{Tracked, ended, step};
 use super::types::{MemoryExpansionRequest, MemoryExpansionResult, Schema};
 use crate::activities::memory::request::check;
 use crate::activities::memory::{INVALID, MemoriesToStore, MemoryActivities};
@@ -79,8 +79,8 @@ impl MemoryExpansionWorkflow {
         let result = Self::expand(ctx, request)
             .await
             .unwrap_or_else(MemoryExpansionResult::failed);
-        ctx.state_mut(|s| s.progress.end(result.error.clone()));
-        Ok(result)
+        let error = result.error.clone();
+        ended(ctx, result, error)
     }
 
     #[query(name = "status")]

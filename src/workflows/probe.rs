@@ -12,7 +12,7 @@ use super::input::Input;
 use super::learning::{STEPS, step_policies};
 use super::policy::{local_options, options};
 use super::progress::Progress;
-use super::steps::{StepOptions, Tracked, step};
+use super::steps::{StepOptions, Tracked, ended, step};
 use super::types::{ProbeRequest, ProbeResult};
 use crate::activities::probe::{ProbeActivities, ProbeStep};
 
@@ -57,8 +57,8 @@ impl OrchestrationProbeWorkflow {
         let result = Self::probe(ctx, request)
             .await
             .unwrap_or_else(ProbeResult::failed);
-        ctx.state_mut(|s| s.progress.end(result.error.clone()));
-        Ok(result)
+        let error = result.error.clone();
+        ended(ctx, result, error)
     }
 
     #[query(name = "status")]

@@ -48,4 +48,10 @@ impl Progress {
         .into();
         self.error = error;
     }
+
+    /// The workflow was cancelled during its current step.
+    pub fn cancel(&mut self) {
+        self.error = Some(format!("cancelled during {}", self.step));
+        self.step = "cancelled".into();
+    }
 }

@@ -3,10 +3,17 @@
 
 use temporalio_common::ActivityDefinition;
 use temporalio_common::data_converters::TemporalDeserializable;
-use temporalio_sdk::{ActivityOptions, LocalActivityOptions, WorkflowContext};
+use temporalio_sdk::{
+    ActivityOptions, LocalActivityOptions, WorkflowContext, WorkflowResult, WorkflowTermination,
+};
 
 use super::policy::describe;
 use super::progress::Progress;
+
+/// The patch marker of a cancelled workflow that ends as CANCELED. Workflows cancelled
+/// before it ended COMPLETED with `success=false`; their histories have no marker, so they
+/// replay as they ran.
+pub const CANCELLED_ENDS_CANCELED: &str = "cancelled-ends-canceled";
 
 /// A workflow whose state has a `Progress` for its `status` query.
 pub trait Tracked {
@@ -75,4 +82,25 @@ where
         }
         Err(e) => Err(format!("{name} failed: {}", describe(&e))),
     }
+}
+
+/// How a tracked workflow ends: cancelled, as CANCELED (the status Temporal, every SDK, the
+/// CLI and the Web UI understand; a client's `result()` raises the cancellation); otherwise
+/// with `result`, whose `error` the status query shows.
+pub fn ended<W, T>(
+    ctx: &mut WorkflowContext<W>,
+    result: T,
+    error: Option<String>,
+) -> WorkflowResult<T>
+where
+    W: Tracked + 'static,
+{
+    // `patched` is asked only on this path, so histories that were never cancelled carry
+    // no marker at all.
+    if ctx.cancellation_token().is_cancelled() && ctx.patched(CANCELLED_ENDS_CANCELED) {
+        ctx.state_mut(|w| w.progress().cancel());
+        return Err(WorkflowTermination::cancelled());
+    }
+    ctx.state_mut(|w| w.progress().end(error));
+    Ok(result)
 }
