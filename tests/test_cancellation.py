@@ -4,6 +4,9 @@ work and gives its slot back."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -167,3 +170,39 @@ async def test_sixty_cancelled_analysis_attempts_leave_every_slot_free(
                 result = await handle.result(timeout=30)
                 assert "File validation failed" in (result.error or "")
         assert workers[0].poll() is None
+
+
+async def test_a_stopped_worker_cancels_an_activity_that_outlives_the_grace_period(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """SIGTERM with an activity 50 minutes from done and a 3 s grace period: the worker
+    cancels the activity when the grace period is over and exits a few seconds later."""
+    queue = f"term-{uuid.uuid4().hex[:8]}"
+    config = TemporalConfig(
+        env_file=None, host=dev_server.address, task_queue=queue, data_dir=tmp_path
+    )
+    with processes() as workers:
+        worker = start_worker_process(
+            dev_server.address,
+            tmp_path,
+            queue,
+            tmp_path / "worker.log",
+            PROJECT_AI_TEMPORAL_FAULTS="process_learning_request=sleep:3000",
+            TEMPORAL_GRACEFUL_SHUTDOWN_TIMEOUT="3",
+        )
+        workers.append(worker)
+        async with TemporalClientManager(config=config) as manager:
+            handle = await manager.client.start_workflow(
+                AILearningWorkflow.run,
+                request_for("process_learning_request", tmp_path),
+                id=f"term-{uuid.uuid4().hex[:6]}",
+            )
+            await wait_until_all_at([handle], "process_learning_request", timeout=30)
+            await asyncio.sleep(1)
+            began = time.monotonic()
+            worker.send_signal(signal.SIGTERM)
+            code = await asyncio.to_thread(worker.wait, 30)
+            took = time.monotonic() - began
+            await handle.terminate("test over")
+    assert code == 0, (code, (tmp_path / "worker.log").read_text())
+    assert took <= 3 + 5, took

@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -258,14 +259,17 @@ async def test_retries_back_off_as_the_policy_says(
 async def test_a_timeout_is_retried_as_the_configured_policy_says_then_is_a_result(
     dev_server: DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """check_black_vault: 10 s start-to-close, the configured policy (here 2 attempts)."""
+    """check_black_vault: 10 s start-to-close, the configured policy (here 2 attempts). Each
+    attempt would sleep 50 min: the worker cancels it when its timeout has passed, which
+    gives back the worker's one activity slot for the second attempt."""
     config, worker = await faulty(
         dev_server,
         tmp_path,
         monkeypatch,
-        "check_black_vault=sleep:12",
+        "check_black_vault=sleep:3000",
         max_retry_attempts=2,
         initial_retry_interval=1,
+        max_concurrent_activities=1,
     )
     try:
         async with TemporalClientManager(config=config) as manager:
@@ -286,7 +290,7 @@ async def test_a_timeout_is_retried_as_the_configured_policy_says_then_is_a_resu
     timed_out = event(history, "ActivityTaskTimedOut", "check_black_vault")
     assert event(history, "ActivityTaskStarted", "check_black_vault").attributes["attempt"] == 2
     assert "START_TO_CLOSE" in json.dumps(timed_out.attributes).upper()
-    assert 20 <= took <= 35, took
+    assert 20 <= took <= 45, took
     assert KnowledgeStore(tmp_path).count() == 0
 
 
@@ -347,3 +351,48 @@ async def test_a_worker_killed_inside_a_long_step_is_replaced_within_seconds(
     assert recovered <= 30, recovered
     scheduled = event(history, "ActivityTaskScheduled", "perform_analysis")
     assert float(scheduled.attributes["heartbeat_timeout"].rstrip("s")) == 10
+
+
+async def test_two_workers_in_one_process_keep_their_own_retry_defaults(
+    dev_server: DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check_black_vault (the configured policy) fails its first 3 attempts on both workers.
+    The worker configured for 2 attempts gives up after 2; the one configured for 5 in the
+    same process succeeds on the 4th. Both report the default identity with this process's
+    pid and host in front, so their histories tell them apart."""
+    fault = "check_black_vault=fail:3"
+    few_config, few = await faulty(
+        dev_server,
+        tmp_path / "few",
+        monkeypatch,
+        fault,
+        max_retry_attempts=2,
+        max_retry_interval=1,
+    )
+    many_config, many = await faulty(
+        dev_server,
+        tmp_path / "many",
+        monkeypatch,
+        fault,
+        max_retry_attempts=5,
+        max_retry_interval=1,
+    )
+    try:
+        results = {}
+        for name, config in (("few", few_config), ("many", many_config)):
+            async with TemporalClientManager(config=config) as manager:
+                handle = await manager.client.start_workflow(
+                    AILearningWorkflow.run, learning_request(0), id=f"{name}-{uuid.uuid4().hex}"
+                )
+                results[name] = (await handle.result(timeout=60), await handle.fetch_history())
+    finally:
+        await few.__aexit__(None, None, None)
+        await many.__aexit__(None, None, None)
+    few_result, few_history = results["few"]
+    many_result, many_history = results["many"]
+    assert not few_result.success and "injected fault" in (few_result.error or "")
+    assert event(few_history, "ActivityTaskStarted", "check_black_vault").attributes["attempt"] == 2
+    assert many_result.success, many_result.error
+    started = event(many_history, "ActivityTaskStarted", "check_black_vault").attributes
+    assert started["attempt"] == 4
+    assert started["identity"] == f"{os.getpid()}@{socket.gethostname()}-project-ai-worker"

@@ -25,7 +25,7 @@ use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
-use crate::workflows::policy::{RetryDefaults, set_retry_defaults};
+use crate::workflows::policy::RetryDefaults;
 use registry::Implementers;
 pub use registry::{HostedGroup, Selection, choose, hosted_groups, workflow_types};
 
@@ -67,11 +67,27 @@ pub struct WorkerSpec {
     pub activities: Selection,
 }
 
+/// The identity a worker reports: the configured one, except that the default name gets
+/// this process's `<pid>@<host>` in front (the official SDKs' default identity), so that
+/// histories and the Web UI tell apart the workers of a fleet that all keep the default.
+pub fn identity(configured: &str) -> String {
+    let default = crate::config::fields::spec("worker_identity").and_then(|f| f.default);
+    if Some(configured) != default {
+        return configured.to_owned();
+    }
+    let host = gethostname::gethostname();
+    format!(
+        "{}@{}-{configured}",
+        std::process::id(),
+        host.to_string_lossy()
+    )
+}
+
 impl WorkerSpec {
     pub fn from_config(config: &TemporalConfig) -> Self {
         WorkerSpec {
             task_queue: config.task_queue.clone(),
-            identity: config.worker_identity.clone(),
+            identity: identity(&config.worker_identity),
             max_concurrent_activities: usize::try_from(config.max_concurrent_activities)
                 .unwrap_or(usize::MAX),
             max_concurrent_workflows: usize::try_from(config.max_concurrent_workflows)
@@ -173,7 +189,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         .graceful_shutdown_period(spec.graceful_shutdown)
         .build();
     registry::register_activities(&mut options, &implementers, &spec.activities);
-    registry::register_workflows(&mut options, &spec.workflows)?;
+    registry::register_workflows(&mut options, &spec.workflows, spec.retry_defaults)?;
     Ok(options)
 }
 
@@ -185,7 +201,6 @@ impl RunningWorker {
         client: &TemporalClient,
         spec: WorkerSpec,
     ) -> Result<RunningWorker, WorkerError> {
-        set_retry_defaults(spec.retry_defaults);
         let (ready_tx, ready_rx) = mpsc::channel::<Result<Shutdown, WorkerError>>();
         let (finished_tx, finished) = watch::channel(None);
         let sdk_client = client.sdk_client().clone();
@@ -274,5 +289,20 @@ impl Drop for RunningWorker {
             // Detach: the thread ends once the worker has drained; never block a dropping caller.
             drop(thread);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::identity;
+
+    #[test]
+    fn the_default_identity_names_the_process_and_a_chosen_one_is_kept() {
+        let host = gethostname::gethostname().to_string_lossy().into_owned();
+        assert_eq!(
+            identity("project-ai-worker"),
+            format!("{}@{host}-project-ai-worker", std::process::id())
+        );
+        assert_eq!(identity("worker-a"), "worker-a");
     }
 }

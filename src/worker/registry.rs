@@ -15,6 +15,7 @@ use crate::activities::image::ImageActivities;
 use crate::activities::learning::LearningActivities;
 use crate::activities::memory::MemoryActivities;
 use crate::activities::probe::ProbeActivities;
+use crate::workflows::policy::{Configured, RetryDefaults};
 use crate::workflows::{
     self, AILearningWorkflow, DataAnalysisWorkflow, ImageGenerationWorkflow,
     MemoryExpansionWorkflow, OrchestrationProbeWorkflow,
@@ -92,11 +93,11 @@ macro_rules! hosted {
     ($(
         $group:ident: $workflow:ty = $name:expr, $implementer:ty => [$($activity:ident),+ $(,)?]
     ),+ $(,)?) => {
-        /// Registers the chosen workflows.
-        pub fn register_workflows(options: &mut WorkerOptions, chosen: &Selection) -> Result<(), WorkerError> {
+        /// Registers the chosen workflows, each made with this worker's retry defaults.
+        pub fn register_workflows(options: &mut WorkerOptions, chosen: &Selection, retry: RetryDefaults) -> Result<(), WorkerError> {
             $(if chosen.includes($name) {
                 options
-                    .register_workflow::<$workflow>()
+                    .register_workflow_with_factory::<$workflow, _>(move || <$workflow>::configured(retry))
                     .map_err(|e| WorkerError::Start(e.to_string()))?;
             })+
             Ok(())

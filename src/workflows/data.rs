@@ -7,7 +7,7 @@ use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use super::input::Input;
-use super::policy::{attempts, configured_retry, options, retry};
+use super::policy::{Configured, RetryDefaults, attempts, configured_retry, options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, ended, step};
 use super::types::{DataAnalysisRequest, DataAnalysisResult};
@@ -20,13 +20,25 @@ const INVALID: &[&str] = &[data::INVALID];
 #[workflow]
 pub struct DataAnalysisWorkflow {
     progress: Progress,
+    retry: RetryDefaults,
 }
 
 impl Default for DataAnalysisWorkflow {
     fn default() -> Self {
+        Self::configured(RetryDefaults::default())
+    }
+}
+
+impl Configured for DataAnalysisWorkflow {
+    fn configured(retry: RetryDefaults) -> Self {
         DataAnalysisWorkflow {
             progress: Progress::new(NAME, 4),
+            retry,
         }
+    }
+
+    fn retry_defaults(&self) -> RetryDefaults {
+        self.retry
     }
 }
 
@@ -71,11 +83,12 @@ impl DataAnalysisWorkflow {
         ctx: &mut WorkflowContext<Self>,
         request: Input<DataAnalysisRequest>,
     ) -> Result<DataAnalysisResult, String> {
+        let d = ctx.state(|w| w.retry_defaults());
         let request = request.into_request()?;
         // A request for an unknown analysis fails before any work (deterministic, no activity).
         AnalysisType::parse(&request.analysis_type)?;
         // 1. The file: 30 s; the original set no policy, so the configured one applies.
-        let check = options(Duration::from_secs(30), configured_retry(&[]));
+        let check = options(Duration::from_secs(30), configured_retry(d, &[]));
         let file = step(
             ctx,
             DataActivities::validate_data_file,
@@ -90,7 +103,7 @@ impl DataAnalysisWorkflow {
             ));
         };
         // 2. Loading: 5 min, 3 attempts.
-        let load = options(Duration::from_secs(300), attempts(3, INVALID));
+        let load = options(Duration::from_secs(300), attempts(d, 3, INVALID));
         let loaded = step(
             ctx,
             DataActivities::load_data,
@@ -121,7 +134,7 @@ impl DataAnalysisWorkflow {
         )
         .await?;
         // 4. Charts: 5 min, configured policy.
-        let draw = options(Duration::from_secs(300), configured_retry(&[]));
+        let draw = options(Duration::from_secs(300), configured_retry(d, &[]));
         let chart_request = ChartRequest {
             table_path: loaded.table_path,
             results: analysed.results.clone(),

@@ -7,7 +7,7 @@ use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use super::input::Input;
-use super::policy::{configured_retry, options, retry};
+use super::policy::{Configured, RetryDefaults, configured_retry, options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, ended, step};
 use super::types::{ImageGenerationRequest, ImageGenerationResult};
@@ -19,13 +19,25 @@ const INVALID: &[&str] = &[image::INVALID, image::BACKEND_FAILED];
 #[workflow]
 pub struct ImageGenerationWorkflow {
     progress: Progress,
+    retry: RetryDefaults,
 }
 
 impl Default for ImageGenerationWorkflow {
     fn default() -> Self {
+        Self::configured(RetryDefaults::default())
+    }
+}
+
+impl Configured for ImageGenerationWorkflow {
+    fn configured(retry: RetryDefaults) -> Self {
         ImageGenerationWorkflow {
             progress: Progress::new(NAME, 3),
+            retry,
         }
+    }
+
+    fn retry_defaults(&self) -> RetryDefaults {
+        self.retry
     }
 }
 
@@ -70,9 +82,10 @@ impl ImageGenerationWorkflow {
         ctx: &mut WorkflowContext<Self>,
         request: Input<ImageGenerationRequest>,
     ) -> Result<ImageGenerationResult, String> {
+        let d = ctx.state(|w| w.retry_defaults());
         let request = request.into_request()?;
         // 1. Safety: 10 s; the original set no policy, so the configured one applies.
-        let check = options(Duration::from_secs(10), configured_retry(&[]));
+        let check = options(Duration::from_secs(10), configured_retry(d, &[]));
         let safety = step(
             ctx,
             ImageActivities::check_content_safety,
@@ -93,7 +106,7 @@ impl ImageGenerationWorkflow {
         );
         let image = step(ctx, ImageActivities::generate_image, request.clone(), make).await?;
         // 3. Metadata: 30 s, configured policy; its outcome is checked.
-        let keep = options(Duration::from_secs(30), configured_retry(&[]));
+        let keep = options(Duration::from_secs(30), configured_retry(d, &[]));
         step(
             ctx,
             ImageActivities::store_image_metadata,

@@ -8,7 +8,9 @@ use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use super::input::Input;
-use super::policy::{attempts, configured_retry, options as step_options, retry};
+use super::policy::{
+    Configured, RetryDefaults, attempts, configured_retry, options as step_options, retry,
+};
 use super::progress::Progress;
 use super::steps::{Tracked, ended, step};
 use super::types::{LearningRequest, LearningResult};
@@ -23,12 +25,12 @@ pub const STEPS: usize = 4;
 /// Each step's start-to-close timeout and retry policy, in order; `final_errors` are the
 /// error types that validation and processing do not retry. OrchestrationProbeWorkflow
 /// runs its no-op steps with these too.
-pub fn step_policies(final_errors: &[&str]) -> [(Duration, RetryPolicy); STEPS] {
+pub fn step_policies(d: RetryDefaults, final_errors: &[&str]) -> [(Duration, RetryPolicy); STEPS] {
     [
         // 1. Validation: 30 s, at most 3 attempts; a rejection is final.
-        (Duration::from_secs(30), attempts(3, final_errors)),
+        (Duration::from_secs(30), attempts(d, 3, final_errors)),
         // 2. Black Vault: 10 s; the original set no policy, so the configured one applies.
-        (Duration::from_secs(10), configured_retry(&[])),
+        (Duration::from_secs(10), configured_retry(d, &[])),
         // 3. Processing: 5 min, 3 attempts, 1 s growing to 30 s.
         (
             Duration::from_secs(300),
@@ -40,20 +42,32 @@ pub fn step_policies(final_errors: &[&str]) -> [(Duration, RetryPolicy); STEPS] 
             ),
         ),
         // 4. Storing: 30 s, configured policy; its outcome is checked.
-        (Duration::from_secs(30), configured_retry(&[])),
+        (Duration::from_secs(30), configured_retry(d, &[])),
     ]
 }
 
 #[workflow]
 pub struct AILearningWorkflow {
     progress: Progress,
+    retry: RetryDefaults,
 }
 
 impl Default for AILearningWorkflow {
     fn default() -> Self {
+        Self::configured(RetryDefaults::default())
+    }
+}
+
+impl Configured for AILearningWorkflow {
+    fn configured(retry: RetryDefaults) -> Self {
         AILearningWorkflow {
             progress: Progress::new(NAME, STEPS as u32),
+            retry,
         }
+    }
+
+    fn retry_defaults(&self) -> RetryDefaults {
+        self.retry
     }
 }
 
@@ -88,9 +102,10 @@ impl AILearningWorkflow {
         ctx: &mut WorkflowContext<Self>,
         request: Input<LearningRequest>,
     ) -> Result<LearningResult, String> {
+        let d = ctx.state(|w| w.retry_defaults());
         let request = request.into_request()?;
         let [validate, vault, process, store] =
-            step_policies(&[INVALID]).map(|(timeout, policy)| step_options(timeout, policy));
+            step_policies(d, &[INVALID]).map(|(timeout, policy)| step_options(timeout, policy));
         let validation = step(
             ctx,
             LearningActivities::validate_learning_content,

@@ -10,7 +10,7 @@ use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use super::input::Input;
-use super::policy::{attempts, configured_retry, options};
+use super::policy::{Configured, RetryDefaults, attempts, configured_retry, options};
 use super::progress::Progress;
 use super::steps::{Tracked, ended, step};
 use super::types::{MemoryExpansionRequest, MemoryExpansionResult, Schema};
@@ -22,13 +22,25 @@ pub const NAME: &str = "MemoryExpansionWorkflow";
 #[workflow]
 pub struct MemoryExpansionWorkflow {
     progress: Progress,
+    retry: RetryDefaults,
 }
 
 impl Default for MemoryExpansionWorkflow {
     fn default() -> Self {
+        Self::configured(RetryDefaults::default())
+    }
+}
+
+impl Configured for MemoryExpansionWorkflow {
+    fn configured(retry: RetryDefaults) -> Self {
         MemoryExpansionWorkflow {
             progress: Progress::new(NAME, 3),
+            retry,
         }
+    }
+
+    fn retry_defaults(&self) -> RetryDefaults {
+        self.retry
     }
 }
 
@@ -94,11 +106,12 @@ impl MemoryExpansionWorkflow {
         ctx: &mut WorkflowContext<Self>,
         request: Input<RawMemoryRequest>,
     ) -> Result<MemoryExpansionResult, String> {
+        let d = ctx.state(|w| w.retry_defaults());
         // Deterministic checks first, before any activity.
         let RawMemoryRequest(request) = request.into_request()?;
         let request = check(&request).map_err(|e| format!("Invalid request: {e}"))?;
         // 1. Extraction: 2 min; the original set no policy, so the configured one applies.
-        let extract = options(Duration::from_secs(120), configured_retry(&[INVALID]));
+        let extract = options(Duration::from_secs(120), configured_retry(d, &[INVALID]));
         let extracted = step(
             ctx,
             MemoryActivities::extract_memory_information,
@@ -107,7 +120,7 @@ impl MemoryExpansionWorkflow {
         )
         .await?;
         // 2. Storing: 1 min, 3 attempts; idempotent, so a retry stores nothing twice.
-        let store = options(Duration::from_secs(60), attempts(3, &[INVALID]));
+        let store = options(Duration::from_secs(60), attempts(d, 3, &[INVALID]));
         let stored = step(
             ctx,
             MemoryActivities::store_memories,
@@ -121,7 +134,7 @@ impl MemoryExpansionWorkflow {
         )
         .await?;
         // 3. The index: 30 s, configured policy.
-        let index = options(Duration::from_secs(30), configured_retry(&[]));
+        let index = options(Duration::from_secs(30), configured_retry(d, &[]));
         step(
             ctx,
             MemoryActivities::update_memory_indexes,

@@ -1,7 +1,6 @@
 //! Activity options: the timeouts and retry policies each step of a workflow promises, and
 //! the configured retry defaults for steps the original left unbounded.
 
-use std::sync::RwLock;
 use std::time::Duration;
 
 use temporalio_common::RetryPolicy;
@@ -35,21 +34,20 @@ impl RetryDefaults {
     }
 }
 
-// Workflow code may not read configuration files, so the worker sets these when it starts.
-// Retry policies are not compared on replay, so a restarted worker with other settings
-// replays old histories fine.
-static DEFAULTS: RwLock<RetryDefaults> = RwLock::new(RetryDefaults::new(
-    3,
-    Duration::from_secs(1),
-    Duration::from_secs(30),
-));
-
-pub fn set_retry_defaults(defaults: RetryDefaults) {
-    *DEFAULTS.write().unwrap_or_else(|p| p.into_inner()) = defaults;
+impl Default for RetryDefaults {
+    /// The settings' own defaults (3 attempts, 1 s growing to 30 s).
+    fn default() -> Self {
+        RetryDefaults::new(3, Duration::from_secs(1), Duration::from_secs(30))
+    }
 }
 
-pub fn retry_defaults() -> RetryDefaults {
-    *DEFAULTS.read().unwrap_or_else(|p| p.into_inner())
+/// A workflow that a worker makes with its own retry defaults: workflow code may not read
+/// configuration, and two workers in one process may be configured differently, so each
+/// worker's factory hands them to the workflows it runs. Retry policies are not compared
+/// on replay, so a worker with other settings replays old histories fine.
+pub trait Configured: Sized {
+    fn configured(retry: RetryDefaults) -> Self;
+    fn retry_defaults(&self) -> RetryDefaults;
 }
 
 /// A bounded retry policy; failures of the `non_retryable` types are not retried.
@@ -69,14 +67,12 @@ pub fn retry(
 }
 
 /// The configured policy, for steps where the original set none (and so retried forever).
-pub fn configured_retry(non_retryable: &[&str]) -> RetryPolicy {
-    let d = retry_defaults();
+pub fn configured_retry(d: RetryDefaults, non_retryable: &[&str]) -> RetryPolicy {
     retry(d.attempts, d.initial, d.maximum, non_retryable)
 }
 
 /// `attempts` attempts with the configured intervals.
-pub fn attempts(n: u32, non_retryable: &[&str]) -> RetryPolicy {
-    let d = retry_defaults();
+pub fn attempts(d: RetryDefaults, n: u32, non_retryable: &[&str]) -> RetryPolicy {
     retry(n, d.initial, d.maximum, non_retryable)
 }
 

@@ -10,7 +10,7 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use super::input::Input;
 use super::learning::{STEPS, step_policies};
-use super::policy::{local_options, options};
+use super::policy::{Configured, RetryDefaults, local_options, options};
 use super::progress::Progress;
 use super::steps::{StepOptions, Tracked, ended, step};
 use super::types::{ProbeRequest, ProbeResult};
@@ -21,13 +21,25 @@ pub const NAME: &str = "OrchestrationProbeWorkflow";
 #[workflow]
 pub struct OrchestrationProbeWorkflow {
     progress: Progress,
+    retry: RetryDefaults,
 }
 
 impl Default for OrchestrationProbeWorkflow {
     fn default() -> Self {
+        Self::configured(RetryDefaults::default())
+    }
+}
+
+impl Configured for OrchestrationProbeWorkflow {
+    fn configured(retry: RetryDefaults) -> Self {
         OrchestrationProbeWorkflow {
             progress: Progress::new(NAME, STEPS as u32),
+            retry,
         }
+    }
+
+    fn retry_defaults(&self) -> RetryDefaults {
+        self.retry
     }
 }
 
@@ -72,11 +84,12 @@ impl OrchestrationProbeWorkflow {
         ctx: &mut WorkflowContext<Self>,
         request: Input<ProbeRequest>,
     ) -> Result<ProbeResult, String> {
+        let d = ctx.state(|w| w.retry_defaults());
         let request = request.into_request()?;
         let mut payload = request.payload;
         // AILearningWorkflow's policies; its final errors never occur in a step that does
         // nothing.
-        for (number, (timeout, policy)) in (1..).zip(step_policies(&[])) {
+        for (number, (timeout, policy)) in (1..).zip(step_policies(d, &[])) {
             let input = ProbeStep {
                 step: number,
                 payload,

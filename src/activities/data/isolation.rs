@@ -425,6 +425,8 @@ pub fn serve(input: impl Read, mut output: impl Write) -> i32 {
     // attempt), never the worker.
     #[cfg(target_os = "linux")]
     let _ = std::fs::write("/proc/self/oom_score_adj", "1000");
+    #[cfg(unix)]
+    exit_with_the_worker();
     // Without the limit the step still runs apart from the worker, which is what matters
     // most; a system that refuses the limit only loses the bound.
     if let Err(e) = limit_address_space(call.memory_limit) {
@@ -490,6 +492,36 @@ fn peak_rss_kib() -> u64 {
 #[cfg(not(unix))]
 fn peak_rss_kib() -> u64 {
     0
+}
+
+/// How often a child checks that the worker that started it is still there.
+#[cfg(unix)]
+const WORKER_CHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Ends this child soon after its worker dies (SIGKILL, a crash): the step's retry runs on
+/// another worker, so an orphan would only hold memory and a core while it does. An orphan
+/// is reparented, so its parent pid changes. (PR_SET_PDEATHSIG would follow the worker
+/// thread that spawned the child, and runtime threads come and go.) Started before the
+/// address-space limit, which the thread's stack would count against.
+#[cfg(unix)]
+fn exit_with_the_worker() {
+    // SAFETY: getppid has no preconditions and cannot fail.
+    let worker = unsafe { libc::getppid() };
+    let watch = move || {
+        loop {
+            std::thread::sleep(WORKER_CHECK);
+            // SAFETY: as above; _exit ends the process without running anything else.
+            if unsafe { libc::getppid() } != worker {
+                unsafe { libc::_exit(3) };
+            }
+        }
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("worker-watch".into())
+        .spawn(watch)
+    {
+        eprintln!("analysis step: cannot watch the worker, an orphan would run on: {e}");
+    }
 }
 
 /// Lowers this process's address-space limit (soft and hard) to `bytes`, or to the hard
