@@ -248,7 +248,10 @@ def check(report: Report, results: list[tuple[str, Any]], data_dir: Path) -> Non
         if not ok:
             report.failed.append(f"{kind}: {error}")
     learned = {r.knowledge_id for k, r in results if k == "learning" and r.success}
-    report.knowledge_records = KnowledgeStore(data_dir).count()
+    store = KnowledgeStore(data_dir)
+    report.knowledge_records = store.count()
+    # What a worker killed mid-batch left unwritten, as the next worker start writes it.
+    store.sync_knowledge_json()
     knowledge_file = data_dir / "memory" / "knowledge.json"
     knowledge = json.loads(knowledge_file.read_text() or "{}") if knowledge_file.exists() else {}
     entries = [key for group in knowledge.values() for key in group]

@@ -211,6 +211,7 @@ async def test_a_user_is_erased_from_every_file_while_a_reader_is_open(
     assert bob_memories and {m.user_id for m in bob_memories} == {bob.user_id}
     assert [r.user_id for r in ImageStore(data_dir).history()] == [bob.user_id]
     assert bob.image_path.exists() and (bob.analysis_folder / "report.json").exists()
+    assert KnowledgeStore(data_dir).sync_knowledge_json() in (0, 1)
     knowledge = json.loads((data_dir / "memory" / "knowledge.json").read_text())
     assert bob.knowledge_id in knowledge["programming"]
     assert alice.knowledge_id not in knowledge["programming"]

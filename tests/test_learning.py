@@ -63,6 +63,9 @@ async def test_success_stores_knowledge_everywhere(
     assert "ownership" in entry.keywords and "the" not in entry.keywords
     assert entry.category == "programming" and entry.user_id == "u1"
     assert entry.workflow_id == workflow_id
+    # The worker writes knowledge.json in batches, a moment after the workflow: bring it up
+    # to date now (it may have been already).
+    KnowledgeStore(worker_data_dir).sync_knowledge_json()
     knowledge = json.loads((worker_data_dir / "memory" / "knowledge.json").read_text())
     assert knowledge["programming"][result.knowledge_id] == entry.summary
     hits = KnowledgeStore(worker_data_dir).search("borrowing ownership", category="programming")
@@ -146,6 +149,7 @@ async def test_two_hundred_concurrent_workflows(
     ids = {r.knowledge_id for r in results}
     assert len(ids) == 200
     assert store.count() == before + 200
+    store.sync_knowledge_json()
     knowledge = json.loads((worker_data_dir / "memory" / "knowledge.json").read_text())
     assert ids <= set(knowledge["programming"])
 

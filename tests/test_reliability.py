@@ -134,6 +134,7 @@ async def test_a_killed_worker_loses_nothing_and_two_workers_share_a_data_dir(
     for request, knowledge_id in zip(requests, ids):
         entry = store.get(knowledge_id or "")
         assert entry is not None and entry.content == request.content
+    store.sync_knowledge_json()
     assert sorted(knowledge_json_ids(tmp_path)) == sorted(ids)  # type: ignore[type-var]
     # Both new workers stored part of the knowledge, the killed one none.
     storers = {

@@ -17,7 +17,7 @@ use super::data::{
     self, Analysed, AnalysisRequest, ChartRequest, Charted, LoadRequest, Loaded, Runner, Step,
     TABLE_FILE,
 };
-use super::errors::StepError;
+use super::errors::{StepError, blocking};
 use super::image::settings::ImageSettings;
 use super::image::{self, GeneratedImage, ImageToStore, http};
 use super::learning;
@@ -249,6 +249,16 @@ impl DirectActivities {
             None,
             ATTEMPT,
         )
+        .await?;
+        // A direct call returns with its entry in knowledge.json, as the original did (a
+        // script may read the file next, or exit).
+        let store = self.store.clone();
+        blocking(move || {
+            store.wait_for_knowledge_json(std::time::Duration::from_secs(30));
+            store
+                .catch_up_knowledge_json()
+                .map_err(|e| StepError::Store(format!("cannot update knowledge.json: {e}")))
+        })
         .await?;
         Ok(json!(!stored.blocked))
     }

@@ -104,7 +104,7 @@ pub const FIELDS: &[FieldSpec] = &[
     spec!("max_concurrent_workflows", count(1), "TEMPORAL_MAX_CONCURRENT_WORKFLOWS", default = Some("50");
         "Workflow tasks one worker runs at once."),
     spec!("worker_identity", FieldKind::Text, "TEMPORAL_WORKER_IDENTITY", default = Some("project-ai-worker");
-        "Worker identity shown in Temporal's UI and histories."),
+        "Worker identity shown in Temporal's UI and histories; left at the default, a worker reports `<pid>@<host>-project-ai-worker`."),
     spec!("workflow_execution_timeout", count(1), "TEMPORAL_WORKFLOW_EXECUTION_TIMEOUT", default = Some("3600");
         "Seconds a workflow may take in all, retries and continue-as-new included."),
     spec!("workflow_run_timeout", count(1), "TEMPORAL_WORKFLOW_RUN_TIMEOUT", default = Some("1800");

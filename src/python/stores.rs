@@ -67,6 +67,12 @@ impl KnowledgeStoreCore {
         let store = self.store.clone();
         without_gil(py, move || store.knowledge_count())?.map_err(|e| store_error(py, &e))
     }
+
+    /// Writes to knowledge.json the entries stored but not yet there; how many.
+    fn sync_knowledge_json(&self, py: Python<'_>) -> PyResult<usize> {
+        let store = self.store.clone();
+        without_gil(py, move || store.catch_up_knowledge_json())?.map_err(|e| store_error(py, &e))
+    }
 }
 
 /// The image metadata under a data dir.

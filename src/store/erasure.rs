@@ -148,7 +148,12 @@ impl Store {
             params![user_id],
             wait,
             &format!("the data of user {user_id:?}"),
-        )?;
+        );
+        // The knowledge.json writer may have put back an entry it read from the store before
+        // the rows went; it checks the store under the file's lock, so after this removal
+        // none comes back.
+        erased.knowledge_json_entries += self.unmirror_knowledge(&artifacts.knowledge)?;
+        let removed = removed?;
         (erased.memories, erased.knowledge, erased.images) = (removed[0], removed[1], removed[2]);
         Ok(erased)
     }

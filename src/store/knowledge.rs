@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::fts::any_word;
-use super::{Store, StoreError, update_json_file};
+use super::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnowledgeEntry {
@@ -62,12 +62,15 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<KnowledgeEntry> {
 }
 
 impl Store {
-    /// Stores the entry unless one with its id exists; true when it was new.
+    /// Stores the entry unless one with its id exists; true when it was new. A new entry is
+    /// also listed as not yet in knowledge.json (see `knowledge_mirror`), in the same
+    /// transaction.
     pub fn insert_knowledge(&self, e: &KnowledgeEntry) -> Result<bool, StoreError> {
         let keywords = serde_json::to_string(&e.keywords)
             .map_err(|err| StoreError::Invalid(err.to_string()))?;
-        let inserted = self
-            .connection()
+        let mut connection = self.connection();
+        let tx = connection.transaction().map_err(|err| self.err(err))?;
+        let inserted = tx
             .execute(
                 &format!(
                     "INSERT INTO knowledge ({COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
@@ -89,6 +92,14 @@ impl Store {
                 ],
             )
             .map_err(|err| self.err(err))?;
+        if inserted == 1 {
+            tx.execute(
+                "INSERT INTO knowledge_unmirrored (id) VALUES (?1)",
+                params![e.id],
+            )
+            .map_err(|err| self.err(err))?;
+        }
+        tx.commit().map_err(|err| self.err(err))?;
         Ok(inserted == 1)
     }
 
@@ -144,34 +155,6 @@ impl Store {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(|e| self.err(e))?;
         Ok(hits)
-    }
-
-    /// Puts the entry into Project-AI's `knowledge.json` as `{category: {id: summary}}`;
-    /// true when the file changed. Safe against other writers (see `update_json_file`).
-    pub fn mirror_to_knowledge_json(&self, e: &KnowledgeEntry) -> Result<bool, StoreError> {
-        let path = knowledge_json_path(self.data_dir());
-        update_json_file(&path, |root| {
-            let Some(categories) = root.as_object_mut() else {
-                return Err(StoreError::Invalid(format!(
-                    "{} does not hold a JSON object",
-                    path.display()
-                )));
-            };
-            let category = categories
-                .entry(e.category.clone())
-                .or_insert_with(|| serde_json::json!({}));
-            let Some(entries) = category.as_object_mut() else {
-                return Err(StoreError::Invalid(format!(
-                    "{}: category {:?} is not an object",
-                    path.display(),
-                    e.category
-                )));
-            };
-            let value = serde_json::Value::String(e.summary.clone());
-            let changed = entries.get(&e.id) != Some(&value);
-            entries.insert(e.id.clone(), value);
-            Ok((changed, changed))
-        })
     }
 }
 
@@ -239,10 +222,17 @@ mod tests {
         std::fs::write(&path, r#"{"tips": {"existing": "kept"}}"#).unwrap();
         let store = Store::open(dir.path()).unwrap();
         let e = sample("k1", "tips", "Short tip text");
+        let unstored = sample("k2", "tips", "Not in the store");
+        assert!(
+            !store.mirror_to_knowledge_json(&unstored).unwrap(),
+            "only stored entries"
+        );
+        store.insert_knowledge(&e).unwrap();
         assert!(store.mirror_to_knowledge_json(&e).unwrap());
         assert!(!store.mirror_to_knowledge_json(&e).unwrap());
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(v["tips"]["existing"], "kept");
         assert_eq!(v["tips"]["k1"], "Short tip text");
+        assert!(v["tips"].get("k2").is_none());
     }
 }

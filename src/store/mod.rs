@@ -11,6 +11,7 @@ pub mod fts;
 pub mod images;
 mod json_file;
 pub mod knowledge;
+mod knowledge_mirror;
 mod lock_file;
 pub mod memories;
 mod schema;
@@ -76,6 +77,8 @@ pub struct Store {
     data_dir: PathBuf,
     path: PathBuf,
     connection: Arc<Mutex<Connection>>,
+    /// Callers waiting for their knowledge entry to be in knowledge.json.
+    mirror: Arc<knowledge_mirror::MirrorQueue>,
 }
 
 impl Store {
@@ -90,6 +93,7 @@ impl Store {
             data_dir: data_dir.to_owned(),
             path,
             connection: Arc::new(Mutex::new(connection)),
+            mirror: Arc::default(),
         })
     }
 

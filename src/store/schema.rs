@@ -106,6 +106,11 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO erasure_state (key) SELECT 'vacuum_once'
         WHERE EXISTS (SELECT 1 FROM knowledge) OR EXISTS (SELECT 1 FROM images)
            OR EXISTS (SELECT 1 FROM memories);",
+    // 5: knowledge entries stored but not yet in Project-AI's knowledge.json (it is brought
+    // up to date in batches; a worker starting after a crash writes what is left here).
+    "CREATE TABLE knowledge_unmirrored (
+        id TEXT PRIMARY KEY REFERENCES knowledge(id) ON DELETE CASCADE
+    );",
 ];
 
 /// Applies the migrations this file has not seen, each in its own transaction, so two

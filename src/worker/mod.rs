@@ -129,8 +129,17 @@ pub struct RunningWorker {
     pub task_queue: String,
 }
 
-fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
+/// The worker's options, and its store (whose knowledge.json writer it waits for when it
+/// stops).
+fn options(spec: &WorkerSpec) -> Result<(WorkerOptions, Store), WorkerError> {
     let store = Store::open(&spec.data_dir).map_err(|e| WorkerError::Start(e.to_string()))?;
+    // Entries a process stored but died before writing to knowledge.json. Not fatal: the
+    // next batch or the next start writes them.
+    match store.catch_up_knowledge_json() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(entries = n, "knowledge.json caught up with the store"),
+        Err(e) => tracing::warn!(error = %e, "cannot bring knowledge.json up to date"),
+    }
     let faults = Faults::from_env().map_err(WorkerError::Start)?;
     if !faults.is_empty() {
         tracing::warn!(?faults, "test-only fault injection is ON");
@@ -166,7 +175,7 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         faults: faults.clone(),
     };
     let data = DataActivities {
-        store,
+        store: store.clone(),
         policy: data::file_policy(
             &spec.data_dir,
             &spec.analysis_roots,
@@ -190,8 +199,12 @@ fn options(spec: &WorkerSpec) -> Result<WorkerOptions, WorkerError> {
         .build();
     registry::register_activities(&mut options, &implementers, &spec.activities);
     registry::register_workflows(&mut options, &spec.workflows, spec.retry_defaults)?;
-    Ok(options)
+    Ok((options, store))
 }
+
+/// How long a stopping worker waits for knowledge.json to take what was queued (what it
+/// does not take is written at the next start).
+const KNOWLEDGE_JSON_WAIT: Duration = Duration::from_secs(10);
 
 impl RunningWorker {
     /// Builds the worker on its own thread, driven by `handle`'s runtime, and returns once it
@@ -213,11 +226,11 @@ impl RunningWorker {
                     let built = (|| {
                         let (runtime_options, metrics) = metrics::runtime_options(spec.metrics_address.as_deref())?;
                         let runtime = Runtime::from_current_tokio(runtime_options).map_err(|e| WorkerError::Start(e.to_string()))?;
-                        let options = options(&spec)?;
+                        let (options, store) = options(&spec)?;
                         let worker = Worker::new(&runtime, sdk_client, options).map_err(|e| WorkerError::Start(e.to_string()))?;
-                        Ok::<_, WorkerError>((runtime, worker, metrics))
+                        Ok::<_, WorkerError>((runtime, worker, metrics, store))
                     })();
-                    let (_runtime, mut worker, metrics) = match built {
+                    let (_runtime, mut worker, metrics, store) = match built {
                         Ok(built) => built,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -229,6 +242,9 @@ impl RunningWorker {
                     let outcome = worker.run().await.map_err(|e| e.to_string());
                     if let Some(endpoint) = metrics {
                         endpoint.abort();
+                    }
+                    if !store.wait_for_knowledge_json(KNOWLEDGE_JSON_WAIT) {
+                        tracing::warn!("knowledge.json is still being written as the worker stops; the next start writes what is left");
                     }
                     outcome
                 });

@@ -69,6 +69,13 @@ class KnowledgeStore:
     def count(self) -> int:
         return self._core.count()
 
+    def sync_knowledge_json(self) -> int:
+        """Writes to Project-AI's ``memory/knowledge.json`` the entries this store holds but
+        the file does not yet (workers bring it up to date in batches, a moment after each
+        workflow); returns how many it wrote. For code that reads the file right after a
+        workflow ended."""
+        return self._core.sync_knowledge_json()
+
 
 @dataclass(frozen=True)
 class ImageRecord:

@@ -182,10 +182,9 @@ pub async fn store_knowledge(
         let created = store
             .insert_knowledge(&entry)
             .map_err(|e| StepError::Store(format!("cannot store the knowledge: {e}")))?;
-        // Both writes are idempotent, so a retry after a failure between them completes the pair.
-        store
-            .mirror_to_knowledge_json(&entry)
-            .map_err(|e| StepError::Store(format!("cannot update knowledge.json: {e}")))?;
+        // The store is the source of truth; knowledge.json follows in the store's next batch
+        // (or at the next start, after a crash).
+        store.queue_for_knowledge_json(&entry);
         Ok(StoredKnowledge {
             knowledge_id: entry.id,
             created,
