@@ -7,8 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+from app.temporal import TemporalConfig
 
 
 def free_port() -> int:
@@ -69,3 +72,22 @@ def start_worker_process(
         time.sleep(0.1)
     process.kill()
     raise AssertionError(f"the worker did not start: {log.read_text()}")
+
+
+def small_csv(data_dir: Path) -> Path:
+    """A 20-row CSV in ``data_dir``'s inputs folder, for analyses whose data does not matter."""
+    inputs = data_dir / "inputs"
+    inputs.mkdir(exist_ok=True)
+    csv = inputs / "small.csv"
+    csv.write_text("a,b\n" + "".join(f"{i},{i % 5}\n" for i in range(20)))
+    return csv
+
+
+def queue_config(address: str, data_dir: Path, prefix: str) -> TemporalConfig:
+    """A configuration for ``address`` and ``data_dir`` on a task queue of its own."""
+    return TemporalConfig(
+        env_file=None,
+        host=address,
+        task_queue=f"{prefix}-{uuid.uuid4().hex[:8]}",
+        data_dir=data_dir,
+    )

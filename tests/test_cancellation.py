@@ -24,11 +24,10 @@ from app.temporal import (
     MemoryExpansionRequest,
     MemoryExpansionWorkflow,
     TemporalClientManager,
-    TemporalConfig,
     WorkflowExecutionStatus,
     WorkflowFailureError,
 )
-from tests.helpers import start_worker_process
+from tests.helpers import queue_config, small_csv, start_worker_process
 from tests.test_reliability import processes, wait_until_all_at
 
 # Each workflow's long step, parked by the fault switch (which heartbeats and stops on a
@@ -51,9 +50,7 @@ def request_for(step: str, inputs: Path) -> Any:
     if step == "generate_image":
         return ImageGenerationRequest(prompt="a quiet lake", size="64x64", backend="local")
     if step == "perform_analysis":
-        csv = inputs / "small.csv"
-        csv.write_text("a,b\n" + "".join(f"{i},{i % 5}\n" for i in range(20)))
-        return DataAnalysisRequest(str(csv), "statistics")
+        return DataAnalysisRequest(str(inputs / "small.csv"), "statistics")
     return MemoryExpansionRequest(
         conversation_id=f"c-{uuid.uuid4().hex[:6]}",
         messages=[{"role": "user", "content": "My sister lives in Lima."}],
@@ -67,12 +64,9 @@ async def test_cancelled_workflows_end_canceled_and_free_their_activity_slot(
     step (which would otherwise sleep for 50 min). It ends CANCELED, `result()` raises the
     cancellation, and the next workflow's activities run on the same slot, so each cancelled
     activity gave it back; at the end a workflow with no fault runs to its result."""
-    queue = f"cancel-{uuid.uuid4().hex[:8]}"
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    config = TemporalConfig(
-        env_file=None, host=dev_server.address, task_queue=queue, data_dir=tmp_path
-    )
+    config = queue_config(dev_server.address, tmp_path, "cancel")
+    queue = config.task_queue
+    inputs = small_csv(tmp_path).parent
     faults = ",".join(f"{step}=sleep:3000" for step in LONG_STEPS)
     with processes() as workers:
         workers.append(
@@ -122,14 +116,10 @@ async def test_sixty_cancelled_analysis_attempts_leave_every_slot_free(
     running perform_analysis at once (so every slot the round before used was given back),
     then all 4 are cancelled. After 60 cancelled attempts, 4 more workflows get a slot and
     run to their results, and the worker is still running."""
-    queue = f"cancel60-{uuid.uuid4().hex[:8]}"
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    csv = inputs / "small.csv"
-    csv.write_text("a,b\n" + "".join(f"{i},{i % 5}\n" for i in range(20)))
-    config = TemporalConfig(
-        env_file=None, host=dev_server.address, task_queue=queue, data_dir=tmp_path
-    )
+    config = queue_config(dev_server.address, tmp_path, "cancel60")
+    queue = config.task_queue
+    csv = small_csv(tmp_path)
+    inputs = csv.parent
     with processes() as workers:
         workers.append(
             start_worker_process(
@@ -177,10 +167,8 @@ async def test_a_stopped_worker_cancels_an_activity_that_outlives_the_grace_peri
 ) -> None:
     """SIGTERM with an activity 50 minutes from done and a 3 s grace period: the worker
     cancels the activity when the grace period is over and exits a few seconds later."""
-    queue = f"term-{uuid.uuid4().hex[:8]}"
-    config = TemporalConfig(
-        env_file=None, host=dev_server.address, task_queue=queue, data_dir=tmp_path
-    )
+    config = queue_config(dev_server.address, tmp_path, "term")
+    queue = config.task_queue
     with processes() as workers:
         worker = start_worker_process(
             dev_server.address,

@@ -33,7 +33,7 @@ from app.temporal import (
     WorkflowProgress,
 )
 from app.temporal.client import WorkflowHandle
-from tests.helpers import free_port, start_worker_process
+from tests.helpers import free_port, queue_config, small_csv, start_worker_process
 
 
 def learning_request(i: int) -> LearningRequest:
@@ -303,14 +303,9 @@ async def test_a_worker_killed_inside_a_long_step_is_replaced_within_seconds(
     which heartbeats as the real step does); after A is killed, the server notices within
     the 10 s heartbeat timeout and worker B starts the retry after the policy's 10 s
     interval: well within 30 s of the kill."""
-    queue = f"heartbeat-{uuid.uuid4().hex[:8]}"
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    csv = inputs / "small.csv"
-    csv.write_text("a,b\n" + "".join(f"{i},{i * 2 % 7}\n" for i in range(50)))
-    config = TemporalConfig(
-        env_file=None, host=dev_server.address, task_queue=queue, data_dir=tmp_path
-    )
+    config = queue_config(dev_server.address, tmp_path, "heartbeat")
+    queue = config.task_queue
+    csv = small_csv(tmp_path)
     with processes() as workers:
         workers.append(
             start_worker_process(
