@@ -2,9 +2,9 @@
 //! store is the source of truth (get and search read it); the file is Project-AI's, rewritten
 //! whole on every change (its format and lock protocol), which at 200,000 entries is a 23 MB
 //! rewrite. So `store_knowledge` queues its entry and returns: one writer thread per store
-//! rewrites the file once for every entry queued meanwhile (group commit), then rests as
-//! long as that rewrite took, so it never takes more than half a core whatever the file's
-//! size. The file lags the store by about two rewrites at most. Entries stored but not yet
+//! rewrites the file once for every entry queued meanwhile (group commit), then rests twice
+//! as long as that rewrite took, so it never takes more than a third of a core whatever the
+//! file's size. The file lags the store by about three rewrites at most. Entries stored but not yet
 //! written are listed in `knowledge_unmirrored`; a worker starting after a crash, or anyone
 //! who needs the file current now (`catch_up_knowledge_json`), writes them.
 
@@ -16,6 +16,9 @@ use rusqlite::params;
 
 use super::knowledge::{KnowledgeEntry, knowledge_json_path};
 use super::{Store, StoreError, update_json_file};
+
+/// How long the writer rests after a rewrite, in rewrites' time.
+const REST_PER_REWRITE: u32 = 2;
 
 /// What knowledge.json holds of an entry: `{category: {id: summary}}`.
 #[derive(Debug, Clone)]
@@ -92,7 +95,8 @@ impl Store {
         }
     }
 
-    /// The writer thread: a rewrite for everything queued, a rest as long as it took, until
+    /// The writer thread: a rewrite for everything queued, a rest twice as long as it took
+    /// (a third of a core at most, left to the workflows), until
     /// nothing is queued. A failed rewrite (the file is not JSON, the disk is full) is
     /// logged; its entries stay listed as unwritten.
     fn write_queued(&self) {
@@ -113,7 +117,7 @@ impl Store {
             let took = began.elapsed();
             self.mirror.rewrites.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(entries = batch.len(), ?took, "knowledge.json rewritten");
-            std::thread::sleep(took);
+            std::thread::sleep(took * REST_PER_REWRITE);
         }
     }
 
