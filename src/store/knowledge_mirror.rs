@@ -43,6 +43,20 @@ struct Queue {
     waiting: Vec<Mirrored>,
     /// True while the writer thread runs.
     writing: bool,
+    /// The end of the rest after the last rewrite.
+    rest_until: Option<Instant>,
+}
+
+/// Lets a writer that panicked be replaced: the queue's next entry starts a new one.
+struct WriterEnd<'a>(&'a MirrorQueue);
+
+impl Drop for WriterEnd<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().writing = false;
+            self.0.idle.notify_all();
+        }
+    }
 }
 
 /// The entries of one store waiting for knowledge.json, whether its writer runs, and how
@@ -95,12 +109,20 @@ impl Store {
         }
     }
 
-    /// The writer thread: a rewrite for everything queued, a rest twice as long as it took
-    /// (a third of a core at most, left to the workflows), until
-    /// nothing is queued. A failed rewrite (the file is not JSON, the disk is full) is
-    /// logged; its entries stay listed as unwritten.
+    /// The writer thread: a rewrite for everything queued, until nothing is. Each rewrite
+    /// is followed by a rest twice as long as it took (a third of a core at most, left to
+    /// the workflows), which the next writer keeps too if this one ends first. A failed
+    /// rewrite (the file is not JSON, the disk is full) is logged; its entries stay listed
+    /// as unwritten.
     fn write_queued(&self) {
+        let _reset = WriterEnd(&self.mirror);
         loop {
+            let resting = self.mirror.lock().rest_until;
+            if let Some(wait) =
+                resting.and_then(|until| until.checked_duration_since(Instant::now()))
+            {
+                std::thread::sleep(wait);
+            }
             let batch = {
                 let mut queue = self.mirror.lock();
                 if queue.waiting.is_empty() {
@@ -117,7 +139,7 @@ impl Store {
             let took = began.elapsed();
             self.mirror.rewrites.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(entries = batch.len(), ?took, "knowledge.json rewritten");
-            std::thread::sleep(took * REST_PER_REWRITE);
+            self.mirror.lock().rest_until = Some(Instant::now() + took * REST_PER_REWRITE);
         }
     }
 
