@@ -22,3 +22,5 @@ cd benchmarks
 "$venv/bin/python" memory_search.py --memories 100000 --queries 1000 --report
 "$venv/bin/python" workflows_e2e.py --runs 5 --sequential 20 --count 200 --report
 "$venv/bin/python" devserver_storage.py --count 200 --in-flight 50 --runs 5 --report
+"$venv/bin/python" growth.py knowledge --existing 200000 --count 400 --runs 5 --report
+"$venv/bin/python" growth.py images --existing 100000 --count 200 --runs 5 --report

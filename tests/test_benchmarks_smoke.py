@@ -74,3 +74,11 @@ def test_devserver_storage_runs_both() -> None:
     stdout = run(["devserver_storage.py", "--count", "6", "--in-flight", "3", "--runs", "1"])
     assert all(rate > 0 for rate in rates(stdout, ["memory", "file"]).values()), stdout
     assert re.search(r"File / memory: rate \d+\.\d\dx", stdout), stdout
+
+
+@pytest.mark.parametrize("kind", ["knowledge", "images"])
+def test_growth_runs(kind: str) -> None:
+    stdout = run(
+        ["growth.py", kind, "--existing", "50", "--count", "6", "--in-flight", "3", "--runs", "1"]
+    )
+    assert re.search(r"Grown against empty: \d+\.\d\dx", stdout), stdout
