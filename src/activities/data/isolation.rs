@@ -32,8 +32,13 @@ use crate::config::fields::spec;
 const MAX_MESSAGE_BYTES: u64 = 16 << 20;
 /// How much of a failed child's stderr is kept to tell why it failed.
 const KEPT_STDERR_BYTES: usize = 8 << 10;
-/// What Rust's allocation failure handler prints before it aborts.
-const ALLOCATION_FAILED: &str = "memory allocation of";
+/// What an allocation that failed at the address-space limit prints before the process
+/// ends: Rust's allocation failure handler (then abort), and glibc when a new thread finds
+/// no room for its thread-local data (then exit status 127).
+const ALLOCATION_FAILED: &[&str] = &[
+    "memory allocation of",
+    "cannot allocate memory for thread-local data",
+];
 /// The environment variables a child keeps: what starting a program needs, nothing secret.
 const KEPT_ENV: &[&str] = &[
     "PATH",
@@ -328,7 +333,8 @@ impl ChildProcess {
     fn failure(&self, activity: &str, status: ExitStatus, stderr: &[u8]) -> StepError {
         let how = describe(status);
         let said = String::from_utf8_lossy(stderr);
-        if said.contains(ALLOCATION_FAILED) && self.memory_limit > 0 {
+        let over_limit = ALLOCATION_FAILED.iter().any(|m| said.contains(m));
+        if over_limit && self.memory_limit > 0 {
             return StepError::invalid(
                 INVALID,
                 format!(
@@ -494,6 +500,9 @@ fn peak_rss_kib() -> u64 {
     0
 }
 
+/// The watching thread's stack: it only sleeps and asks for its parent's pid.
+#[cfg(unix)]
+const WATCH_STACK_BYTES: usize = 64 << 10;
 /// How often a child checks that the worker that started it is still there.
 #[cfg(unix)]
 const WORKER_CHECK: std::time::Duration = std::time::Duration::from_millis(500);
@@ -516,8 +525,10 @@ fn exit_with_the_worker() {
             }
         }
     };
+    // A small stack: the thread counts against the child's address-space limit.
     if let Err(e) = std::thread::Builder::new()
         .name("worker-watch".into())
+        .stack_size(WATCH_STACK_BYTES)
         .spawn(watch)
     {
         eprintln!("analysis step: cannot watch the worker, an orphan would run on: {e}");
