@@ -91,3 +91,10 @@ def queue_config(address: str, data_dir: Path, prefix: str) -> TemporalConfig:
         task_queue=f"{prefix}-{uuid.uuid4().hex[:8]}",
         data_dir=data_dir,
     )
+
+
+def worker_for(config: TemporalConfig, log: str, **env: str) -> subprocess.Popen[bytes]:
+    """`start_worker_process` on ``config``'s server, data dir and task queue, logging to
+    ``log`` in the data dir."""
+    data_dir = Path(config.data_dir)
+    return start_worker_process(config.host, data_dir, config.task_queue, data_dir / log, **env)

@@ -27,7 +27,7 @@ from app.temporal import (
     WorkflowExecutionStatus,
     WorkflowFailureError,
 )
-from tests.helpers import queue_config, small_csv, start_worker_process
+from tests.helpers import queue_config, small_csv, worker_for
 from tests.test_reliability import processes, wait_until_all_at
 
 # Each workflow's long step, parked by the fault switch (which heartbeats and stops on a
@@ -65,16 +65,13 @@ async def test_cancelled_workflows_end_canceled_and_free_their_activity_slot(
     cancellation, and the next workflow's activities run on the same slot, so each cancelled
     activity gave it back; at the end a workflow with no fault runs to its result."""
     config = queue_config(dev_server.address, tmp_path, "cancel")
-    queue = config.task_queue
     inputs = small_csv(tmp_path).parent
     faults = ",".join(f"{step}=sleep:3000" for step in LONG_STEPS)
     with processes() as workers:
         workers.append(
-            start_worker_process(
-                dev_server.address,
-                tmp_path,
-                queue,
-                tmp_path / "worker.log",
+            worker_for(
+                config,
+                "worker.log",
                 PROJECT_AI_TEMPORAL_FAULTS=faults,
                 TEMPORAL_MAX_CONCURRENT_ACTIVITIES="1",
             )
@@ -117,16 +114,13 @@ async def test_sixty_cancelled_analysis_attempts_leave_every_slot_free(
     then all 4 are cancelled. After 60 cancelled attempts, 4 more workflows get a slot and
     run to their results, and the worker is still running."""
     config = queue_config(dev_server.address, tmp_path, "cancel60")
-    queue = config.task_queue
     csv = small_csv(tmp_path)
     inputs = csv.parent
     with processes() as workers:
         workers.append(
-            start_worker_process(
-                dev_server.address,
-                tmp_path,
-                queue,
-                tmp_path / "worker.log",
+            worker_for(
+                config,
+                "worker.log",
                 PROJECT_AI_TEMPORAL_FAULTS="perform_analysis=sleep:3000",
                 TEMPORAL_MAX_CONCURRENT_ACTIVITIES="4",
             )
@@ -168,13 +162,10 @@ async def test_a_stopped_worker_cancels_an_activity_that_outlives_the_grace_peri
     """SIGTERM with an activity 50 minutes from done and a 3 s grace period: the worker
     cancels the activity when the grace period is over and exits a few seconds later."""
     config = queue_config(dev_server.address, tmp_path, "term")
-    queue = config.task_queue
     with processes() as workers:
-        worker = start_worker_process(
-            dev_server.address,
-            tmp_path,
-            queue,
-            tmp_path / "worker.log",
+        worker = worker_for(
+            config,
+            "worker.log",
             PROJECT_AI_TEMPORAL_FAULTS="process_learning_request=sleep:3000",
             TEMPORAL_GRACEFUL_SHUTDOWN_TIMEOUT="3",
         )

@@ -33,7 +33,13 @@ from app.temporal import (
     WorkflowProgress,
 )
 from app.temporal.client import WorkflowHandle
-from tests.helpers import free_port, queue_config, small_csv, start_worker_process
+from tests.helpers import (
+    free_port,
+    queue_config,
+    small_csv,
+    start_worker_process,
+    worker_for,
+)
 
 
 def learning_request(i: int) -> LearningRequest:
@@ -90,11 +96,9 @@ async def test_a_killed_worker_loses_nothing_and_two_workers_share_a_data_dir(
     )
     with processes() as workers:
         workers.append(
-            start_worker_process(
-                dev_server.address,
-                tmp_path,
-                queue,
-                tmp_path / "worker-a.log",
+            worker_for(
+                config,
+                "worker-a.log",
                 PROJECT_AI_TEMPORAL_FAULTS="check_black_vault=sleep:60",
                 TEMPORAL_WORKER_IDENTITY="worker-a",
                 # Room for all 100 parked activities, so every workflow gets that far.
@@ -304,15 +308,12 @@ async def test_a_worker_killed_inside_a_long_step_is_replaced_within_seconds(
     the 10 s heartbeat timeout and worker B starts the retry after the policy's 10 s
     interval: well within 30 s of the kill."""
     config = queue_config(dev_server.address, tmp_path, "heartbeat")
-    queue = config.task_queue
     csv = small_csv(tmp_path)
     with processes() as workers:
         workers.append(
-            start_worker_process(
-                dev_server.address,
-                tmp_path,
-                queue,
-                tmp_path / "worker-a.log",
+            worker_for(
+                config,
+                "worker-a.log",
                 PROJECT_AI_TEMPORAL_FAULTS="perform_analysis=sleep:3000",
                 TEMPORAL_WORKER_IDENTITY="worker-a",
             )
@@ -329,11 +330,9 @@ async def test_a_worker_killed_inside_a_long_step_is_replaced_within_seconds(
             os.kill(workers[0].pid, signal.SIGKILL)
             assert workers[0].wait(timeout=10) == -signal.SIGKILL
             workers.append(
-                start_worker_process(
-                    dev_server.address,
-                    tmp_path,
-                    queue,
-                    tmp_path / "worker-b.log",
+                worker_for(
+                    config,
+                    "worker-b.log",
                     TEMPORAL_WORKER_IDENTITY="worker-b",
                 )
             )
