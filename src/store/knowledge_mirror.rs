@@ -4,9 +4,9 @@
 //! rewrite. So `store_knowledge` queues its entry and returns: one writer thread per store
 //! rewrites the file once for every entry queued meanwhile (group commit), then rests twice
 //! as long as that rewrite took, so it never takes more than a third of a core whatever the
-//! file's size. The file lags the store by about three rewrites at most. Entries stored but not yet
-//! written are listed in `knowledge_unmirrored`; a worker starting after a crash, or anyone
-//! who needs the file current now (`catch_up_knowledge_json`), writes them.
+//! file's size. The file lags the store by about three rewrites at most. Entries stored but
+//! not yet written are listed in `knowledge_unmirrored`; a worker starting after a crash,
+//! or anyone who needs the file current now (`catch_up_knowledge_json`), writes them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -78,13 +78,6 @@ impl MirrorQueue {
 }
 
 impl Store {
-    /// Puts the entry into Project-AI's `knowledge.json` as `{category: {id: summary}}` now,
-    /// in a rewrite of its own; true when the file changed. Safe against other writers
-    /// (see `update_json_file`).
-    pub fn mirror_to_knowledge_json(&self, e: &KnowledgeEntry) -> Result<bool, StoreError> {
-        Ok(self.write_mirror_batch(&[Mirrored::from(e)])?[0])
-    }
-
     /// Queues the entry (already in the store) for knowledge.json; the store's writer thread
     /// puts it there with the others queued meanwhile, soon.
     pub fn queue_for_knowledge_json(&self, e: &KnowledgeEntry) {
@@ -322,7 +315,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         store.insert_knowledge(&entry("a")).unwrap();
-        store.mirror_to_knowledge_json(&entry("a")).unwrap();
+        assert_eq!(store.catch_up_knowledge_json().unwrap(), 1);
         // A process that died between the two writes.
         store.insert_knowledge(&entry("b")).unwrap();
         store.insert_knowledge(&entry("c")).unwrap();

@@ -77,7 +77,7 @@ pub struct Store {
     data_dir: PathBuf,
     path: PathBuf,
     connection: Arc<Mutex<Connection>>,
-    /// Callers waiting for their knowledge entry to be in knowledge.json.
+    /// Knowledge entries queued for knowledge.json, and the state of their writer thread.
     mirror: Arc<knowledge_mirror::MirrorQueue>,
 }
 

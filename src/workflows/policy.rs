@@ -17,14 +17,6 @@ pub struct RetryDefaults {
 }
 
 impl RetryDefaults {
-    pub const fn new(attempts: u32, initial: Duration, maximum: Duration) -> Self {
-        RetryDefaults {
-            attempts,
-            initial,
-            maximum,
-        }
-    }
-
     pub fn from_config(config: &TemporalConfig) -> Self {
         RetryDefaults {
             attempts: u32::try_from(config.max_retry_attempts).unwrap_or(u32::MAX),
@@ -35,9 +27,10 @@ impl RetryDefaults {
 }
 
 impl Default for RetryDefaults {
-    /// The settings' own defaults (3 attempts, 1 s growing to 30 s).
+    /// The settings' own defaults, from the settings table (a workflow made outside a
+    /// worker: the replayer, tests).
     fn default() -> Self {
-        RetryDefaults::new(3, Duration::from_secs(1), Duration::from_secs(30))
+        RetryDefaults::from_config(&TemporalConfig::defaults())
     }
 }
 
@@ -80,6 +73,13 @@ pub fn attempts(d: RetryDefaults, n: u32, non_retryable: &[&str]) -> RetryPolicy
 /// lost and retries it: every activity heartbeats while it runs (`activities::supervise`),
 /// so a worker killed inside a 30-minute step costs seconds, not the step's timeout.
 pub const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(10);
+
+// The SDK sends a heartbeat at most every 80 % of the timeout; the activities must record
+// them more often than that, or a live step would be timed out.
+const _: () = assert!(
+    crate::activities::supervise::HEARTBEAT_EVERY.as_millis() * 10
+        < HEARTBEAT_TIMEOUT.as_millis() * 8
+);
 
 /// A scheduled step: its start-to-close timeout and retry policy, and, when the step may
 /// run longer than `HEARTBEAT_TIMEOUT`, that heartbeat timeout.

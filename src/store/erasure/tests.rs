@@ -29,7 +29,7 @@ fn knowledge(id: &str, user: &str, text: &str) -> KnowledgeEntry {
 fn store_everything(store: &Store, user: &str, text: &str) {
     let entry = knowledge(&format!("kn-{user}"), user, text);
     store.insert_knowledge(&entry).unwrap();
-    store.mirror_to_knowledge_json(&entry).unwrap();
+    store.catch_up_knowledge_json().unwrap();
     let images = store.data_dir().join(IMAGES_FOLDER);
     std::fs::create_dir_all(&images).unwrap();
     let image = images.join(format!("local_{user}.png"));
