@@ -20,33 +20,28 @@ import json
 import sqlite3
 import statistics
 import tempfile
-import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from _common import publish, spread, timed_batch
+from _common import publish, spread
+from _workflows import KINDS as KIND_NAMES
+from _workflows import Sizes, run_batch, worker_and_client, workload
 
-from app.temporal import (
-    AILearningWorkflow,
-    DevServer,
-    ImageGenerationRequest,
-    ImageGenerationWorkflow,
-    KnowledgeStore,
-    LearningRequest,
-    TemporalClientManager,
-    TemporalConfig,
-    Worker,
-)
+from app.temporal import DevServer, KnowledgeStore
 
-STORE_FILE = "project_ai_temporal.sqlite3"
 CATEGORIES = ["facts", "programming", "data_science", "general", "tips"]
+
+
+def store_file(data_dir: Path) -> Path:
+    """The data dir's store, made by opening it (its name is the package's to choose)."""
+    KnowledgeStore(data_dir)
+    return next(data_dir.glob("*.sqlite3"))
 
 
 def seed(data_dir: Path, existing: int) -> None:
     """`existing` knowledge entries in the store (through its own schema, so the full-text
     index is filled by its triggers) and in knowledge.json, as the workflow leaves them."""
-    KnowledgeStore(data_dir)  # creates the store and its tables
+    store = store_file(data_dir)
     document: dict[str, dict[str, str]] = {c: {} for c in CATEGORIES}
     rows = []
     for i in range(existing):
@@ -72,7 +67,7 @@ def seed(data_dir: Path, existing: int) -> None:
                 0.0,
             )
         )
-    with sqlite3.connect(data_dir / STORE_FILE) as db:
+    with sqlite3.connect(store) as db:
         db.executemany(
             "INSERT INTO knowledge (id, category, title, summary, content, keywords, word_count,"
             " content_hash, source, user_id, workflow_id, created_at, updated_at)"
@@ -87,7 +82,7 @@ def seed(data_dir: Path, existing: int) -> None:
 def seed_images(data_dir: Path, existing: int) -> None:
     """`existing` image records, as store_image_metadata leaves them (the PNG files are not
     needed: nothing reads them back)."""
-    KnowledgeStore(data_dir)  # creates the store and its tables
+    store = store_file(data_dir)
     rows = [
         (
             f"seed-{i:07d}",
@@ -104,7 +99,7 @@ def seed_images(data_dir: Path, existing: int) -> None:
         )
         for i in range(existing)
     ]
-    with sqlite3.connect(data_dir / STORE_FILE) as db:
+    with sqlite3.connect(store) as db:
         db.executemany(
             "INSERT INTO images (workflow_id, image_path, prompt, style, size, backend, sha256,"
             " bytes, user_id, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -112,48 +107,19 @@ def seed_images(data_dir: Path, existing: int) -> None:
         )
 
 
-def learning(i: int, prefix: str) -> tuple[Any, Any]:
-    return AILearningWorkflow, LearningRequest(
-        content=f"Growth fact {prefix}-{i}: workflows stay fast as knowledge grows.",
-        source="growth-benchmark",
-        category=CATEGORIES[i % len(CATEGORIES)],
-    )
-
-
-def image(i: int, prefix: str) -> tuple[Any, Any]:
-    return ImageGenerationWorkflow, ImageGenerationRequest(
-        prompt=f"a quiet lake at dawn, study {prefix}-{i}", size="64x64", backend="local"
-    )
-
-
-KINDS: dict[str, tuple[Callable[[Path, int], None], Callable[[int, str], tuple[Any, Any]], str]] = {
-    "knowledge": (seed, learning, "entries (store and knowledge.json)"),
-    "images": (seed_images, image, "image records"),
+# Each kind: how its records are seeded, the workflow kind of _workflows.workload that
+# adds to them, and what the report calls the records.
+KINDS: dict[str, tuple[Callable[[Path, int], None], str, str]] = {
+    "knowledge": (seed, "learning", "entries (store and knowledge.json)"),
+    "images": (seed_images, "image", "image records"),
 }
 
 
-async def rate(
-    server: DevServer,
-    data_dir: Path,
-    count: int,
-    in_flight: int,
-    make: Callable[[int, str], tuple[Any, Any]],
-) -> float:
-    queue = f"growth-{uuid.uuid4().hex[:8]}"
-    config = TemporalConfig(env_file=None, host=server.address, task_queue=queue, data_dir=data_dir)
-    async with Worker(config), TemporalClientManager(config=config) as manager:
-        client = manager.client
-        assert client is not None
-        prefix = uuid.uuid4().hex[:8]
-
-        async def one(i: int) -> None:
-            workflow, request = make(i, prefix)
-            handle = await client.start_workflow(workflow.run, request, id=f"growth-{prefix}-{i}")
-            result = await handle.result(timeout=600)
-            if not result.success:
-                raise SystemExit(f"a workflow failed: {result.error}")
-
-        batch = await timed_batch(one, count, in_flight, server.pid)
+async def rate(server: DevServer, data_dir: Path, kind: str, count: int, in_flight: int) -> float:
+    """Workflows per second of `count` workflows of `kind` on `data_dir`."""
+    work = workload(kind, data_dir, count, Sizes(image_size="64x64"))
+    async with worker_and_client(server.address, data_dir) as client:
+        batch = await run_batch(client, server.pid, work, count, in_flight)
     return batch.per_second
 
 
@@ -166,7 +132,7 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
-    seeder, make, what = KINDS[args.kind]
+    seeder, kind, what = KINDS[args.kind]
     empty: list[float] = []
     grown: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, DevServer(headless=True) as server:
@@ -175,12 +141,11 @@ async def main() -> None:
                 data_dir = Path(tmp) / f"{label}-{run}"
                 data_dir.mkdir()
                 seeder(data_dir, existing)
-                rates.append(await rate(server, data_dir, args.count, args.in_flight, make))
+                rates.append(await rate(server, data_dir, kind, args.count, args.in_flight))
                 print(f"run {run + 1}: {label:5} {rates[-1]:6.1f} workflows/s")
     ratio = statistics.median(grown) / statistics.median(empty)
-    workflow = make(0, "")[0].__name__
     table = (
-        f"{workflow}, {args.count} workflows per measurement, {args.in_flight} in "
+        f"{KIND_NAMES[kind]}, {args.count} workflows per measurement, {args.in_flight} in "
         f"flight, worker and client in one process, median of {args.runs} runs (min-max), "
         "empty and grown data dirs alternating.\n\n"
         "| data dir | workflows/s |\n| --- | --- |\n"

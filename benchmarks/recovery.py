@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
@@ -35,47 +36,35 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine
-from data_analysis import make_csv
+from _workflows import KINDS, Sizes, workload
 
-from app.temporal import (
-    AILearningWorkflow,
-    DataAnalysisRequest,
-    DataAnalysisWorkflow,
-    DevServer,
-    ImageGenerationRequest,
-    ImageGenerationWorkflow,
-    LearningRequest,
-    MemoryExpansionRequest,
-    MemoryExpansionWorkflow,
-    TemporalClientManager,
-    TemporalConfig,
-)
+from app.temporal import DevServer, TemporalClientManager, TemporalConfig
 from app.temporal.errors import RPCError
 
 
 @dataclass
 class Case:
-    workflow: Any
+    kind: str  # a workflow kind of _workflows.workload
     step: str
     # True: A runs the step's real work and is killed as soon as the step begins.
     real: bool = False
 
 
 CASES = [
-    Case(AILearningWorkflow, "validate_learning_content"),
-    Case(AILearningWorkflow, "check_black_vault"),
-    Case(AILearningWorkflow, "process_learning_request"),
-    Case(AILearningWorkflow, "store_knowledge"),
-    Case(ImageGenerationWorkflow, "check_content_safety"),
-    Case(ImageGenerationWorkflow, "generate_image", real=True),
-    Case(ImageGenerationWorkflow, "store_image_metadata"),
-    Case(DataAnalysisWorkflow, "validate_data_file"),
-    Case(DataAnalysisWorkflow, "load_data"),
-    Case(DataAnalysisWorkflow, "perform_analysis", real=True),
-    Case(DataAnalysisWorkflow, "generate_visualizations"),
-    Case(MemoryExpansionWorkflow, "extract_memory_information"),
-    Case(MemoryExpansionWorkflow, "store_memories"),
-    Case(MemoryExpansionWorkflow, "update_memory_indexes"),
+    Case("learning", "validate_learning_content"),
+    Case("learning", "check_black_vault"),
+    Case("learning", "process_learning_request"),
+    Case("learning", "store_knowledge"),
+    Case("image", "check_content_safety"),
+    Case("image", "generate_image", real=True),
+    Case("image", "store_image_metadata"),
+    Case("data", "validate_data_file"),
+    Case("data", "load_data"),
+    Case("data", "perform_analysis", real=True),
+    Case("data", "generate_visualizations"),
+    Case("memory", "extract_memory_information"),
+    Case("memory", "store_memories"),
+    Case("memory", "update_memory_indexes"),
 ]
 
 
@@ -118,22 +107,13 @@ def start_worker(
     return process
 
 
-def request_for(case: Case, csv: Path) -> Any:
-    if case.workflow is AILearningWorkflow:
-        return LearningRequest(
-            content=f"Recovery measures seconds, not timeouts ({uuid.uuid4().hex}).",
-            source="recovery-benchmark",
-            category="facts",
-        )
-    if case.workflow is ImageGenerationWorkflow:
-        backend = "openai" if case.real else "local"
-        return ImageGenerationRequest(prompt="a quiet lake", size="256x256", backend=backend)
-    if case.workflow is DataAnalysisWorkflow:
-        return DataAnalysisRequest(str(csv), "full")
-    return MemoryExpansionRequest(
-        conversation_id=f"c-{uuid.uuid4().hex[:8]}",
-        messages=[{"role": "user", "content": "My sister lives in Lima and likes tea."}],
-    )
+def request_for(case: Case, work: Path, sizes: Sizes) -> tuple[Any, Any]:
+    """(workflow, request) of the case: the benchmarks' own workload; the image whose step
+    does its real work asks the slow OpenAI-style backend."""
+    workflow, request = workload(case.kind, work, 1, sizes)(0)
+    if case.real and case.kind == "image":
+        request = dataclasses.replace(request, backend="openai")
+    return workflow, request
 
 
 def started_retry(peer_description: Any, step: str) -> tuple[int, str, datetime] | None:
@@ -146,7 +126,7 @@ def started_retry(peer_description: Any, step: str) -> tuple[int, str, datetime]
 
 
 async def measure(
-    case: Case, server: DevServer, work: Path, csv: Path, api: str
+    case: Case, server: DevServer, work: Path, sizes: Sizes, api: str
 ) -> tuple[float, int, str]:
     """(seconds from the kill to the retry's start, its attempt, its worker)."""
     from temporalio.client import Client as PeerClient
@@ -157,7 +137,6 @@ async def measure(
         TEMPORAL_HOST=server.address,
         TEMPORAL_TASK_QUEUE=queue,
         PROJECT_AI_DATA_DIR=str(work),
-        TEMPORAL_ANALYSIS_ALLOWED_ROOTS=str(csv.parent),
         OPENAI_API_KEY="sk-recovery-benchmark",
         OPENAI_BASE_URL=api,
     )
@@ -168,9 +147,10 @@ async def measure(
         peer = await PeerClient.connect(server.address)
         config = TemporalConfig(env_file=None, host=server.address, task_queue=queue)
         async with TemporalClientManager(config=config) as manager:
+            workflow, request = request_for(case, work, sizes)
             handle = await manager.client.start_workflow(
-                case.workflow.run,
-                request_for(case, csv),
+                workflow,
+                request,
                 id=f"recovery-{case.step}-{uuid.uuid4().hex[:6]}",
             )
             if case.step == "perform_analysis":
@@ -241,16 +221,14 @@ async def main() -> None:
     print(machine())
     with tempfile.TemporaryDirectory() as tmp, slow_image_api() as api:
         work = Path(tmp)
-        (work / "inputs").mkdir()
-        csv = work / "inputs" / "data.csv"
-        make_csv(csv, args.rows)
+        sizes = Sizes(csv_rows=args.rows, image_size="256x256", conversation_messages=6)
         before = analysis_children()
         async with DevServer() as server:
             rows = []
             for case in CASES:
-                seconds, attempt, identity = await measure(case, server, work, csv, api)
+                seconds, attempt, identity = await measure(case, server, work, sizes, api)
                 how = "real work" if case.real else "parked"
-                rows.append((case.workflow.__name__, case.step, how, seconds, attempt, identity))
+                rows.append((KINDS[case.kind], case.step, how, seconds, attempt, identity))
                 print(f"{case.step:28} {how:9} {seconds:6.1f} s  attempt {attempt} on {identity}")
         await asyncio.sleep(2)
         left = sorted(analysis_children() - before)
