@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{OpenFlags, OptionalExtension};
 use sha2::{Digest, Sha256};
 
-use super::{StoreError, open_connection};
+use super::{StoreError, open_connection, without_checkpoint_on_close};
 use crate::canonical::canonical;
 
 /// The hash Project-AI stores: `hashlib.sha256(text.encode()).hexdigest()`.
@@ -86,6 +86,7 @@ impl BlackVault {
         let connection =
             rusqlite::Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
                 .map_err(|e| StoreError::sqlite(&path, e))?;
+        without_checkpoint_on_close(&path, &connection)?;
         connection
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| StoreError::sqlite(&path, e))?;

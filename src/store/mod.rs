@@ -114,9 +114,28 @@ impl Store {
     }
 }
 
+/// Makes closing `connection` skip SQLite's checkpoint of the write-ahead log. SQLite
+/// 3.51's unix VFS deadlocks when one connection of a process opens a file while another
+/// closes the last connection that holds its log: the close takes the file's lock mutex and
+/// then the VFS mutex (to try the exclusive lock that checkpoint needs), the open takes them
+/// the other way round. Seen in the test suite as a worker whose 500 blocking threads all
+/// waited in `check_black_vault`, which opens Project-AI's requests.db per call. Skipping the
+/// close-time checkpoint skips that lock; the log is still checkpointed as it grows (WAL
+/// autocheckpoint) and by erasure (`store::checkpoint`).
+pub fn without_checkpoint_on_close(path: &Path, connection: &Connection) -> Result<(), StoreError> {
+    connection
+        .set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map(|_| ())
+        .map_err(|e| StoreError::sqlite(path, e))
+}
+
 /// A connection with the settings every user of a store file needs.
 pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let connection = Connection::open(path).map_err(|e| StoreError::sqlite(path, e))?;
+    without_checkpoint_on_close(path, &connection)?;
     // Several workers share the file: wait for each other's locks instead of failing.
     connection
         .busy_timeout(BUSY_TIMEOUT)
