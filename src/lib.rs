@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod devserver;
 pub mod files;
+pub mod interrupt;
 pub mod store;
 pub mod worker;
 pub mod workflows;

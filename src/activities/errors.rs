@@ -6,6 +6,8 @@
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::ActivityError;
 
+use crate::interrupt::{self, RaiseOnDrop, StopFlag};
+
 /// Why an activity's work failed. Deliberately not a `std::error::Error`: `ActivityError`
 /// takes any of those through `?` as a plain retryable failure, which would lose the type
 /// name and the non-retryable flag; this one converts only through its own `From`.
@@ -81,16 +83,20 @@ fn non_retryable(type_name: &str, message: String) -> ActivityError {
     )
 }
 
-/// Runs blocking work (SQLite, files) off the async threads; a panic in it becomes a
-/// retryable failure of this call, not of the worker or the Python caller.
+/// Runs blocking work (SQLite, files, analysis) off the async threads; a panic in it
+/// becomes a retryable failure of this call, not of the worker or the Python caller. If
+/// this call is dropped before the work ends (the activity was cancelled), the work is told
+/// to stop (`interrupt`), and its long loops give up.
 pub async fn blocking<T, F>(work: F) -> Result<T, StepError>
 where
     F: FnOnce() -> Result<T, StepError> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| StepError::Transient(format!("the activity's work stopped: {e}")))?
+    let flag = StopFlag::default();
+    let guard = RaiseOnDrop::new(flag.clone());
+    let done = tokio::task::spawn_blocking(move || interrupt::watching(Some(flag), work)).await;
+    guard.disarm();
+    done.map_err(|e| StepError::Transient(format!("the activity's work stopped: {e}")))?
 }
 
 #[cfg(test)]
@@ -104,6 +110,24 @@ mod tests {
             }
             other => panic!("not an application failure: {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn dropping_blocking_work_tells_it_to_stop() {
+        let (told, heard) = std::sync::mpsc::channel();
+        let work = blocking(move || {
+            let began = std::time::Instant::now();
+            while !interrupt::requested() && began.elapsed().as_secs() < 20 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            let _ = told.send(interrupt::requested());
+            Ok(())
+        });
+        // Given up on, as a cancelled activity gives up on its work.
+        let gave_up = tokio::time::timeout(std::time::Duration::from_millis(50), work).await;
+        assert!(gave_up.is_err());
+        let stopped = heard.recv_timeout(std::time::Duration::from_secs(5));
+        assert_eq!(stopped, Ok(true));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::chart_data;
 use super::parallel;
 use super::stats::add_products;
 use super::table::Table;
+use crate::interrupt;
 
 #[derive(Debug, Clone)]
 pub struct ClusterOptions {
@@ -282,6 +283,10 @@ fn lloyd<const D: usize>(
     labels.resize(x.rows, u32::MAX);
     let mut iterations = 0;
     for _ in 0..options.max_iterations {
+        if interrupt::requested() {
+            // What it returns is dropped: `cluster` answers that it stopped.
+            break;
+        }
         iterations += 1;
         let found = assign::<D>(x, &centres, k, &mut labels);
         if !found.changed {
@@ -623,6 +628,9 @@ pub fn cluster(
             },
         )
     });
+    if interrupt::requested() {
+        return Err(interrupt::STOPPED.into());
+    }
     let (centres, labels, inertia, iterations) =
         runs.into_iter().flatten().reduce(lower).unwrap_or_default();
     let mut sizes = vec![0u64; k];
@@ -685,6 +693,16 @@ mod tests {
             names: vec!["x".into(), "y".into(), "z".into()],
             columns: columns.into_iter().map(Column::Float).collect(),
         }
+    }
+
+    #[test]
+    fn a_cancelled_clustering_stops_and_says_so() {
+        let stop = crate::interrupt::StopFlag::default();
+        stop.raise();
+        let done = crate::interrupt::watching(Some(stop), || {
+            cluster(&blobs(), &[], &ClusterOptions::default())
+        });
+        assert_eq!(done.err().as_deref(), Some(crate::interrupt::STOPPED));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::limits::{Limits, grouped};
 use super::parallel;
 use super::spreadsheet::load_xlsx;
 use super::table::Table;
+use crate::interrupt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -177,6 +178,9 @@ impl RowBudget {
     }
 }
 
+/// How often a parse looks whether it should stop (`interrupt`): about every 10 ms.
+const ROWS_BETWEEN_STOP_CHECKS: u64 = 1 << 16;
+
 /// Parses `body` (rows only, no header) into `budget.width` columns; `first_line` is the
 /// file's line number of the body's first line. More rows than the budget leaves stop it.
 fn parse_rows(
@@ -212,6 +216,9 @@ fn parse_rows(
         chunk.rows += 1;
         if chunk.rows > room {
             return Err(budget.exceeded(path, limits));
+        }
+        if chunk.rows.is_multiple_of(ROWS_BETWEEN_STOP_CHECKS) && interrupt::requested() {
+            return Err(LoadError(interrupt::STOPPED.into()));
         }
         let line = record.position().map_or(0, |p| p.line()) + first_line - 1;
         if record.len() != width {
@@ -395,6 +402,9 @@ fn load_in_blocks(
         bad_total: 0,
     };
     loop {
+        if interrupt::requested() {
+            return Err(LoadError(interrupt::STOPPED.into()));
+        }
         if memchr::memchr(b'"', &pending).is_some() {
             let rest = std::io::Cursor::new(std::mem::take(&mut pending)).chain(source);
             let before = budget(rows.count);
@@ -878,6 +888,37 @@ mod tests {
             None,
             &Limits::default(),
         )
+    }
+
+    #[test]
+    fn a_cancelled_load_stops_between_blocks_and_inside_one_stream_of_rows() {
+        let stop = crate::interrupt::StopFlag::default();
+        stop.raise();
+        let stopped = Some(crate::interrupt::STOPPED);
+        let file = format!("n\n{}", "1\n".repeat(100_000));
+        let done = crate::interrupt::watching(Some(stop.clone()), || csv(&file));
+        assert_eq!(done.err().map(|e| e.0).as_deref(), stopped);
+        // Quoted rows parse as one stream, which looks on its own.
+        let budget = RowBudget {
+            width: 1,
+            max_rows: u64::MAX,
+            before: 0,
+        };
+        let rows = "\"1\"\n".repeat(100_000);
+        let limits = Limits::default();
+        let parse = || {
+            parse_rows(
+                Path::new("t.csv"),
+                rows.as_bytes(),
+                b',',
+                budget,
+                2,
+                &limits,
+            )
+        };
+        assert_eq!(parse().map(|c| c.rows).ok(), Some(100_000));
+        let done = crate::interrupt::watching(Some(stop), parse);
+        assert_eq!(done.err().map(|e| e.0).as_deref(), stopped);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The heavy passes of an analysis spread over the machine's cores with scoped threads
 //! (no thread pool to configure or leak): results come back in input order, so they never
-//! depend on thread timing.
+//! depend on thread timing. The threads work under their starter's stop flag
+//! (`interrupt`).
+
+use crate::interrupt;
 
 /// How many threads the heavy passes use: the machine's cores, at most 8.
 pub fn threads() -> usize {
@@ -15,11 +18,17 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     if items.len() <= 1 {
         return items.iter().map(&f).collect();
     }
+    let stop = interrupt::current();
     std::thread::scope(|scope| {
         let f = &f;
         let handles: Vec<_> = items
             .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .map(|chunk| {
+                let stop = stop.clone();
+                scope.spawn(move || {
+                    interrupt::watching(stop, || chunk.iter().map(f).collect::<Vec<R>>())
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -32,6 +41,7 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 pub fn for_each<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync) {
     let per_thread = items.len().div_ceil(threads()).max(1);
     let mut items = items.into_iter();
+    let stop = interrupt::current();
     std::thread::scope(|scope| {
         let f = &f;
         loop {
@@ -39,7 +49,8 @@ pub fn for_each<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync) {
             if chunk.is_empty() {
                 break;
             }
-            scope.spawn(move || chunk.into_iter().for_each(f));
+            let stop = stop.clone();
+            scope.spawn(move || interrupt::watching(stop, || chunk.into_iter().for_each(f)));
         }
     });
 }

@@ -13,6 +13,7 @@ use super::parallel;
 use super::stats::{Correlation, Statistics, correlation, statistics};
 use super::table::{ColumnType, Table};
 use crate::files::write_atomically;
+use crate::interrupt;
 
 pub const ANALYSIS_TYPES: &[&str] = &[
     "statistics",
@@ -245,6 +246,7 @@ pub fn analyse(
             .check(clusters as u64, || "n_clusters asks for".into())?;
     }
     let stats = statistics(table);
+    stop_if_asked()?;
     let matrix = correlation(
         table,
         if kind.has(AnalysisType::Correlation) {
@@ -253,6 +255,7 @@ pub fn analyse(
             MAX_CHART_COLUMNS
         },
     );
+    stop_if_asked()?;
     let clustering = if kind.has(AnalysisType::Clustering) {
         let options = ClusterOptions {
             clusters,
@@ -288,6 +291,14 @@ pub fn analyse(
         full: parts.results(Shown::ALL),
         charts,
     })
+}
+
+/// Between the passes of an analysis: whether its owner asked it to stop (`interrupt`).
+fn stop_if_asked() -> Result<(), String> {
+    if interrupt::requested() {
+        return Err(interrupt::STOPPED.into());
+    }
+    Ok(())
 }
 
 /// Writes the whole results into the output folder, where the charts step finds them for
@@ -333,6 +344,7 @@ pub fn visualize(data: &ChartData, results: &Value, folder: &Path) -> Result<Vec
     }
     // The charts are independent: drawn on all cores, listed in this order.
     let charts_made = parallel::map(&jobs, |job| match job {
+        _ if interrupt::requested() => Err(interrupt::STOPPED.to_owned()),
         Chart::Histogram(i) => {
             let h = &data.histograms[*i];
             let file = format!("histogram_{i:02}_{}.png", safe_name(&h.column));

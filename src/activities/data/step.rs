@@ -19,6 +19,7 @@ use crate::analysis::limits::Limits;
 use crate::analysis::load::load_file;
 use crate::analysis::report::{AnalysisType, analyse, listed_schema, visualize, write_results};
 use crate::files::write_atomically;
+use crate::interrupt;
 
 /// One of load_data, perform_analysis and generate_visualizations, with everything its work
 /// needs; `folder` is the workflow's own output folder.
@@ -67,6 +68,16 @@ impl Step {
     /// heap is left as the step left it: a child process exits next, and the worker's
     /// runner returns the free pages (`Runner::InProcess`).
     pub fn run(self) -> Result<Value, StepError> {
+        let done = self.run_here();
+        // A loop that gave up reports it under its own error type; the activity was
+        // cancelled and nobody reads it, but it is no verdict on the input.
+        if done.is_err() && interrupt::requested() {
+            return Err(StepError::Transient(interrupt::STOPPED.into()));
+        }
+        done
+    }
+
+    fn run_here(self) -> Result<Value, StepError> {
         match self {
             Step::Load {
                 policy,

@@ -206,6 +206,10 @@ pub fn extract(messages: &[Message]) -> Extraction {
         add(&mut extraction, m);
     }
     'messages: for (i, message) in messages.iter().enumerate() {
+        // Its activity was cancelled: what it returns is dropped unread.
+        if crate::interrupt::requested() {
+            break;
+        }
         if !is_user(&message.role) {
             continue;
         }
