@@ -24,3 +24,4 @@ cd benchmarks
 "$venv/bin/python" devserver_storage.py --count 200 --in-flight 50 --runs 5 --report
 "$venv/bin/python" growth.py knowledge --existing 200000 --count 400 --runs 5 --report
 "$venv/bin/python" growth.py images --existing 100000 --count 200 --runs 5 --report
+"$venv/bin/python" growth.py memories --existing 1000000 --count 20 --runs 5 --report
