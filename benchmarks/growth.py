@@ -221,13 +221,14 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("kind", choices=sorted(KINDS))
     parser.add_argument("--existing", type=int, default=200_000)
+    parser.add_argument("--base", type=int, help="records of the base data dir (the kind's own)")
     parser.add_argument("--count", type=int, default=400)
     parser.add_argument("--in-flight", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
     kind = KINDS[args.kind]
-    sizes = {"base": kind.base, "grown": args.existing}
+    sizes = {"base": kind.base if args.base is None else args.base, "grown": args.existing}
     figures: dict[str, list[Figures]] = {label: [] for label in sizes}
     with tempfile.TemporaryDirectory() as tmp, DevServer(headless=True) as server:
         # Seeded once per size; each measurement runs on a fresh copy.

@@ -76,9 +76,10 @@ def test_devserver_storage_runs_both() -> None:
     assert re.search(r"File / memory: rate \d+\.\d\dx", stdout), stdout
 
 
-@pytest.mark.parametrize("kind", ["knowledge", "images"])
-def test_growth_runs(kind: str) -> None:
-    stdout = run(
-        ["growth.py", kind, "--existing", "50", "--count", "6", "--in-flight", "3", "--runs", "1"]
-    )
-    assert re.search(r"Grown against empty: \d+\.\d\dx", stdout), stdout
+@pytest.mark.parametrize(
+    ("kind", "count"), [("knowledge", "6"), ("images", "6"), ("memories", "1")]
+)
+def test_growth_runs(kind: str, count: str) -> None:
+    sizes = ["--existing", "50", "--base", "20", "--count", count]
+    stdout = run(["growth.py", kind, *sizes, "--in-flight", "3", "--runs", "1"])
+    assert re.search(r"Grown against base \(above 1 is better\): .*\d+\.\d\dx", stdout), stdout
