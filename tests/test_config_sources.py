@@ -28,6 +28,10 @@ def sample_for(field: dict[str, Any]) -> tuple[str, Any]:
         return "example.org:7000", "example.org:7000"
     if name == "log_level":
         return "debug", "DEBUG"
+    if name == "store_url":
+        return "postgresql://ai:pw@db.example:5432/project_ai", (
+            "postgresql://ai:pw@db.example:5432/project_ai"
+        )
     if name == "tls_client_key_data":
         return PRIVATE_KEY, PRIVATE_KEY
     if name == "tls_disable_host_verification":  # only false is allowed (see validation tests)

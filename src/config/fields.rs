@@ -29,6 +29,9 @@ pub enum FieldKind {
     /// An optional private key as PEM text: one -----BEGIN/-----END block of base64 lines;
     /// empty means unset.
     PrivateKeyPem,
+    /// Where the stores live (`store_url`): `sqlite:` or a PostgreSQL URL, shown without
+    /// its password; empty means unset (the embedded store).
+    StoreUrl,
 }
 
 /// One configuration setting.
@@ -139,6 +142,8 @@ pub const FIELDS: &[FieldSpec] = &[
         "Accepted for compatibility with the official variable, but only false is allowed: the Rust client always checks the server's name (use tls_server_name)."),
     spec!("data_dir", FieldKind::Path, "PROJECT_AI_DATA_DIR", default = Some("data");
         "Folder for the embedded stores, generated images, analysis output and the dev server state."),
+    spec!("store_url", FieldKind::StoreUrl, "PROJECT_AI_STORE_URL";
+        "Where knowledge, memories and image records live: unset or sqlite: is the embedded store in data_dir (one machine); postgresql://user:password@host:port/database (sslmode=disable, prefer or require) is a PostgreSQL database that workers on many hosts share. Shown without its password."),
     spec!("connect_timeout", count(1), "TEMPORAL_CONNECT_TIMEOUT", default = Some("10");
         "Seconds a connection attempt may take before it fails."),
     spec!("graceful_shutdown_timeout", count(0), "TEMPORAL_GRACEFUL_SHUTDOWN_TIMEOUT", default = Some("30");

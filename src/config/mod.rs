@@ -10,6 +10,7 @@ mod load;
 pub mod origin;
 mod secret_form;
 mod sources;
+pub mod store_url;
 mod validate;
 pub mod value;
 
@@ -52,6 +53,8 @@ pub struct TemporalConfig {
     pub tls_server_name: Option<String>,
     pub tls_disable_host_verification: bool,
     pub data_dir: PathBuf,
+    /// The `store_url` setting as written (it may hold a password): see `store_url`.
+    pub store_url: Option<String>,
     pub connect_timeout: u64,
     pub graceful_shutdown_timeout: u64,
     pub log_level: String,
@@ -175,6 +178,7 @@ by_name!(
     tls_server_name,
     tls_disable_host_verification,
     data_dir,
+    store_url,
     connect_timeout,
     graceful_shutdown_timeout,
     log_level,
@@ -282,6 +286,9 @@ impl TemporalConfig {
                 let value = match value {
                     Value::Unset => Value::Unset,
                     _ if spec.secret => Value::Text(REDACTED.to_owned()),
+                    Value::Text(url) if spec.kind == FieldKind::StoreUrl => {
+                        Value::Text(store_url::redacted(&url))
+                    }
                     value => value,
                 };
                 (spec.name, value)

@@ -4,6 +4,7 @@ use super::error::ConfigProblem;
 use super::fields::{FieldKind, FieldSpec};
 use super::origin::Origin;
 use super::secret_form;
+use super::store_url::StoreLocation;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -17,6 +18,8 @@ pub enum Value {
 pub fn shown(spec: &FieldSpec, raw: &str) -> String {
     if spec.secret {
         "'***'".to_owned()
+    } else if spec.kind == FieldKind::StoreUrl {
+        super::store_url::redacted(raw)
     } else {
         format!("{raw:?}")
     }
@@ -65,6 +68,10 @@ pub fn parse(spec: &FieldSpec, raw: &str, origin: &Origin) -> Result<Value, Conf
         FieldKind::PrivateKeyPem => secret_form::private_key_pem(trimmed)
             .map(|()| Value::Text(raw.to_owned()))
             .map_err(|why| problem(format!("{} {why} (the value is not shown)", spec.name))),
+        FieldKind::StoreUrl if trimmed.is_empty() => Ok(Value::Unset),
+        FieldKind::StoreUrl => StoreLocation::parse(Some(trimmed))
+            .map(|_| Value::Text(trimmed.to_owned()))
+            .map_err(problem),
         FieldKind::OptionalFlag if trimmed.is_empty() => Ok(Value::Unset),
         FieldKind::Flag | FieldKind::OptionalFlag => {
             parse_flag(trimmed).map(Value::Flag).ok_or_else(|| {

@@ -229,6 +229,7 @@ settings_api!(
     tls_server_name: Option<String>,
     tls_disable_host_verification: bool,
     data_dir: PathBuf,
+    store_url: Option<String>,
     connect_timeout: u64,
     graceful_shutdown_timeout: u64,
     log_level: String,
@@ -254,9 +255,10 @@ pub fn config_fields(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
             let d = PyDict::new(py);
             let kind = match f.kind {
                 FieldKind::Text => "str",
-                FieldKind::OptionalText | FieldKind::Token | FieldKind::PrivateKeyPem => {
-                    "str | None"
-                }
+                FieldKind::OptionalText
+                | FieldKind::Token
+                | FieldKind::PrivateKeyPem
+                | FieldKind::StoreUrl => "str | None",
                 FieldKind::Path => "Path",
                 FieldKind::OptionalPath => "Path | None",
                 FieldKind::Count { .. } => "int",
