@@ -27,8 +27,10 @@ use crate::analysis::access::{ANALYSIS_FOLDER, FilePolicy, output_folder};
 use crate::analysis::limits::Limits;
 use crate::client::payload::MAX_PAYLOAD_BYTES;
 use crate::config::TemporalConfig;
+use crate::config::store_url::StoreLocation;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
+use crate::store::postgres::pool_size;
 use crate::workflows::input::{allowed, decode_value};
 use crate::workflows::types::{
     DataAnalysisRequest, ImageGenerationRequest, LearningRequest, Schema,
@@ -185,7 +187,11 @@ impl DirectActivities {
     /// The stores and the file policy of `config`, as a worker with it would have them; the
     /// heavy data steps run where `runner` runs them.
     pub fn open(config: &TemporalConfig, runner: Runner) -> Result<Self, StepError> {
-        let store = Store::open(&config.data_dir).map_err(|e| StepError::Store(e.to_string()))?;
+        let location =
+            StoreLocation::parse(config.store_url.as_deref()).map_err(StepError::Config)?;
+        let pool = pool_size(config.max_concurrent_activities);
+        let store = Store::open_at(&config.data_dir, &location, pool)
+            .map_err(|e| StepError::Store(e.to_string()))?;
         Ok(DirectActivities {
             vault: BlackVault::new(&config.data_dir),
             policy: data::file_policy(

@@ -10,6 +10,7 @@ use super::runtime::without_gil;
 use crate::activities::memory::kind::MemoryKind;
 use crate::activities::memory::{extract, request, rules};
 use crate::canonical::canonical;
+use crate::config::store_url::StoreLocation;
 use crate::store::black_vault::{BlackVault, content_hash};
 use crate::store::{Store, StoreError};
 use crate::store::{checkpoint, memories};
@@ -17,6 +18,17 @@ use crate::workflows::types::schemas;
 
 fn store_error(py: Python<'_>, error: &StoreError) -> PyErr {
     python_error(py, "StoreError", (error.to_string(),))
+}
+
+/// Connections an application process keeps to a shared store.
+const APP_POOL: u32 = 4;
+
+/// The store under `data_dir`, at `store_url` (None: the embedded one).
+fn open_store(py: Python<'_>, data_dir: PathBuf, store_url: Option<String>) -> PyResult<Store> {
+    let location = StoreLocation::parse(store_url.as_deref())
+        .map_err(|e| python_error(py, "ConfigError", (e,)))?;
+    without_gil(py, move || Store::open_at(&data_dir, &location, APP_POOL))?
+        .map_err(|e| store_error(py, &e))
 }
 
 fn json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
@@ -32,10 +44,9 @@ pub struct KnowledgeStoreCore {
 #[pymethods]
 impl KnowledgeStoreCore {
     #[new]
-    fn new(py: Python<'_>, data_dir: PathBuf) -> PyResult<Self> {
-        without_gil(py, move || Store::open(&data_dir))?
-            .map(|store| KnowledgeStoreCore { store })
-            .map_err(|e| store_error(py, &e))
+    #[pyo3(signature = (data_dir, store_url=None))]
+    fn new(py: Python<'_>, data_dir: PathBuf, store_url: Option<String>) -> PyResult<Self> {
+        open_store(py, data_dir, store_url).map(|store| KnowledgeStoreCore { store })
     }
 
     /// The entry as JSON text, or None.
@@ -84,10 +95,9 @@ pub struct ImageStoreCore {
 #[pymethods]
 impl ImageStoreCore {
     #[new]
-    fn new(py: Python<'_>, data_dir: PathBuf) -> PyResult<Self> {
-        without_gil(py, move || Store::open(&data_dir))?
-            .map(|store| ImageStoreCore { store })
-            .map_err(|e| store_error(py, &e))
+    #[pyo3(signature = (data_dir, store_url=None))]
+    fn new(py: Python<'_>, data_dir: PathBuf, store_url: Option<String>) -> PyResult<Self> {
+        open_store(py, data_dir, store_url).map(|store| ImageStoreCore { store })
     }
 
     /// The newest records first, as JSON text.
@@ -189,10 +199,9 @@ fn memory_error(py: Python<'_>, error: &StoreError) -> PyErr {
 #[pymethods]
 impl MemoryStoreCore {
     #[new]
-    fn new(py: Python<'_>, data_dir: PathBuf) -> PyResult<Self> {
-        without_gil(py, move || Store::open(&data_dir))?
-            .map(|store| MemoryStoreCore { store })
-            .map_err(|e| store_error(py, &e))
+    #[pyo3(signature = (data_dir, store_url=None))]
+    fn new(py: Python<'_>, data_dir: PathBuf, store_url: Option<String>) -> PyResult<Self> {
+        open_store(py, data_dir, store_url).map(|store| MemoryStoreCore { store })
     }
 
     /// Hits as JSON text, best first.
@@ -263,18 +272,18 @@ fn wait_of(py: Python<'_>, timeout: Option<f64>) -> PyResult<Duration> {
 
 /// Erases everything stored for a user under a data dir; the counts as JSON text.
 #[pyfunction]
-#[pyo3(signature = (data_dir, user_id, timeout=None))]
+#[pyo3(signature = (data_dir, user_id, timeout=None, store_url=None))]
 pub fn forget_user(
     py: Python<'_>,
     data_dir: PathBuf,
     user_id: String,
     timeout: Option<f64>,
+    store_url: Option<String>,
 ) -> PyResult<String> {
     let wait = wait_of(py, timeout)?;
-    let erased = without_gil(py, move || {
-        Store::open(&data_dir).and_then(|store| store.forget_user(&user_id, wait))
-    })?
-    .map_err(|e| memory_error(py, &e))?;
+    let store = open_store(py, data_dir, store_url)?;
+    let erased = without_gil(py, move || store.forget_user(&user_id, wait))?
+        .map_err(|e| memory_error(py, &e))?;
     json(py, &erased)
 }
 

@@ -34,11 +34,11 @@ pub struct Erased {
 }
 
 /// What a user's rows lead to outside the database.
-struct Artifacts {
+pub(crate) struct Artifacts {
     /// (id, category) of each knowledge entry.
-    knowledge: Vec<(String, String)>,
-    image_paths: Vec<String>,
-    analysis_folders: Vec<String>,
+    pub knowledge: Vec<(String, String)>,
+    pub image_paths: Vec<String>,
+    pub analysis_folders: Vec<String>,
 }
 
 /// One DELETE of an erasure and the full-text index its rows are in, if any.
@@ -109,12 +109,35 @@ impl Store {
     /// Fails with `StoreError::Busy` when another connection still reads an older snapshot
     /// after `wait`: the rows are gone then, the log still holds their text, and calling
     /// again finishes.
+    /// With a shared store, its rows go in one transaction there, after this host's files
+    /// they lead to; other hosts' files go when they erase too (or from a shared
+    /// artifacts folder).
     pub fn forget_user(&self, user_id: &str, wait: Duration) -> Result<Erased, StoreError> {
         if user_id.trim().is_empty() {
             return Err(StoreError::Query(
                 "user_id is empty; give the user id the workflows were started with".into(),
             ));
         }
+        let Some(shared) = self.shared() else {
+            return self.forget_user_here(user_id, wait);
+        };
+        let theirs = shared.artifacts_of(user_id)?;
+        let json_entries = self.unmirror_knowledge(&theirs.knowledge)?;
+        let image_files = remove_image_files(self.data_dir(), &theirs.image_paths)?;
+        let [memories, knowledge, images] = shared.erase_user(user_id)?;
+        let here = self.forget_user_here(user_id, wait)?;
+        Ok(Erased {
+            memories,
+            knowledge,
+            knowledge_json_entries: json_entries + here.knowledge_json_entries,
+            images,
+            image_files: image_files + here.image_files,
+            analysis_outputs: here.analysis_outputs,
+        })
+    }
+
+    /// Erases what the data dir's file and folders hold for `user_id`.
+    fn forget_user_here(&self, user_id: &str, wait: Duration) -> Result<Erased, StoreError> {
         let artifacts = self.artifacts_of(user_id)?;
         let mut erased = Erased {
             knowledge_json_entries: self.unmirror_knowledge(&artifacts.knowledge)?,

@@ -34,6 +34,9 @@ pub struct ImageStatistics {
 impl Store {
     /// Stores the record unless its workflow already has one; true when it was new.
     pub fn insert_image(&self, r: &ImageRecord) -> Result<bool, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.insert_image(r);
+        }
         let metadata =
             serde_json::to_string(&r.metadata).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let inserted = self
@@ -61,6 +64,9 @@ impl Store {
 
     /// The newest records first.
     pub fn image_history(&self, limit: u32) -> Result<Vec<ImageRecord>, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.image_history(limit);
+        }
         let connection = self.connection();
         let mut statement = connection
             .prepare_cached(
@@ -90,6 +96,9 @@ impl Store {
     }
 
     pub fn image_statistics(&self) -> Result<ImageStatistics, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.image_statistics();
+        }
         let connection = self.connection();
         let mut stats = ImageStatistics::default();
         let (total, bytes): (i64, i64) = connection

@@ -64,8 +64,20 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<KnowledgeEntry> {
 impl Store {
     /// Stores the entry unless one with its id exists; true when it was new. A new entry is
     /// also listed as not yet in knowledge.json (see `knowledge_mirror`), in the same
-    /// transaction.
+    /// transaction. With a shared store the entry is stored there, exactly once whichever
+    /// worker comes first, and in this host's copy, which knowledge.json follows.
     pub fn insert_knowledge(&self, e: &KnowledgeEntry) -> Result<bool, StoreError> {
+        let Some(shared) = self.shared() else {
+            return self.insert_host_knowledge(e);
+        };
+        let new = shared.insert_knowledge(e)?;
+        // Whether or not it was new there: a retry after a failure here puts it here.
+        self.insert_host_knowledge(e)?;
+        Ok(new)
+    }
+
+    /// Stores the entry in the data dir's file (the store, or this host's copy).
+    pub(super) fn insert_host_knowledge(&self, e: &KnowledgeEntry) -> Result<bool, StoreError> {
         let keywords = serde_json::to_string(&e.keywords)
             .map_err(|err| StoreError::Invalid(err.to_string()))?;
         let mut connection = self.connection();
@@ -104,6 +116,9 @@ impl Store {
     }
 
     pub fn knowledge(&self, id: &str) -> Result<Option<KnowledgeEntry>, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.knowledge(id);
+        }
         self.connection()
             .query_row(
                 &format!("SELECT {COLUMNS} FROM knowledge WHERE id = ?1"),
@@ -115,6 +130,9 @@ impl Store {
     }
 
     pub fn knowledge_count(&self) -> Result<u64, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.knowledge_count();
+        }
         let count: i64 = self
             .connection()
             .query_row("SELECT count(*) FROM knowledge", [], |r| r.get(0))
@@ -129,6 +147,9 @@ impl Store {
         category: Option<&str>,
         limit: u32,
     ) -> Result<Vec<KnowledgeHit>, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.search_knowledge(text, category, limit);
+        }
         let Some(query) = any_word(text) else {
             return Ok(Vec::new());
         };

@@ -8,6 +8,7 @@
 //! not yet written are listed in `knowledge_unmirrored`; a worker starting after a crash,
 //! or anyone who needs the file current now (`catch_up_knowledge_json`), writes them.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -15,10 +16,13 @@ use std::time::{Duration, Instant};
 use rusqlite::params;
 
 use super::knowledge::{KnowledgeEntry, knowledge_json_path};
+use super::postgres::Postgres;
 use super::{Store, StoreError, update_json_file};
 
 /// How long the writer rests after a rewrite, in rewrites' time.
 const REST_PER_REWRITE: u32 = 2;
+/// Entries fetched from the shared store per query when this host's copy catches up.
+const COPIED_PER_QUERY: usize = 1_000;
 
 /// What knowledge.json holds of an entry: `{category: {id: summary}}`.
 #[derive(Debug, Clone)]
@@ -200,16 +204,39 @@ impl Store {
         Ok(changed)
     }
 
+    /// Brings this host's copy of the knowledge up to the shared store: the entries other
+    /// hosts stored are added to it (and listed as not yet in knowledge.json).
+    fn copy_shared_knowledge(&self, shared: &Postgres) -> Result<(), StoreError> {
+        let here: HashSet<String> = {
+            let connection = self.connection();
+            let mut statement = connection
+                .prepare("SELECT id FROM knowledge")
+                .map_err(|e| self.err(e))?;
+            statement
+                .query_map([], |r| r.get(0))
+                .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
+                .map_err(|e| self.err(e))?
+        };
+        let missing: Vec<String> = shared
+            .knowledge_ids()?
+            .into_iter()
+            .filter(|id| !here.contains(id))
+            .collect();
+        for ids in missing.chunks(COPIED_PER_QUERY) {
+            for entry in shared.knowledge_with_ids(ids)? {
+                self.insert_host_knowledge(&entry)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Which of `entries` the store holds.
-    fn stored_ids<'a>(
-        &self,
-        entries: &'a [Mirrored],
-    ) -> Result<std::collections::HashSet<&'a str>, StoreError> {
+    fn stored_ids<'a>(&self, entries: &'a [Mirrored]) -> Result<HashSet<&'a str>, StoreError> {
         let connection = self.connection();
         let mut statement = connection
             .prepare_cached("SELECT 1 FROM knowledge WHERE id = ?1")
             .map_err(|e| self.err(e))?;
-        let mut stored = std::collections::HashSet::new();
+        let mut stored = HashSet::new();
         for e in entries {
             if statement
                 .exists(params![e.id])
@@ -222,9 +249,12 @@ impl Store {
     }
 
     /// Writes to knowledge.json the entries stored but not written there (a worker or a
-    /// process that died between the two); how many there were. A worker runs it when it
-    /// starts.
+    /// process that died between the two; with a shared store, also the entries other hosts
+    /// stored); how many there were. A worker runs it when it starts.
     pub fn catch_up_knowledge_json(&self) -> Result<usize, StoreError> {
+        if let Some(shared) = self.shared() {
+            self.copy_shared_knowledge(shared)?;
+        }
         let entries = {
             let connection = self.connection();
             let mut statement = connection

@@ -96,6 +96,9 @@ impl Store {
         workflow_id: Option<&str>,
         memories: &[Memory],
     ) -> Result<u64, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.insert_memories(conversation_id, user_id, workflow_id, memories);
+        }
         let mut connection = self.connection();
         let tx = connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -138,6 +141,9 @@ impl Store {
     /// Adds every memory not yet in the full-text index to it; returns how many. Rows are
     /// marked in the same transaction, so a retry or a second worker indexes nothing twice.
     pub fn index_pending_memories(&self) -> Result<u64, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.index_pending_memories();
+        }
         let mut connection = self.connection();
         let tx = connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -160,6 +166,9 @@ impl Store {
         &self,
         conversation_id: &str,
     ) -> Result<Vec<StoredMemory>, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.conversation_memories(conversation_id);
+        }
         let connection = self.connection();
         let mut statement = connection
             .prepare_cached(&format!(
@@ -173,6 +182,9 @@ impl Store {
     }
 
     pub fn memory_count(&self) -> Result<u64, StoreError> {
+        if let Some(shared) = self.shared() {
+            return shared.memory_count();
+        }
         let count: i64 = self
             .connection()
             .query_row("SELECT count(*) FROM memories", [], |r| r.get(0))
@@ -195,6 +207,9 @@ impl Store {
             return Err(StoreError::Query(
                 "forget needs a conversation_id, a user_id or both".into(),
             ));
+        }
+        if let Some(shared) = self.shared() {
+            return shared.forget_memories(conversation_id, user_id);
         }
         let removed = erase_rows(
             self,

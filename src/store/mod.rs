@@ -14,6 +14,7 @@ pub mod knowledge;
 mod knowledge_mirror;
 mod lock_file;
 pub mod memories;
+pub mod postgres;
 mod schema;
 #[cfg(test)]
 mod test_support;
@@ -23,6 +24,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::Connection;
+
+use crate::config::store_url::StoreLocation;
+use postgres::Postgres;
 
 pub use json_file::update_json_file;
 
@@ -52,6 +56,10 @@ pub enum StoreError {
     /// Another connection held the store longer than the caller would wait.
     #[error("{0}")]
     Busy(String),
+    /// The shared store on PostgreSQL failed (away, refused, an error of a query);
+    /// `target` is its URL without the password.
+    #[error("store {target}: {message}")]
+    Postgres { target: String, message: String },
 }
 
 impl StoreError {
@@ -71,12 +79,15 @@ impl StoreError {
 }
 
 /// A handle on the data dir's store. Cheap to clone; writes are serialised in-process and
-/// by SQLite's lock across processes.
+/// by SQLite's lock across processes. With a shared store (`store_url` on PostgreSQL) the
+/// records live there, and the data dir's file keeps this host's copy of the knowledge,
+/// from which its knowledge.json is written.
 #[derive(Clone)]
 pub struct Store {
     data_dir: PathBuf,
     path: PathBuf,
     connection: Arc<Mutex<Connection>>,
+    shared: Option<Arc<Postgres>>,
     /// Knowledge entries queued for knowledge.json, and the state of their writer thread.
     mirror: Arc<knowledge_mirror::MirrorQueue>,
 }
@@ -93,8 +104,29 @@ impl Store {
             data_dir: data_dir.to_owned(),
             path,
             connection: Arc::new(Mutex::new(connection)),
+            shared: None,
             mirror: Arc::default(),
         })
+    }
+
+    /// The store `location` names for a data dir: the embedded one, or PostgreSQL (then
+    /// the data dir's file keeps this host's copy of the knowledge); `pool_size`
+    /// connections at most.
+    pub fn open_at(
+        data_dir: &Path,
+        location: &StoreLocation,
+        pool_size: u32,
+    ) -> Result<Self, StoreError> {
+        let mut store = Self::open(data_dir)?;
+        if let StoreLocation::Postgres(url) = location {
+            store.shared = Some(Arc::new(Postgres::connect(url, pool_size)?));
+        }
+        Ok(store)
+    }
+
+    /// The shared store, when the records live on PostgreSQL.
+    pub(crate) fn shared(&self) -> Option<&Postgres> {
+        self.shared.as_deref()
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -23,8 +23,10 @@ use crate::activities::probe::ProbeActivities;
 use crate::analysis::limits::Limits;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
+use crate::config::store_url::StoreLocation;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
+use crate::store::postgres::pool_size;
 use crate::workflows::policy::RetryDefaults;
 use registry::Implementers;
 pub use registry::{HostedGroup, Selection, choose, hosted_groups, workflow_types};
@@ -49,6 +51,8 @@ pub struct WorkerSpec {
     pub max_concurrent_workflows: usize,
     pub graceful_shutdown: Duration,
     pub data_dir: PathBuf,
+    /// The `store_url` setting: where the records live (see `config::store_url`).
+    pub store_url: Option<String>,
     pub retry_defaults: RetryDefaults,
     /// Where to serve Prometheus metrics, if anywhere.
     pub metrics_address: Option<String>,
@@ -94,6 +98,7 @@ impl WorkerSpec {
                 .unwrap_or(usize::MAX),
             graceful_shutdown: Duration::from_secs(config.graceful_shutdown_timeout),
             data_dir: config.data_dir.clone(),
+            store_url: config.store_url.clone(),
             retry_defaults: RetryDefaults::from_config(config),
             metrics_address: config.metrics_address.clone(),
             analysis_roots: config.analysis_roots(),
@@ -132,7 +137,10 @@ pub struct RunningWorker {
 /// The worker's options, and its store (whose knowledge.json writer it waits for when it
 /// stops).
 fn options(spec: &WorkerSpec) -> Result<(WorkerOptions, Store), WorkerError> {
-    let store = Store::open(&spec.data_dir).map_err(|e| WorkerError::Start(e.to_string()))?;
+    let location = StoreLocation::parse(spec.store_url.as_deref()).map_err(WorkerError::Start)?;
+    let pool = pool_size(spec.max_concurrent_activities as u64);
+    let store = Store::open_at(&spec.data_dir, &location, pool)
+        .map_err(|e| WorkerError::Start(e.to_string()))?;
     // Entries a process stored but died before writing to knowledge.json. Not fatal: the
     // next batch or the next start writes them.
     match store.catch_up_knowledge_json() {
@@ -222,11 +230,14 @@ impl RunningWorker {
         let thread = std::thread::Builder::new()
             .name(format!("temporal-worker-{}", spec.task_queue))
             .spawn(move || {
+                // Outside the runtime: the store's PostgreSQL client blocks on a runtime of
+                // its own, which tokio does not allow inside another's async code.
+                let prepared = options(&spec);
                 let outcome = thread_handle.block_on(async move {
                     let built = (|| {
                         let (runtime_options, metrics) = metrics::runtime_options(spec.metrics_address.as_deref())?;
                         let runtime = Runtime::from_current_tokio(runtime_options).map_err(|e| WorkerError::Start(e.to_string()))?;
-                        let (options, store) = options(&spec)?;
+                        let (options, store) = prepared?;
                         let worker = Worker::new(&runtime, sdk_client, options).map_err(|e| WorkerError::Start(e.to_string()))?;
                         Ok::<_, WorkerError>((runtime, worker, metrics, store))
                     })();

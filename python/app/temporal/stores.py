@@ -22,6 +22,12 @@ def _data_dir(data_dir: Optional[StrPath]) -> Path:
     return Path(data_dir) if data_dir is not None else get_temporal_config().data_dir
 
 
+def _store_url(store_url: Optional[str]) -> Optional[str]:
+    """The store to open: the one given, else the configured ``store_url`` (None: the
+    embedded store in the data dir)."""
+    return store_url if store_url is not None else get_temporal_config().store_url
+
+
 @dataclass(frozen=True)
 class KnowledgeEntry:
     id: str
@@ -52,9 +58,11 @@ class KnowledgeHit:
 class KnowledgeStore:
     """The knowledge AILearningWorkflow stored under a data dir (the configured one by default)."""
 
-    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
+    def __init__(
+        self, data_dir: Optional[StrPath] = None, *, store_url: Optional[str] = None
+    ) -> None:
         self.data_dir = _data_dir(data_dir)
-        self._core = _core.KnowledgeStoreCore(self.data_dir)
+        self._core = _core.KnowledgeStoreCore(self.data_dir, _store_url(store_url))
 
     def get(self, knowledge_id: str) -> Optional[KnowledgeEntry]:
         found = self._core.get(knowledge_id)
@@ -104,9 +112,11 @@ class ImageStore:
     """The images ImageGenerationWorkflow made under a data dir (the configured one by
     default): one record per workflow."""
 
-    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
+    def __init__(
+        self, data_dir: Optional[StrPath] = None, *, store_url: Optional[str] = None
+    ) -> None:
         self.data_dir = _data_dir(data_dir)
-        self._core = _core.ImageStoreCore(self.data_dir)
+        self._core = _core.ImageStoreCore(self.data_dir, _store_url(store_url))
 
     def history(self, limit: int = 10) -> list[ImageRecord]:
         """The newest images first."""
@@ -166,9 +176,11 @@ class MemoryStore:
     """The memories MemoryExpansionWorkflow stored under a data dir (the configured one by
     default), with a full-text index (SQLite FTS5, BM25 ranking)."""
 
-    def __init__(self, data_dir: Optional[StrPath] = None) -> None:
+    def __init__(
+        self, data_dir: Optional[StrPath] = None, *, store_url: Optional[str] = None
+    ) -> None:
         self.data_dir = _data_dir(data_dir)
-        self._core = _core.MemoryStoreCore(self.data_dir)
+        self._core = _core.MemoryStoreCore(self.data_dir, _store_url(store_url))
 
     def search(
         self,
@@ -231,7 +243,11 @@ class ErasedUserData:
 
 
 def forget_user(
-    user_id: str, *, data_dir: Optional[StrPath] = None, timeout: Optional[float] = None
+    user_id: str,
+    *,
+    data_dir: Optional[StrPath] = None,
+    timeout: Optional[float] = None,
+    store_url: Optional[str] = None,
 ) -> ErasedUserData:
     """Erases everything the workflows stored for ``user_id`` under a data dir (the
     configured one by default): memories, knowledge entries and their ``knowledge.json``
@@ -244,7 +260,7 @@ def forget_user(
     files; see the README.
     Raises :class:`InvalidQueryError` for an empty ``user_id`` or a ``timeout`` outside 0 to
     3600."""
-    found = _core.forget_user(_data_dir(data_dir), user_id, timeout)
+    found = _core.forget_user(_data_dir(data_dir), user_id, timeout, _store_url(store_url))
     return from_json(found.encode(), ErasedUserData)  # type: ignore[no-any-return]
 
 

@@ -49,6 +49,9 @@ impl Store {
                 "the query has {chars} characters; at most {MAX_QUERY_CHARS} are allowed"
             )));
         }
+        if let Some(shared) = self.shared() {
+            return shared.search_memories(text, user_id, kind.map(MemoryKind::as_str), limit);
+        }
         let Some(query) = every_word(text) else {
             return Ok(Vec::new());
         };

@@ -1,0 +1,228 @@
+//! The stores on PostgreSQL (`store_url = postgresql://...`), for workers on many hosts:
+//! knowledge, memories and image records in one database that every worker shares, with
+//! the same keys as the embedded store (a knowledge id, a memory's content hash, an image's
+//! workflow id), so that `INSERT ... ON CONFLICT DO NOTHING` stores each record once however
+//! many workers run the same step at once. Connections come from a pool sized from the
+//! worker's concurrency; a database that is away fails a call retryably, and the pool
+//! connects again when it is back.
+
+mod images;
+mod knowledge;
+mod memories;
+mod schema;
+
+use std::time::Duration;
+
+use postgres::{Client, NoTls};
+use r2d2::{Pool, PooledConnection};
+
+use super::StoreError;
+use super::erasure::Artifacts;
+use crate::config::store_url::redacted;
+
+/// How long a call waits for a pooled connection (or for the database to answer a new
+/// one) before it fails, retryably.
+const CONNECT_WAIT: Duration = Duration::from_secs(10);
+/// The most connections one store keeps, whatever the worker's concurrency: store calls
+/// are short, so a few connections serve many activity slots.
+const MAX_POOL: u32 = 16;
+
+/// Opens the pool's connections; its errors say what the server said (a
+/// `postgres::Error` alone shows only "db error").
+#[derive(Debug)]
+struct Manager(postgres::Config);
+
+#[derive(Debug)]
+struct ConnectError(String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Client;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<Client, ConnectError> {
+        self.0
+            .connect(NoTls)
+            .map_err(|e| ConnectError(describe(&e)))
+    }
+
+    fn is_valid(&self, client: &mut Client) -> Result<(), ConnectError> {
+        client
+            .simple_query("")
+            .map(drop)
+            .map_err(|e| ConnectError(describe(&e)))
+    }
+
+    fn has_broken(&self, client: &mut Client) -> bool {
+        client.is_closed()
+    }
+}
+
+/// What went wrong, with the server's own message when it sent one (a refused login, a
+/// failed query) and the cause of a connection failure.
+fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{}: {} ({})", db.severity(), db.message(), db.code().code());
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// A pool of connections to one PostgreSQL database.
+pub struct Postgres {
+    /// Always set but while dropping (see `Drop`).
+    pool: Option<Pool<Manager>>,
+    /// The URL without its password, for messages.
+    shown: String,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Postgres({})", self.shown)
+    }
+}
+
+/// Each pooled client runs a tokio runtime of its own, which tokio will not drop inside
+/// async code (a worker drops its activities, and so this store, in its runtime): the pool
+/// is dropped on a thread of its own.
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let closing = std::thread::Builder::new()
+                .name("postgres-close".into())
+                .spawn(move || drop(pool));
+            if let Err(e) = closing {
+                tracing::warn!(error = %e, "cannot start a thread to close the store's connections");
+            }
+        }
+    }
+}
+
+/// The pool size for a worker that runs `concurrency` activities at once.
+pub fn pool_size(concurrency: u64) -> u32 {
+    u32::try_from(concurrency)
+        .unwrap_or(MAX_POOL)
+        .clamp(2, MAX_POOL)
+}
+
+impl Postgres {
+    /// Connects to the database at `url` and brings its schema up to date (once, under a
+    /// lock, whichever worker comes first).
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, StoreError> {
+        let shown = redacted(url);
+        let config: postgres::Config = url.parse().map_err(|e| StoreError::Postgres {
+            target: shown.clone(),
+            message: format!("the URL is not one PostgreSQL accepts: {e}"),
+        })?;
+        let mut config = config;
+        config.connect_timeout(CONNECT_WAIT);
+        config.application_name("project-ai-temporal");
+        // The first connection directly: a refused login or a missing database is told at
+        // once, not after the pool's wait.
+        let mut first = config.connect(NoTls).map_err(|e| StoreError::Postgres {
+            target: shown.clone(),
+            message: format!("cannot connect: {}", describe(&e)),
+        })?;
+        schema::migrate(&mut first).map_err(|e| StoreError::Postgres {
+            target: shown.clone(),
+            message: format!("cannot bring the schema up to date: {}", describe(&e)),
+        })?;
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(CONNECT_WAIT)
+            // A connection the database dropped (a restart) is replaced, not handed out.
+            .test_on_check_out(true)
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(Manager(config));
+        Ok(Postgres {
+            pool: Some(pool),
+            shown,
+        })
+    }
+
+    /// A connection from the pool, or a retryable error naming the database.
+    fn client(&self) -> Result<PooledConnection<Manager>, StoreError> {
+        let pool = self.pool.as_ref().ok_or_else(|| StoreError::Postgres {
+            target: self.shown.clone(),
+            message: "the store is closing".into(),
+        })?;
+        pool.get().map_err(|e| StoreError::Postgres {
+            target: self.shown.clone(),
+            message: format!("cannot connect: {e}"),
+        })
+    }
+
+    fn err(&self, e: &postgres::Error) -> StoreError {
+        StoreError::Postgres {
+            target: self.shown.clone(),
+            message: describe(e),
+        }
+    }
+
+    /// The URL without its password.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+}
+
+impl Postgres {
+    /// The knowledge entries (id, category) and image paths stored for `user_id`.
+    pub(crate) fn artifacts_of(&self, user_id: &str) -> Result<Artifacts, StoreError> {
+        let mut client = self.client()?;
+        let knowledge = client
+            .query(
+                "SELECT id, category FROM knowledge WHERE user_id = $1",
+                &[&user_id],
+            )
+            .map_err(|e| self.err(&e))?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let image_paths = client
+            .query(
+                "SELECT image_path FROM images WHERE user_id = $1",
+                &[&user_id],
+            )
+            .map_err(|e| self.err(&e))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        Ok(Artifacts {
+            knowledge,
+            image_paths,
+            analysis_folders: Vec::new(),
+        })
+    }
+
+    /// Deletes the memories, knowledge entries and image records of `user_id` in one
+    /// transaction; how many of each.
+    pub(crate) fn erase_user(&self, user_id: &str) -> Result<[u64; 3], StoreError> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(|e| self.err(&e))?;
+        let mut removed = [0; 3];
+        for (n, table) in removed.iter_mut().zip(["memories", "knowledge", "images"]) {
+            *n = tx
+                .execute(
+                    &format!("DELETE FROM {table} WHERE user_id = $1"),
+                    &[&user_id],
+                )
+                .map_err(|e| self.err(&e))?;
+        }
+        tx.commit().map_err(|e| self.err(&e))?;
+        Ok(removed)
+    }
+}
