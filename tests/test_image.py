@@ -26,6 +26,9 @@ from app.temporal import (
 )
 from tests.image_api_server import image_api
 
+# The worker tests run on the embedded store and on PostgreSQL.
+RUN_ON_BOTH_STORES = True
+
 
 async def generate(client: Client, request: ImageGenerationRequest) -> ImageGenerationResult:
     handle = await client.start_workflow(
@@ -39,7 +42,7 @@ def local(prompt: str = "a lighthouse on a cliff", **kw: object) -> ImageGenerat
 
 
 async def test_local_png_with_size_and_text_chunks(
-    worker_client: Client, worker_data_dir: Path
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
 ) -> None:
     handle = await worker_client.start_workflow(
         ImageGenerationWorkflow.run,
@@ -65,7 +68,11 @@ async def test_local_png_with_size_and_text_chunks(
     assert result.metadata["enhanced_prompt"].endswith(
         "watercolor painting, soft colors, artistic, delicate"
     )
-    record = next(r for r in ImageStore(worker_data_dir).history(100) if r.workflow_id == handle.id)
+    record = next(
+        r
+        for r in ImageStore(worker_data_dir, store_url=worker_store_url).history(100)
+        if r.workflow_id == handle.id
+    )
     assert record.image_path == result.image_path and record.style == "watercolor"
     status = await handle.query(ImageGenerationWorkflow.status, result_type=WorkflowProgress)
     assert status.step == "completed" and status.total_steps == 3

@@ -26,6 +26,9 @@ from app.temporal import (
 from app.temporal import workflows as workflow_types
 from app.temporal._core import workflow_schemas
 
+# The worker tests run on the embedded store and on PostgreSQL.
+RUN_ON_BOTH_STORES = True
+
 CONTENT = (
     "# Rust Ownership\nEvery value in Rust has a single owner. When the owner goes out of scope "
     "the value is dropped. Borrowing lends access without taking ownership."
@@ -50,14 +53,14 @@ async def learn(
 
 
 async def test_success_stores_knowledge_everywhere(
-    worker_client: Client, worker_data_dir: Path
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
 ) -> None:
     content = CONTENT + f" Marker {uuid.uuid4().hex}."
     workflow_id = new_id()
     result = await learn(worker_client, request(content), workflow_id)
     assert result.success and result.error is None
     assert result.knowledge_id is not None and result.knowledge_id.startswith("kn-")
-    entry = KnowledgeStore(worker_data_dir).get(result.knowledge_id)
+    entry = KnowledgeStore(worker_data_dir, store_url=worker_store_url).get(result.knowledge_id)
     assert entry is not None
     assert entry.title == "Rust Ownership"
     assert "ownership" in entry.keywords and "the" not in entry.keywords
@@ -65,10 +68,12 @@ async def test_success_stores_knowledge_everywhere(
     assert entry.workflow_id == workflow_id
     # The worker writes knowledge.json in batches, a moment after the workflow: bring it up
     # to date now (it may have been already).
-    KnowledgeStore(worker_data_dir).sync_knowledge_json()
+    KnowledgeStore(worker_data_dir, store_url=worker_store_url).sync_knowledge_json()
     knowledge = json.loads((worker_data_dir / "memory" / "knowledge.json").read_text())
     assert knowledge["programming"][result.knowledge_id] == entry.summary
-    hits = KnowledgeStore(worker_data_dir).search("borrowing ownership", category="programming")
+    hits = KnowledgeStore(worker_data_dir, store_url=worker_store_url).search(
+        "borrowing ownership", category="programming"
+    )
     assert result.knowledge_id in [h.id for h in hits]
     status = await worker_client.get_workflow_handle(workflow_id).query(
         AILearningWorkflow.status, result_type=WorkflowProgress
@@ -126,8 +131,10 @@ async def test_black_vault_made_by_project_ai(worker_client: Client, worker_data
     assert (await learn(worker_client, request(other))).error == "Content blocked by Black Vault"
 
 
-async def test_same_request_twice_is_one_row(worker_client: Client, worker_data_dir: Path) -> None:
-    store = KnowledgeStore(worker_data_dir)
+async def test_same_request_twice_is_one_row(
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
+) -> None:
+    store = KnowledgeStore(worker_data_dir, store_url=worker_store_url)
     content = CONTENT + f" Twice {uuid.uuid4().hex}."
     first = await learn(worker_client, request(content))
     count = store.count()
@@ -137,9 +144,9 @@ async def test_same_request_twice_is_one_row(worker_client: Client, worker_data_
 
 
 async def test_two_hundred_concurrent_workflows(
-    worker_client: Client, worker_data_dir: Path
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
 ) -> None:
-    store = KnowledgeStore(worker_data_dir)
+    store = KnowledgeStore(worker_data_dir, store_url=worker_store_url)
     before = store.count()
     tag = uuid.uuid4().hex
     results = await asyncio.gather(

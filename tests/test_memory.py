@@ -22,6 +22,9 @@ from app.temporal import (
 )
 from app.temporal.activities import MEMORY_KINDS, MEMORY_LIMITS
 
+# The worker tests run on the embedded store and on PostgreSQL.
+RUN_ON_BOTH_STORES = True
+
 CONVERSATION: list[dict[str, Any]] = [
     {
         "role": "user",
@@ -65,12 +68,16 @@ def request(
     )
 
 
-async def test_workflow_end_to_end(worker_client: Client, worker_data_dir: Path) -> None:
+async def test_workflow_end_to_end(
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
+) -> None:
     req = request()
     workflow_id = new_id()
     result = await expand(worker_client, req, workflow_id)
     assert result.success and result.error is None
-    memories = MemoryStore(worker_data_dir).for_conversation(req.conversation_id)
+    memories = MemoryStore(worker_data_dir, store_url=worker_store_url).for_conversation(
+        req.conversation_id
+    )
     assert result.memory_count == len(memories)
     by_kind = {kind: [m for m in memories if m.kind == kind] for kind in MEMORY_KINDS}
     # Kept messages: over 20 characters, any role ("ok" is not kept), verbatim.
@@ -101,9 +108,9 @@ async def test_workflow_end_to_end(worker_client: Client, worker_data_dir: Path)
 
 
 async def test_same_conversation_twice_stores_nothing_new(
-    worker_client: Client, worker_data_dir: Path
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
 ) -> None:
-    store = MemoryStore(worker_data_dir)
+    store = MemoryStore(worker_data_dir, store_url=worker_store_url)
     req = request()
     first = await expand(worker_client, req)
     assert first.success and first.memory_count > 0
@@ -128,7 +135,9 @@ async def test_same_conversation_twice_stores_nothing_new(
     assert other.memory_count == first.memory_count
 
 
-async def test_search_ranks_and_snippets(worker_client: Client, worker_data_dir: Path) -> None:
+async def test_search_ranks_and_snippets(
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
+) -> None:
     user = new_id("user")
     messages = [
         {"role": "user", "content": "I prefer kayaking."},
@@ -139,7 +148,7 @@ async def test_search_ranks_and_snippets(worker_client: Client, worker_data_dir:
         },
     ]
     assert (await expand(worker_client, request(messages, user))).success
-    hits = MemoryStore(worker_data_dir).search("kayaking", user_id=user)
+    hits = MemoryStore(worker_data_dir, store_url=worker_store_url).search("kayaking", user_id=user)
     kinds = [h.kind for h in hits]
     assert kinds[0] == "preference" and sorted(kinds) == ["keyword", "message", "preference"]
     assert hits[0].subject == "kayaking" and hits[0].value == "prefers"
@@ -147,18 +156,23 @@ async def test_search_ranks_and_snippets(worker_client: Client, worker_data_dir:
     assert all(a.rank <= b.rank for a, b in zip(hits, hits[1:]))
     assert "[kayaking]" in hits[-1].snippet
     # Every word must match; endings, case and accents do not matter.
-    assert [h.kind for h in MemoryStore(worker_data_dir).search("KAYAK river", user_id=user)] == [
-        "message"
-    ]
+    assert [
+        h.kind
+        for h in MemoryStore(worker_data_dir, store_url=worker_store_url).search(
+            "KAYAK river", user_id=user
+        )
+    ] == ["message"]
 
 
-async def test_user_and_kind_filters(worker_client: Client, worker_data_dir: Path) -> None:
+async def test_user_and_kind_filters(
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
+) -> None:
     alice, bob = new_id("alice"), new_id("bob")
     word = f"zq{uuid.uuid4().hex[:8]}"
     for user in (alice, bob):
         msgs = [{"role": "user", "content": f"I love {word}. Remember that {word} matters to me."}]
         assert (await expand(worker_client, request(msgs, user))).success
-    store = MemoryStore(worker_data_dir)
+    store = MemoryStore(worker_data_dir, store_url=worker_store_url)
     everyone = store.search(word)
     assert {h.user_id for h in everyone} == {alice, bob}
     assert {h.user_id for h in store.search(word, user_id=alice)} == {alice}
@@ -169,8 +183,10 @@ async def test_user_and_kind_filters(worker_client: Client, worker_data_dir: Pat
     assert store.search(word, user_id=new_id("nobody")) == []
 
 
-async def test_forget(worker_client: Client, worker_data_dir: Path) -> None:
-    store = MemoryStore(worker_data_dir)
+async def test_forget(
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
+) -> None:
+    store = MemoryStore(worker_data_dir, store_url=worker_store_url)
     alice, bob = new_id("alice"), new_id("bob")
     word = f"forget{uuid.uuid4().hex[:8]}"
     msgs = [{"role": "user", "content": f"My secret hobby is {word}, I love {word}."}]
@@ -240,7 +256,9 @@ async def test_bad_requests_are_failure_results(
     assert result["error"].startswith("Invalid request: ") and says in result["error"]
 
 
-async def test_limits_that_fit(worker_client: Client, worker_data_dir: Path) -> None:
+async def test_limits_that_fit(
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
+) -> None:
     messages = [
         {"role": "user", "content": f"message number {i} about bouldering"} for i in range(10_000)
     ]
@@ -251,12 +269,16 @@ async def test_limits_that_fit(worker_client: Client, worker_data_dir: Path) -> 
     req = request(messages)
     result = await expand(worker_client, req)
     assert result.success, result.error
-    stored = MemoryStore(worker_data_dir).for_conversation(req.conversation_id)
+    stored = MemoryStore(worker_data_dir, store_url=worker_store_url).for_conversation(
+        req.conversation_id
+    )
     assert sum(m.kind == "message" for m in stored) == 10_000
     assert result.memory_count == len(stored)
 
 
-async def test_unicode_end_to_end(worker_client: Client, worker_data_dir: Path) -> None:
+async def test_unicode_end_to_end(
+    worker_client: Client, worker_data_dir: Path, worker_store_url: str | None
+) -> None:
     user = new_id("user")
     msgs = [
         {
@@ -265,7 +287,7 @@ async def test_unicode_end_to_end(worker_client: Client, worker_data_dir: Path) 
         }
     ]
     assert (await expand(worker_client, request(msgs, user))).success
-    store = MemoryStore(worker_data_dir)
+    store = MemoryStore(worker_data_dir, store_url=worker_store_url)
     facts = store.search("jose alvarez", user_id=user, kind="fact")
     assert [(h.subject, h.value) for h in facts] == [
         ("name", "José Álvarez"),

