@@ -5,12 +5,14 @@ stopped and started again at will for the outage tests."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
+import ssl
 import subprocess
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -119,3 +121,45 @@ def postgres_server(root: Path) -> Iterator[Postgres]:
 # Where the session worker may keep its records; a test module with
 # `RUN_ON_BOTH_STORES = True` runs its worker tests once on each (conftest).
 STORE_BACKENDS = ["sqlite", "postgresql"]
+
+
+# PostgreSQL's request to switch a new connection to TLS (its length, then 80877103).
+SSL_REQUEST = bytes([0, 0, 0, 8, 4, 210, 22, 47])
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError, OSError):
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    writer.close()
+
+
+@asynccontextmanager
+async def tls_front(server: Postgres, cert: Path, key: Path) -> AsyncIterator[int]:
+    """A port that speaks PostgreSQL's TLS (the embedded server's build has none): it answers
+    a client's TLS request, completes the handshake with ``cert`` and passes the decrypted
+    connection to the server; a client that does not ask for TLS is passed on as it is.
+    Yields the port."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            first = await reader.readexactly(8)
+            if first == SSL_REQUEST:
+                writer.write(b"S")
+                await writer.drain()
+                await writer.start_tls(context)
+                first = b""
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", server.port)
+            up_writer.write(first)
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        except (ConnectionError, OSError, ssl.SSLError, asyncio.IncompleteReadError):
+            writer.close()
+
+    front = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        yield front.sockets[0].getsockname()[1]
+    finally:
+        front.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ from app.temporal import (
     forget_user,
 )
 from app.temporal import activities as acts
-from tests.postgres import PASSWORD, Postgres
+from tests.postgres import PASSWORD, USER, Postgres, tls_front
+from tests.tls_proxy import CertificateAuthority
 
 
 def test_the_password_never_shows(postgres_server: Postgres, tmp_path: Path) -> None:
@@ -38,6 +40,34 @@ def test_the_password_never_shows(postgres_server: Postgres, tmp_path: Path) -> 
         TemporalConfig(env_file=None, store_url=f"postgresql://u:{PASSWORD}@[::1/db")
     assert PASSWORD not in str(malformed.value), malformed.value
     assert "store_url" in str(malformed.value)
+
+
+async def test_tls_checks_the_servers_certificate(
+    postgres_server: Postgres, tmp_path: Path
+) -> None:
+    """Through a TLS front for the server: sslmode=require with the CA that signed its
+    certificate connects; a CA that did not sign it is refused, saying why; the default
+    (prefer) checks the certificate too, so it is refused against the Mozilla roots;
+    sslmode=disable connects in plaintext."""
+    ca = CertificateAuthority(tmp_path, "pg-test-ca")
+    other = CertificateAuthority(tmp_path, "other-ca")
+    issued = ca.issue("pg-server", ["127.0.0.1", "localhost"])
+    database = postgres_server.new_database().rsplit("/", 1)[1]
+
+    def count(port: int, query: str) -> int:
+        url = f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/{database}{query}"
+        return KnowledgeStore(tmp_path / uuid.uuid4().hex, store_url=url).count()
+
+    async with tls_front(postgres_server, issued.cert, issued.key) as port:
+        trusted = f"?sslmode=require&sslrootcert={ca.files.cert}"
+        assert await asyncio.to_thread(count, port, trusted) == 0
+        for query in (f"?sslmode=verify-full&sslrootcert={other.files.cert}", ""):
+            with pytest.raises(StoreError) as refused:
+                await asyncio.to_thread(count, port, query)
+            message = str(refused.value)
+            assert "invalid peer certificate" in message and "UnknownIssuer" in message, message
+            assert PASSWORD not in message
+        assert await asyncio.to_thread(count, port, "?sslmode=disable") == 0
 
 
 def test_a_database_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
@@ -96,3 +126,8 @@ async def test_two_hosts_store_once_and_see_everything(
     assert json.loads((tmp_path / "host-c" / "memory" / "knowledge.json").read_text()) == {
         "facts": {}
     }
+    # Host b's copy catches up with the erasure: the entry leaves its knowledge.json too.
+    b_file = tmp_path / "host-b" / "memory" / "knowledge.json"
+    assert knowledge_id in json.loads(b_file.read_text())["facts"]
+    assert b.sync_knowledge_json() == 0
+    assert json.loads(b_file.read_text()) == {"facts": {}}

@@ -143,7 +143,7 @@ pub const FIELDS: &[FieldSpec] = &[
     spec!("data_dir", FieldKind::Path, "PROJECT_AI_DATA_DIR", default = Some("data");
         "Folder for the embedded stores, generated images, analysis output and the dev server state."),
     spec!("store_url", FieldKind::StoreUrl, "PROJECT_AI_STORE_URL";
-        "Where knowledge, memories and image records live: unset or sqlite: is the embedded store in data_dir (one machine); postgresql://user:password@host:port/database (sslmode=disable, prefer or require) is a PostgreSQL database that workers on many hosts share. Shown without its password."),
+        "Where knowledge, memories and image records live: unset or sqlite: is the embedded store in data_dir (one machine); postgresql://user:password@host:port/database is a PostgreSQL database that workers on many hosts share. TLS: sslmode=disable, prefer (the default) or require (verify-ca and verify-full mean require), sslrootcert=<CA certificates, PEM>; whenever TLS is used the server's certificate is checked (against sslrootcert, else the Mozilla roots). Shown without its password."),
     spec!("connect_timeout", count(1), "TEMPORAL_CONNECT_TIMEOUT", default = Some("10");
         "Seconds a connection attempt may take before it fails."),
     spec!("graceful_shutdown_timeout", count(0), "TEMPORAL_GRACEFUL_SHUTDOWN_TIMEOUT", default = Some("30");

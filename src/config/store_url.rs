@@ -8,7 +8,7 @@ use url::Url;
 
 /// How the setting may be written, for messages.
 pub const STORE_URL_FORMS: &str = "sqlite: (the embedded store in data_dir) or \
-     postgresql://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]";
+     postgresql://user[:password]@host[:port]/database[?sslmode=...&sslrootcert=...]";
 
 /// Where the stores live.
 #[derive(Clone, PartialEq, Eq)]

@@ -206,6 +206,30 @@ impl Store {
         })
     }
 
+    /// Removes entries erased from the shared store by another host from this host's copy:
+    /// knowledge.json first, then the rows.
+    pub(super) fn forget_host_knowledge(
+        &self,
+        entries: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.unmirror_knowledge(entries)?;
+        let mut connection = self.connection();
+        let tx = connection.transaction().map_err(|e| self.err(e))?;
+        for (id, _) in entries {
+            tx.execute("DELETE FROM knowledge WHERE id = ?1", [id])
+                .map_err(|e| self.err(e))?;
+        }
+        tx.execute(
+            "INSERT INTO knowledge_fts(knowledge_fts) VALUES ('optimize')",
+            [],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+
     /// Removes the entries from `knowledge.json` (with Project-AI's lock and an atomic
     /// rewrite); returns how many were there.
     fn unmirror_knowledge(&self, entries: &[(String, String)]) -> Result<u64, StoreError> {

@@ -8,7 +8,7 @@
 //! not yet written are listed in `knowledge_unmirrored`; a worker starting after a crash,
 //! or anyone who needs the file current now (`catch_up_knowledge_json`), writes them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -204,23 +204,30 @@ impl Store {
         Ok(changed)
     }
 
-    /// Brings this host's copy of the knowledge up to the shared store: the entries other
-    /// hosts stored are added to it (and listed as not yet in knowledge.json).
+    /// Brings this host's copy of the knowledge to what the shared store holds: the entries
+    /// other hosts stored are added to it (and listed as not yet in knowledge.json), and
+    /// those erased on another host are removed from it and from knowledge.json.
     fn copy_shared_knowledge(&self, shared: &Postgres) -> Result<(), StoreError> {
-        let here: HashSet<String> = {
+        let here: HashMap<String, String> = {
             let connection = self.connection();
             let mut statement = connection
-                .prepare("SELECT id FROM knowledge")
+                .prepare("SELECT id, category FROM knowledge")
                 .map_err(|e| self.err(e))?;
             statement
-                .query_map([], |r| r.get(0))
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
                 .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
                 .map_err(|e| self.err(e))?
         };
-        let missing: Vec<String> = shared
-            .knowledge_ids()?
+        let there: HashSet<String> = shared.knowledge_ids()?.into_iter().collect();
+        let erased: Vec<(String, String)> = here
+            .iter()
+            .filter(|(id, _)| !there.contains(*id))
+            .map(|(id, category)| (id.clone(), category.clone()))
+            .collect();
+        self.forget_host_knowledge(&erased)?;
+        let missing: Vec<String> = there
             .into_iter()
-            .filter(|id| !here.contains(id))
+            .filter(|id| !here.contains_key(id))
             .collect();
         for ids in missing.chunks(COPIED_PER_QUERY) {
             for entry in shared.knowledge_with_ids(ids)? {

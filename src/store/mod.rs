@@ -124,6 +124,11 @@ impl Store {
         Ok(store)
     }
 
+    /// Whether the records live in a shared store (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
     /// The shared store, when the records live on PostgreSQL.
     pub(crate) fn shared(&self) -> Option<&Postgres> {
         self.shared.as_deref()

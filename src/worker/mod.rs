@@ -213,6 +213,27 @@ fn options(spec: &WorkerSpec) -> Result<(WorkerOptions, Store), WorkerError> {
 /// How long a stopping worker waits for knowledge.json to take what was queued (what it
 /// does not take is written at the next start).
 const KNOWLEDGE_JSON_WAIT: Duration = Duration::from_secs(10);
+/// How often a worker on a shared store brings this host's knowledge.json to it (entries
+/// other hosts stored or erased).
+const SHARED_KNOWLEDGE_EVERY: Duration = Duration::from_secs(60);
+
+/// Brings this host's knowledge.json to the shared store every `SHARED_KNOWLEDGE_EVERY`.
+async fn follow_shared_knowledge(store: Store) {
+    let mut tick = tokio::time::interval(SHARED_KNOWLEDGE_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.catch_up_knowledge_json()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(entries = n, "knowledge.json follows the shared store"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot bring knowledge.json to the shared store; trying again later")
+            }
+            Err(e) => tracing::warn!(error = %e, "the knowledge.json catch-up stopped"),
+        }
+    }
+}
 
 impl RunningWorker {
     /// Builds the worker on its own thread, driven by `handle`'s runtime, and returns once it
@@ -249,10 +270,14 @@ impl RunningWorker {
                         }
                     };
                     let _ = ready_tx.send(Ok(Box::new(worker.shutdown_handle())));
+                    let resync = store.is_shared().then(|| tokio::spawn(follow_shared_knowledge(store.clone())));
                     tracing::info!(task_queue = %spec.task_queue, identity = %spec.identity, "worker polling");
                     let outcome = worker.run().await.map_err(|e| e.to_string());
                     if let Some(endpoint) = metrics {
                         endpoint.abort();
+                    }
+                    if let Some(task) = resync {
+                        task.abort();
                     }
                     if !store.wait_for_knowledge_json(KNOWLEDGE_JSON_WAIT) {
                         tracing::warn!("knowledge.json is still being written as the worker stops; the next start writes what is left");

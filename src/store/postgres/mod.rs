@@ -10,11 +10,13 @@ mod images;
 mod knowledge;
 mod memories;
 mod schema;
+mod tls;
 
 use std::time::Duration;
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 use r2d2::{Pool, PooledConnection};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::StoreError;
 use super::erasure::Artifacts;
@@ -29,8 +31,10 @@ const MAX_POOL: u32 = 16;
 
 /// Opens the pool's connections; its errors say what the server said (a
 /// `postgres::Error` alone shows only "db error").
-#[derive(Debug)]
-struct Manager(postgres::Config);
+struct Manager {
+    config: postgres::Config,
+    tls: MakeRustlsConnect,
+}
 
 #[derive(Debug)]
 struct ConnectError(String);
@@ -48,8 +52,8 @@ impl r2d2::ManageConnection for Manager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<Client, ConnectError> {
-        self.0
-            .connect(NoTls)
+        self.config
+            .connect(self.tls.clone())
             .map_err(|e| ConnectError(describe(&e)))
     }
 
@@ -122,22 +126,29 @@ impl Postgres {
     /// lock, whichever worker comes first).
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, StoreError> {
         let shown = redacted(url);
-        let config: postgres::Config = url.parse().map_err(|e| StoreError::Postgres {
+        let refused = |message: String| StoreError::Postgres {
             target: shown.clone(),
-            message: format!("the URL is not one PostgreSQL accepts: {e}"),
-        })?;
-        let mut config = config;
+            message,
+        };
+        let target = tls::target(url).map_err(&refused)?;
+        let mut config: postgres::Config = target
+            .url
+            .parse()
+            .map_err(|e| refused(format!("the URL is not one PostgreSQL accepts: {e}")))?;
+        config.ssl_mode(target.ssl_mode);
         config.connect_timeout(CONNECT_WAIT);
         config.application_name("project-ai-temporal");
+        let tls = tls::connector(target.root_cert.as_ref()).map_err(&refused)?;
         // The first connection directly: a refused login or a missing database is told at
         // once, not after the pool's wait.
-        let mut first = config.connect(NoTls).map_err(|e| StoreError::Postgres {
-            target: shown.clone(),
-            message: format!("cannot connect: {}", describe(&e)),
-        })?;
-        schema::migrate(&mut first).map_err(|e| StoreError::Postgres {
-            target: shown.clone(),
-            message: format!("cannot bring the schema up to date: {}", describe(&e)),
+        let mut first = config
+            .connect(tls.clone())
+            .map_err(|e| refused(format!("cannot connect: {}", describe(&e))))?;
+        schema::migrate(&mut first).map_err(|e| {
+            refused(format!(
+                "cannot bring the schema up to date: {}",
+                describe(&e)
+            ))
         })?;
         drop(first);
         let pool = Pool::builder()
@@ -147,7 +158,7 @@ impl Postgres {
             // A connection the database dropped (a restart) is replaced, not handed out.
             .test_on_check_out(true)
             .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build_unchecked(Manager(config));
+            .build_unchecked(Manager { config, tls });
         Ok(Postgres {
             pool: Some(pool),
             shown,
