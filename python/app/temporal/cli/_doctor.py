@@ -1,5 +1,5 @@
-"""``doctor``: checks the configuration, TLS files, the data dir, the ``temporal`` executable
-and connectivity, and says what to fix."""
+"""``doctor``: checks the configuration, TLS files, the data dir, the store (embedded or
+PostgreSQL), the ``temporal`` executable and connectivity, and says what to fix."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from app.temporal.devserver import find_temporal_cli
 from app.temporal.errors import (
     ConfigError,
     RPCError,
+    StoreError,
     TemporalCLINotFoundError,
     TemporalConnectionError,
 )
+from app.temporal.stores import KnowledgeStore, MemoryStore
 
 
 @dataclasses.dataclass
@@ -39,8 +41,9 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
         parents=[parent],
         help="check the setup and say what to fix",
         description=(
-            "Checks the configuration, the TLS files, the data dir, the `temporal` "
-            "executable and the connection to Temporal, and says what to fix. Exit code 0 "
+            "Checks the configuration, the TLS files, the data dir, the store (embedded or "
+            "PostgreSQL), the `temporal` executable and the connection to Temporal, and says "
+            "what to fix. Exit code 0 "
             "when nothing failed, 2 for configuration problems, 3 when only the connection "
             "failed."
         ),
@@ -87,6 +90,29 @@ def _data_dir_check(config: TemporalConfig) -> Check:
             "data dir", "fail", f"{data_dir} is not writable", "fix its permissions or move it"
         )
     return Check("data dir", "ok", f"{data_dir.resolve()} is writable")
+
+
+def _store_check(config: TemporalConfig) -> Check:
+    """Opens the store the workers would use and counts what it holds."""
+    shared = config.store_url is not None and config.store_url.strip().lower() not in (
+        "",
+        "sqlite:",
+    )
+    if not shared and not config.data_dir.is_dir():
+        return Check("store", "ok", "embedded (SQLite), made in the data dir at first use")
+    try:
+        knowledge = KnowledgeStore(config.data_dir, store_url=config.store_url).count()
+        memories = MemoryStore(config.data_dir, store_url=config.store_url).count()
+    except StoreError as e:
+        return Check(
+            "store",
+            "fail",
+            str(e),
+            "check store_url (PROJECT_AI_STORE_URL): host, port, user, password, database, "
+            "sslmode and sslrootcert",
+        )
+    where = config.to_dict()["store_url"] if shared else "embedded (SQLite) in the data dir"
+    return Check("store", "ok", f"{where}: {knowledge} knowledge entries, {memories} memories")
 
 
 def _executable_check() -> Check:
@@ -147,6 +173,7 @@ def checks(args: argparse.Namespace) -> list[Check]:
     ]
     found += _tls_checks(config)
     found.append(_data_dir_check(config))
+    found.append(_store_check(config))
     found.append(_executable_check())
     state = read_state(config.data_dir)
     if state is not None:
