@@ -12,6 +12,8 @@ from typing import Any
 
 from app.temporal import (
     AILearningWorkflow,
+    DataAnalysisRequest,
+    DataAnalysisWorkflow,
     DevServer,
     ImageGenerationRequest,
     ImageGenerationWorkflow,
@@ -23,8 +25,10 @@ from app.temporal import (
     MemoryStore,
     TemporalClientManager,
     TemporalConfig,
+    Worker,
+    forget_user,
 )
-from tests.helpers import worker_for
+from tests.helpers import small_csv, worker_for
 from tests.postgres import Postgres
 from tests.test_reliability import processes
 
@@ -162,3 +166,61 @@ async def test_a_database_outage_mid_run_loses_nothing(
     assert stored_before < 40, stored_before
     check_every_host_sees_everything([*configs], url)
     assert "pg-test-secret" not in logs
+
+
+async def test_artifacts_on_a_shared_folder(
+    dev_server: DevServer, postgres_server: Postgres, tmp_path: Path
+) -> None:
+    """Two hosts with data dirs of their own, one database and one artifacts folder (as a
+    shared mount would be): images and analysis output land there with paths relative to
+    it in the results; analysis may not read that folder even where an allowed root holds
+    it; an erasure run on the other host removes the files."""
+    url = postgres_server.new_database()
+    shared = tmp_path / "shared"
+    configs = [
+        TemporalConfig(
+            env_file=None,
+            host=dev_server.address,
+            task_queue=f"artifacts-{uuid.uuid4().hex[:8]}",
+            data_dir=tmp_path / f"host-{h}",
+            artifacts_dir=shared,
+            store_url=url,
+            analysis_allowed_roots=str(tmp_path),
+        )
+        for h in range(2)
+    ]
+    Path(configs[0].data_dir).mkdir()
+    csv = small_csv(Path(configs[0].data_dir))
+    async with Worker(configs[0]), TemporalClientManager(config=configs[0]) as manager:
+        client = manager.client
+        image = await client.execute_workflow(
+            ImageGenerationWorkflow.run,
+            ImageGenerationRequest("a lighthouse", size="64x64", backend="local", user_id="eve"),
+            id=f"artifact-image-{uuid.uuid4().hex[:6]}",
+        )
+        analysis = await client.execute_workflow(
+            DataAnalysisWorkflow.run,
+            DataAnalysisRequest(str(csv), "statistics", user_id="eve"),
+            id=f"artifact-data-{uuid.uuid4().hex[:6]}",
+        )
+        assert image.success and analysis.success, (image, analysis)
+        assert image.relative_image_path and image.relative_image_path.startswith(
+            "generated_images/"
+        )
+        assert Path(str(image.image_path)) == shared / image.relative_image_path
+        assert analysis.relative_output_path and analysis.relative_output_path.startswith(
+            "analysis/"
+        )
+        assert Path(str(analysis.output_path)) == shared / analysis.relative_output_path
+        # The shared folder's files are never analysis input, though tmp_path is a root.
+        report = Path(str(analysis.output_path)) / "report.json"
+        refused = await client.execute_workflow(
+            DataAnalysisWorkflow.run,
+            DataAnalysisRequest(str(report), "statistics"),
+            id=f"artifact-read-{uuid.uuid4().hex[:6]}",
+        )
+        assert not refused.success and "File validation failed" in str(refused.error)
+    erased = forget_user("eve", data_dir=configs[1].data_dir, store_url=url, artifacts_dir=shared)
+    assert (erased.images, erased.image_files, erased.analysis_outputs) == (1, 1, 1)
+    assert not (shared / image.relative_image_path).exists()
+    assert not (shared / analysis.relative_output_path).exists()

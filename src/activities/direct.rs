@@ -191,14 +191,16 @@ impl DirectActivities {
             StoreLocation::parse(config.store_url.as_deref()).map_err(StepError::Config)?;
         let pool = pool_size(config.max_concurrent_activities);
         let store = Store::open_at(&config.data_dir, &location, pool)
-            .map_err(|e| StepError::Store(e.to_string()))?;
+            .map_err(|e| StepError::Store(e.to_string()))?
+            .with_artifacts_dir(&config.artifacts());
         Ok(DirectActivities {
             vault: BlackVault::new(&config.data_dir),
             policy: data::file_policy(
                 &config.data_dir,
                 &config.analysis_roots(),
                 config.analysis_max_file_bytes,
-            ),
+            )
+            .keeping_out(&config.artifacts()),
             limits: Limits::from_config(config),
             runner,
             http: http::client().map_err(StepError::Transient)?,
@@ -207,8 +209,9 @@ impl DirectActivities {
         })
     }
 
-    fn data_dir(&self) -> &Path {
-        self.store.data_dir()
+    /// Where images and analysis output folders go.
+    fn artifacts_dir(&self) -> &Path {
+        self.store.artifacts_dir()
     }
 
     /// True when the request is valid; a request with a missing field or a field of the
@@ -285,7 +288,7 @@ impl DirectActivities {
         let made = image::generate_image(
             &settings,
             &self.http,
-            self.data_dir(),
+            self.artifacts_dir(),
             request,
             &stem,
             ATTEMPT,
@@ -314,6 +317,7 @@ impl DirectActivities {
                 image_path,
                 metadata: Value::Object(metadata),
                 attempt: ATTEMPT,
+                relative_path: None,
             },
         };
         image::store_image_metadata(self.store.clone(), stored, None, ATTEMPT).await?;
@@ -331,7 +335,7 @@ impl DirectActivities {
     async fn load_data(&self, argument: Value) -> Result<Value, StepError> {
         let file_path = string(argument, "file_path")?;
         let id = format!("direct-{}", Uuid::new_v4().simple());
-        let folder = output_folder(self.data_dir(), &id);
+        let folder = output_folder(self.artifacts_dir(), &id);
         let request = LoadRequest {
             path: file_path.clone(),
             sheet: None,
@@ -403,7 +407,7 @@ impl DirectActivities {
     /// The real path of a table load_data wrote, and its folder. The later steps write
     /// beside it, so it must be a `table.arrow` inside `<data_dir>/analysis/`.
     fn analysis_table(&self, table_path: &str) -> Result<(String, PathBuf), StepError> {
-        let root = self.data_dir().join(ANALYSIS_FOLDER);
+        let root = self.artifacts_dir().join(ANALYSIS_FOLDER);
         let real = PathBuf::from(table_path)
             .canonicalize()
             .ok()

@@ -40,6 +40,9 @@ const SHOWN_PATH_CHARS: usize = 300;
 pub struct FilePolicy {
     /// The data dir: inside it only `INPUTS_FOLDER` is readable.
     data_dir: PathBuf,
+    /// Where images and analysis output go, when not in the data dir: never readable.
+    #[serde(default)]
+    artifacts_dir: Option<PathBuf>,
     /// Folders analysis may read from, as configured: resolved at each open, so a folder
     /// made (or moved) after the worker started counts as it is then.
     roots: Vec<PathBuf>,
@@ -63,9 +66,17 @@ impl FilePolicy {
         roots.extend(extra_roots.iter().cloned());
         FilePolicy {
             data_dir: data_dir.to_path_buf(),
+            artifacts_dir: None,
             roots,
             max_bytes,
         }
+    }
+
+    /// The same policy, with what `artifacts_dir` holds (other users' images and analysis
+    /// output) never readable either, whatever root it lies in.
+    pub fn keeping_out(mut self, artifacts_dir: &Path) -> Self {
+        self.artifacts_dir = (artifacts_dir != self.data_dir).then(|| artifacts_dir.to_owned());
+        self
     }
 
     /// The folder of the data dir analysis reads from.
@@ -143,6 +154,11 @@ impl FilePolicy {
         if let Ok(data_dir) = self.data_dir.canonicalize()
             && real.starts_with(&data_dir)
             && !real.starts_with(data_dir.join(INPUTS_FOLDER))
+        {
+            return false;
+        }
+        if let Some(Ok(artifacts)) = self.artifacts_dir.as_ref().map(|a| a.canonicalize())
+            && real.starts_with(&artifacts)
         {
             return false;
         }

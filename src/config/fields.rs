@@ -142,6 +142,8 @@ pub const FIELDS: &[FieldSpec] = &[
         "Accepted for compatibility with the official variable, but only false is allowed: the Rust client always checks the server's name (use tls_server_name)."),
     spec!("data_dir", FieldKind::Path, "PROJECT_AI_DATA_DIR", default = Some("data");
         "Folder for the embedded stores, generated images, analysis output and the dev server state."),
+    spec!("artifacts_dir", FieldKind::OptionalPath, "PROJECT_AI_ARTIFACTS_DIR";
+        "Folder for generated images (generated_images/) and analysis output folders (analysis/); unset means data_dir. A folder every host mounts lets any host read (and erase) what another made; results carry paths relative to it besides absolute ones."),
     spec!("store_url", FieldKind::StoreUrl, "PROJECT_AI_STORE_URL";
         "Where knowledge, memories and image records live: unset or sqlite: is the embedded store in data_dir (one machine); postgresql://user:password@host:port/database is a PostgreSQL database that workers on many hosts share. TLS: sslmode=disable, prefer (the default) or require (verify-ca and verify-full mean require), sslrootcert=<CA certificates, PEM>; whenever TLS is used the server's certificate is checked (against sslrootcert, else the Mozilla roots). Shown without its password."),
     spec!("connect_timeout", count(1), "TEMPORAL_CONNECT_TIMEOUT", default = Some("10");

@@ -53,6 +53,7 @@ pub struct TemporalConfig {
     pub tls_server_name: Option<String>,
     pub tls_disable_host_verification: bool,
     pub data_dir: PathBuf,
+    pub artifacts_dir: Option<PathBuf>,
     /// The `store_url` setting as written (it may hold a password): see `store_url`.
     pub store_url: Option<String>,
     pub connect_timeout: u64,
@@ -178,6 +179,7 @@ by_name!(
     tls_server_name,
     tls_disable_host_verification,
     data_dir,
+    artifacts_dir,
     store_url,
     connect_timeout,
     graceful_shutdown_timeout,
@@ -248,6 +250,13 @@ impl TemporalConfig {
     }
 
     /// The folders `analysis_allowed_roots` names (separated as in PATH).
+    /// Where images and analysis output go: `artifacts_dir`, else the data dir.
+    pub fn artifacts(&self) -> PathBuf {
+        self.artifacts_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.clone())
+    }
+
     pub fn analysis_roots(&self) -> Vec<PathBuf> {
         self.analysis_allowed_roots
             .iter()

@@ -229,6 +229,7 @@ settings_api!(
     tls_server_name: Option<String>,
     tls_disable_host_verification: bool,
     data_dir: PathBuf,
+    artifacts_dir: Option<PathBuf>,
     store_url: Option<String>,
     connect_timeout: u64,
     graceful_shutdown_timeout: u64,

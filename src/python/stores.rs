@@ -272,16 +272,18 @@ fn wait_of(py: Python<'_>, timeout: Option<f64>) -> PyResult<Duration> {
 
 /// Erases everything stored for a user under a data dir; the counts as JSON text.
 #[pyfunction]
-#[pyo3(signature = (data_dir, user_id, timeout=None, store_url=None))]
+#[pyo3(signature = (data_dir, user_id, timeout=None, store_url=None, artifacts_dir=None))]
 pub fn forget_user(
     py: Python<'_>,
     data_dir: PathBuf,
     user_id: String,
     timeout: Option<f64>,
     store_url: Option<String>,
+    artifacts_dir: Option<PathBuf>,
 ) -> PyResult<String> {
     let wait = wait_of(py, timeout)?;
-    let store = open_store(py, data_dir, store_url)?;
+    let artifacts_dir = artifacts_dir.unwrap_or_else(|| data_dir.clone());
+    let store = open_store(py, data_dir, store_url)?.with_artifacts_dir(&artifacts_dir);
     let erased = without_gil(py, move || store.forget_user(&user_id, wait))?
         .map_err(|e| memory_error(py, &e))?;
     json(py, &erased)

@@ -10,15 +10,15 @@ use rusqlite::params;
 use super::{Store, StoreError, now};
 use crate::analysis::access::ANALYSIS_FOLDER;
 
-/// `<data_dir>/analysis/<folder>`, when `folder` is one folder name (as `output_folder`
-/// makes them), never a path that leads elsewhere.
-pub fn analysis_folder(data_dir: &Path, folder: &str) -> Result<PathBuf, StoreError> {
+/// `<artifacts_dir>/analysis/<folder>`, when `folder` is one folder name (as
+/// `output_folder` makes them), never a path that leads elsewhere.
+pub fn analysis_folder(artifacts_dir: &Path, folder: &str) -> Result<PathBuf, StoreError> {
     let plain = !folder.is_empty()
         && folder != "."
         && folder != ".."
         && !folder.contains(['/', '\\', '\0']);
     if plain {
-        Ok(data_dir.join(ANALYSIS_FOLDER).join(folder))
+        Ok(artifacts_dir.join(ANALYSIS_FOLDER).join(folder))
     } else {
         Err(StoreError::Invalid(format!(
             "{folder:?} is not the name of a folder in {ANALYSIS_FOLDER}/"
@@ -27,7 +27,7 @@ pub fn analysis_folder(data_dir: &Path, folder: &str) -> Result<PathBuf, StoreEr
 }
 
 impl Store {
-    /// Records that `folder` (`<data_dir>/analysis/<folder>`) holds the output of
+    /// Records that `folder` (`<artifacts_dir>/analysis/<folder>`) holds the output of
     /// `workflow_id` for `user_id`; a retry records nothing twice.
     pub fn record_analysis_output(
         &self,
@@ -39,7 +39,10 @@ impl Store {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        analysis_folder(self.data_dir(), &name)?;
+        analysis_folder(self.artifacts_dir(), &name)?;
+        if let Some(shared) = self.shared() {
+            return shared.record_analysis_output(&name, workflow_id, user_id);
+        }
         self.connection()
             .execute(
                 "INSERT INTO analysis_outputs (folder, workflow_id, user_id, created_at)

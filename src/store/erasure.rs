@@ -123,8 +123,9 @@ impl Store {
         };
         let theirs = shared.artifacts_of(user_id)?;
         let json_entries = self.unmirror_knowledge(&theirs.knowledge)?;
-        let image_files = remove_image_files(self.data_dir(), &theirs.image_paths)?;
-        let [memories, knowledge, images] = shared.erase_user(user_id)?;
+        let image_files = remove_image_files(self.artifacts_dir(), &theirs.image_paths)?;
+        let folders = remove_analysis_folders(self.artifacts_dir(), &theirs.analysis_folders)?;
+        let [memories, knowledge, images, _] = shared.erase_user(user_id)?;
         let here = self.forget_user_here(user_id, wait)?;
         Ok(Erased {
             memories,
@@ -132,7 +133,7 @@ impl Store {
             knowledge_json_entries: json_entries + here.knowledge_json_entries,
             images,
             image_files: image_files + here.image_files,
-            analysis_outputs: here.analysis_outputs,
+            analysis_outputs: folders + here.analysis_outputs,
         })
     }
 
@@ -141,9 +142,9 @@ impl Store {
         let artifacts = self.artifacts_of(user_id)?;
         let mut erased = Erased {
             knowledge_json_entries: self.unmirror_knowledge(&artifacts.knowledge)?,
-            image_files: remove_image_files(self.data_dir(), &artifacts.image_paths)?,
+            image_files: remove_image_files(self.artifacts_dir(), &artifacts.image_paths)?,
             analysis_outputs: remove_analysis_folders(
-                self.data_dir(),
+                self.artifacts_dir(),
                 &artifacts.analysis_folders,
             )?,
             ..Erased::default()
@@ -265,8 +266,8 @@ fn removed(path: &Path, result: std::io::Result<()>) -> Result<u64, StoreError> 
 /// Removes the images by their file names in `<data_dir>/generated_images/`, the only
 /// place generate_image writes: a record's path (which a direct call may have given) never
 /// leads an erasure anywhere else.
-fn remove_image_files(data_dir: &Path, paths: &[String]) -> Result<u64, StoreError> {
-    let folder = data_dir.join(IMAGES_FOLDER);
+fn remove_image_files(artifacts_dir: &Path, paths: &[String]) -> Result<u64, StoreError> {
+    let folder = artifacts_dir.join(IMAGES_FOLDER);
     let mut count = 0;
     for name in paths.iter().filter_map(|p| Path::new(p).file_name()) {
         let path = folder.join(name);
@@ -275,10 +276,10 @@ fn remove_image_files(data_dir: &Path, paths: &[String]) -> Result<u64, StoreErr
     Ok(count)
 }
 
-fn remove_analysis_folders(data_dir: &Path, folders: &[String]) -> Result<u64, StoreError> {
+fn remove_analysis_folders(artifacts_dir: &Path, folders: &[String]) -> Result<u64, StoreError> {
     let mut count = 0;
     for folder in folders {
-        let path: PathBuf = analysis_folder(data_dir, folder)?;
+        let path: PathBuf = analysis_folder(artifacts_dir, folder)?;
         count += removed(&path, std::fs::remove_dir_all(&path))?;
     }
     Ok(count)

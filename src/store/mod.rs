@@ -85,6 +85,8 @@ impl StoreError {
 #[derive(Clone)]
 pub struct Store {
     data_dir: PathBuf,
+    /// Where images and analysis output folders are (`artifacts_dir`, else the data dir).
+    artifacts_dir: PathBuf,
     path: PathBuf,
     connection: Arc<Mutex<Connection>>,
     shared: Option<Arc<Postgres>>,
@@ -102,6 +104,7 @@ impl Store {
         memories::register_functions(&connection).map_err(|e| StoreError::sqlite(&path, e))?;
         Ok(Store {
             data_dir: data_dir.to_owned(),
+            artifacts_dir: data_dir.to_owned(),
             path,
             connection: Arc::new(Mutex::new(connection)),
             shared: None,
@@ -136,6 +139,17 @@ impl Store {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The same store, its images and analysis output folders in `artifacts_dir`.
+    pub fn with_artifacts_dir(mut self, artifacts_dir: &Path) -> Self {
+        self.artifacts_dir = artifacts_dir.to_owned();
+        self
+    }
+
+    /// Where images (`generated_images/`) and analysis output folders (`analysis/`) are.
+    pub fn artifacts_dir(&self) -> &Path {
+        &self.artifacts_dir
     }
 
     /// The connection, for one short piece of work. A poisoned lock only means another

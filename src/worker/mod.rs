@@ -51,6 +51,8 @@ pub struct WorkerSpec {
     pub max_concurrent_workflows: usize,
     pub graceful_shutdown: Duration,
     pub data_dir: PathBuf,
+    /// Where images and analysis output folders go (`artifacts_dir`, else the data dir).
+    pub artifacts_dir: PathBuf,
     /// The `store_url` setting: where the records live (see `config::store_url`).
     pub store_url: Option<String>,
     pub retry_defaults: RetryDefaults,
@@ -98,6 +100,7 @@ impl WorkerSpec {
                 .unwrap_or(usize::MAX),
             graceful_shutdown: Duration::from_secs(config.graceful_shutdown_timeout),
             data_dir: config.data_dir.clone(),
+            artifacts_dir: config.artifacts(),
             store_url: config.store_url.clone(),
             retry_defaults: RetryDefaults::from_config(config),
             metrics_address: config.metrics_address.clone(),
@@ -140,7 +143,8 @@ fn options(spec: &WorkerSpec) -> Result<(WorkerOptions, Store), WorkerError> {
     let location = StoreLocation::parse(spec.store_url.as_deref()).map_err(WorkerError::Start)?;
     let pool = pool_size(spec.max_concurrent_activities as u64);
     let store = Store::open_at(&spec.data_dir, &location, pool)
-        .map_err(|e| WorkerError::Start(e.to_string()))?;
+        .map_err(|e| WorkerError::Start(e.to_string()))?
+        .with_artifacts_dir(&spec.artifacts_dir);
     // Entries a process stored but died before writing to knowledge.json. Not fatal: the
     // next batch or the next start writes them.
     match store.catch_up_knowledge_json() {
@@ -188,7 +192,8 @@ fn options(spec: &WorkerSpec) -> Result<(WorkerOptions, Store), WorkerError> {
             &spec.data_dir,
             &spec.analysis_roots,
             spec.analysis_max_file_bytes,
-        ),
+        )
+        .keeping_out(&spec.artifacts_dir),
         limits: spec.analysis_limits,
         runner: spec.analysis_runner.clone(),
         faults,

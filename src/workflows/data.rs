@@ -153,6 +153,7 @@ impl DataAnalysisWorkflow {
             results: Some(results),
             output_path: Some(charted.output_path),
             error: None,
+            relative_output_path: charted.relative_path,
         })
     }
 }

@@ -122,6 +122,7 @@ impl ImageGenerationWorkflow {
             image_path: Some(image.image_path),
             metadata: Some(image.metadata),
             error: None,
+            relative_image_path: image.relative_path,
         })
     }
 }

@@ -80,6 +80,10 @@ pub struct ImageGenerationResult {
     pub metadata: Option<serde_json::Value>,
     #[serde(default)]
     pub error: Option<String>,
+    /// `image_path` relative to `artifacts_dir` (`/`-separated), the same on every host
+    /// that mounts it.
+    #[serde(default)]
+    pub relative_image_path: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +129,9 @@ pub struct DataAnalysisResult {
     pub output_path: Option<String>,
     #[serde(default)]
     pub error: Option<String>,
+    /// `output_path` relative to `artifacts_dir` (`/`-separated).
+    #[serde(default)]
+    pub relative_output_path: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -69,6 +69,7 @@ class TemporalConfig:
         tls_server_name: str | None = None,
         tls_disable_host_verification: bool | None = None,
         data_dir: _StrPath | None = None,
+        artifacts_dir: _StrPath | None = None,
         store_url: str | None = None,
         connect_timeout: int | None = None,
         graceful_shutdown_timeout: int | None = None,
@@ -132,6 +133,8 @@ class TemporalConfig:
     def tls_disable_host_verification(self) -> bool: ...
     @property
     def data_dir(self) -> Path: ...
+    @property
+    def artifacts_dir(self) -> Path | None: ...
     @property
     def store_url(self) -> str | None: ...
     @property
@@ -339,7 +342,11 @@ class MemoryStoreCore:
     def count(self) -> int: ...
 
 def forget_user(
-    data_dir: Path, user_id: str, timeout: float | None = None, store_url: str | None = None
+    data_dir: Path,
+    user_id: str,
+    timeout: float | None = None,
+    store_url: str | None = None,
+    artifacts_dir: Path | None = None,
 ) -> str: ...
 def memory_kinds() -> list[str]: ...
 def memory_limits() -> list[tuple[str, int]]: ...

@@ -22,6 +22,12 @@ def _data_dir(data_dir: Optional[StrPath]) -> Path:
     return Path(data_dir) if data_dir is not None else get_temporal_config().data_dir
 
 
+def _artifacts_dir(artifacts_dir: Optional[StrPath]) -> Optional[Path]:
+    """Where images and analysis output are: the folder given, else the configured
+    ``artifacts_dir`` (None: the data dir)."""
+    return Path(artifacts_dir) if artifacts_dir is not None else get_temporal_config().artifacts_dir
+
+
 def _store_url(store_url: Optional[str]) -> Optional[str]:
     """The store to open: the one given, else the configured ``store_url`` (None: the
     embedded store in the data dir)."""
@@ -248,6 +254,7 @@ def forget_user(
     data_dir: Optional[StrPath] = None,
     timeout: Optional[float] = None,
     store_url: Optional[str] = None,
+    artifacts_dir: Optional[StrPath] = None,
 ) -> ErasedUserData:
     """Erases everything the workflows stored for ``user_id`` under a data dir (the
     configured one by default): memories, knowledge entries and their ``knowledge.json``
@@ -260,7 +267,9 @@ def forget_user(
     files; see the README.
     Raises :class:`InvalidQueryError` for an empty ``user_id`` or a ``timeout`` outside 0 to
     3600."""
-    found = _core.forget_user(_data_dir(data_dir), user_id, timeout, _store_url(store_url))
+    found = _core.forget_user(
+        _data_dir(data_dir), user_id, timeout, _store_url(store_url), _artifacts_dir(artifacts_dir)
+    )
     return from_json(found.encode(), ErasedUserData)  # type: ignore[no-any-return]
 
 

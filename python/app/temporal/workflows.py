@@ -47,6 +47,8 @@ class ImageGenerationResult:
     image_path: Optional[str] = None
     metadata: Optional[dict[str, Any]] = None
     error: Optional[str] = None
+    relative_image_path: Optional[str] = None
+    """``image_path`` relative to ``artifacts_dir`` (``/``-separated)."""
 
 
 @dataclass
@@ -68,6 +70,8 @@ class DataAnalysisResult:
     results: Optional[dict[str, Any]] = None
     output_path: Optional[str] = None
     error: Optional[str] = None
+    relative_output_path: Optional[str] = None
+    """``output_path`` relative to ``artifacts_dir`` (``/``-separated)."""
 
 
 @dataclass

@@ -83,6 +83,9 @@ pub struct Charted {
     pub output_path: String,
     pub charts: Vec<String>,
     pub attempt: u32,
+    /// `output_path` relative to the artifacts dir; absent in results recorded before it.
+    #[serde(default)]
+    pub relative_path: Option<String>,
 }
 
 attempted!(FileCheck, Loaded, Analysed, Charted);
@@ -164,7 +167,7 @@ impl DataActivities {
         request: LoadRequest,
     ) -> Result<Loaded, ActivityError> {
         let attempt = self.faults.enter("load_data", &ctx).await?;
-        let folder = folder_for(self.store.data_dir(), &ctx);
+        let folder = folder_for(self.store.artifacts_dir(), &ctx);
         // Before anything is written there, so no file of the folder is ever unattributed.
         let (store, owned) = (self.store.clone(), folder.clone());
         let (workflow_id, user_id) = (ctx.info().workflow_id.clone(), request.user_id.clone());
@@ -194,7 +197,7 @@ impl DataActivities {
         let step = Step::Analyse {
             limits: self.limits,
             request,
-            folder: folder_for(self.store.data_dir(), &ctx),
+            folder: folder_for(self.store.artifacts_dir(), &ctx),
             attempt,
         };
         supervised(&ctx, self.runner.run(step)).await
@@ -209,7 +212,7 @@ impl DataActivities {
         let attempt = self.faults.enter("generate_visualizations", &ctx).await?;
         let step = Step::Chart {
             request,
-            folder: folder_for(self.store.data_dir(), &ctx),
+            folder: folder_for(self.store.artifacts_dir(), &ctx),
             attempt,
         };
         supervised(&ctx, self.runner.run(step)).await

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::activities::errors::StepError;
 use crate::activities::heap::release_free_memory;
-use crate::analysis::access::{FilePolicy, confined};
+use crate::analysis::access::{ANALYSIS_FOLDER, FilePolicy, confined};
 use crate::analysis::chart_data::ChartData;
 use crate::analysis::columnar::{read_copy, write_copy};
 use crate::analysis::limits::Limits;
@@ -165,7 +165,11 @@ fn chart(request: ChartRequest, folder: PathBuf, attempt: u32) -> Result<Charted
     let data: ChartData = serde_json::from_slice(&data)
         .map_err(|e| StepError::Store(format!("{}: {e}", chart_data.display())))?;
     let charts = visualize(&data, &request.results, &folder).map_err(StepError::Store)?;
+    let relative_path = folder
+        .file_name()
+        .map(|name| format!("{ANALYSIS_FOLDER}/{}", name.to_string_lossy()));
     Ok(Charted {
+        relative_path,
         output_path: folder.to_string_lossy().into_owned(),
         charts: charts
             .iter()

@@ -49,6 +49,9 @@ pub struct GeneratedImage {
     pub image_path: String,
     pub metadata: serde_json::Value,
     pub attempt: u32,
+    /// `image_path` relative to the artifacts dir; absent in results recorded before it.
+    #[serde(default)]
+    pub relative_path: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +149,7 @@ pub async fn generate_image(
         }
     };
     let name = format!("{stem}.{}", made.extension);
+    let relative_path = format!("{IMAGES_FOLDER}/{name}");
     let folder = data_dir.join(IMAGES_FOLDER);
     let sha256 = hex::encode(Sha256::digest(&made.bytes));
     let bytes = made.bytes.len();
@@ -174,6 +178,7 @@ pub async fn generate_image(
         image_path: path.to_string_lossy().into_owned(),
         metadata,
         attempt,
+        relative_path: Some(relative_path),
     })
 }
 
@@ -235,7 +240,7 @@ impl ImageActivities {
         let work = generate_image(
             &self.settings,
             &self.http,
-            self.store.data_dir(),
+            self.store.artifacts_dir(),
             request,
             &stem,
             attempt,

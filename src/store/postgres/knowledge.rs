@@ -127,10 +127,9 @@ impl Postgres {
             return Ok(Vec::new());
         };
         let limit = i64::from(limit);
-        let rows = self
-            .client()?
-            .query(
-                "WITH q AS (SELECT to_tsquery('english', $1) AS q, to_tsquery('english', $4) AS shown),
+        let mut client = self.client()?;
+        let statement = client
+            .prepared("WITH q AS (SELECT to_tsquery('english', $1) AS q, to_tsquery('english', $4) AS shown),
                  best AS (
                      SELECT k.id, k.title, k.category, k.content, ts_rank(k.search, q.q, 1) AS score
                      FROM knowledge k, q
@@ -143,9 +142,10 @@ impl Postgres {
                             'StartSel=[, StopSel=], MaxWords=12, MinWords=4, MaxFragments=1, FragmentDelimiter=…'),
                         -b.score::float8
                  FROM best b, q
-                 ORDER BY b.score DESC, b.id",
-                &[&query, &category, &limit, &shown],
-            )
+                 ORDER BY b.score DESC, b.id")
+            .map_err(|e| self.err(&e))?;
+        let rows = client
+            .query(&statement, &[&query, &category, &limit, &shown])
             .map_err(|e| self.err(&e))?;
         Ok(rows
             .iter()

@@ -52,9 +52,8 @@ impl Postgres {
         memories: &[Memory],
     ) -> Result<u64, StoreError> {
         let mut client = self.client()?;
-        let mut tx = client.transaction().map_err(|e| self.err(&e))?;
-        let insert = tx
-            .prepare(
+        let insert = client
+            .prepared(
                 "INSERT INTO memories (hash, conversation_id, user_id, kind, text, subject, value, role,
                                        message_index, timestamp, confidence, workflow_id, created_at,
                                        search_text, search_key)
@@ -62,6 +61,7 @@ impl Postgres {
                  ON CONFLICT (hash) DO NOTHING",
             )
             .map_err(|e| self.err(&e))?;
+        let mut tx = client.transaction().map_err(|e| self.err(&e))?;
         let created_at = now();
         let mut new = 0;
         for m in memories {
@@ -159,10 +159,7 @@ impl Postgres {
         ) else {
             return Ok(Vec::new());
         };
-        let rows = self
-            .client()?
-            .query(
-                &format!(
+        let sql = format!(
                     "WITH q AS (SELECT to_tsquery('english', $1) AS q, to_tsquery('english', $6) AS shown),
                      recent AS (
                          SELECT m.id, m.search, m.confidence FROM memories m, q
@@ -180,7 +177,12 @@ impl Postgres {
                             -(b.score::float8)
                      FROM best b JOIN memories m ON m.id = b.id, q
                      ORDER BY b.score DESC, b.id"
-                ),
+                );
+        let mut client = self.client()?;
+        let statement = client.prepared(&sql).map_err(|e| self.err(&e))?;
+        let rows = client
+            .query(
+                &statement,
                 &[&query, &user_id, &kind, &MAX_RANKED, &limit, &shown],
             )
             .map_err(|e| self.err(&e))?;
