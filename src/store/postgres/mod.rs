@@ -12,9 +12,8 @@ mod memories;
 mod schema;
 mod tls;
 
-use std::time::Duration;
-
 use std::collections::HashMap;
+use std::time::Duration;
 
 use postgres::{Client, Statement};
 use r2d2::{Pool, PooledConnection};
