@@ -131,3 +131,27 @@ async def test_two_hosts_store_once_and_see_everything(
     assert knowledge_id in json.loads(b_file.read_text())["facts"]
     assert b.sync_knowledge_json() == 0
     assert json.loads(b_file.read_text()) == {"facts": {}}
+
+
+async def test_a_host_that_joins_with_knowledge_of_its_own_keeps_it(
+    postgres_server: Postgres, tmp_path: Path
+) -> None:
+    """A data dir whose embedded store already holds knowledge is switched to a shared
+    store: its entries are sent there (not taken for entries erased by another host), and
+    stay in its knowledge.json."""
+    alone = TemporalConfig(env_file=None, data_dir=tmp_path)
+    request = {
+        "content": "Knowledge learned before the fleet existed.",
+        "source": "solo",
+        "category": "general",
+    }
+    knowledge_id = await acts.process_learning_request(request, config=alone)
+    data = {"knowledge_id": knowledge_id, "request": request}
+    assert await acts.store_knowledge(data, config=alone) is True
+    url = postgres_server.new_database()
+    joined = KnowledgeStore(tmp_path, store_url=url)
+    assert joined.sync_knowledge_json() == 0
+    assert joined.count() == 1 and joined.get(knowledge_id) is not None
+    mirrored = json.loads((tmp_path / "memory" / "knowledge.json").read_text())
+    assert knowledge_id in mirrored["general"], mirrored
+    assert KnowledgeStore(tmp_path / "other", store_url=url).count() == 1

@@ -73,6 +73,7 @@ impl Store {
         let new = shared.insert_knowledge(e)?;
         // Whether or not it was new there: a retry after a failure here puts it here.
         self.insert_host_knowledge(e)?;
+        self.mark_shared(std::slice::from_ref(&e.id))?;
         Ok(new)
     }
 
@@ -115,10 +116,29 @@ impl Store {
         Ok(inserted == 1)
     }
 
-    pub fn knowledge(&self, id: &str) -> Result<Option<KnowledgeEntry>, StoreError> {
-        if let Some(shared) = self.shared() {
-            return shared.knowledge(id);
+    /// Lists these entries of this host's copy as being in the shared store.
+    pub(super) fn mark_shared(&self, ids: &[String]) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction().map_err(|e| self.err(e))?;
+        for id in ids {
+            tx.execute(
+                "INSERT OR IGNORE INTO knowledge_shared (id) SELECT id FROM knowledge WHERE id = ?1",
+                params![id],
+            )
+            .map_err(|e| self.err(e))?;
         }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    pub fn knowledge(&self, id: &str) -> Result<Option<KnowledgeEntry>, StoreError> {
+        match self.shared() {
+            Some(shared) => shared.knowledge(id),
+            None => self.host_knowledge(id),
+        }
+    }
+
+    /// The entry in the data dir's file (the store, or this host's copy).
+    pub(super) fn host_knowledge(&self, id: &str) -> Result<Option<KnowledgeEntry>, StoreError> {
         self.connection()
             .query_row(
                 &format!("SELECT {COLUMNS} FROM knowledge WHERE id = ?1"),

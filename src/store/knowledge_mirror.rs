@@ -204,25 +204,41 @@ impl Store {
         Ok(changed)
     }
 
-    /// Brings this host's copy of the knowledge to what the shared store holds: the entries
-    /// other hosts stored are added to it (and listed as not yet in knowledge.json), and
-    /// those erased on another host are removed from it and from knowledge.json.
+    /// Brings this host's copy of the knowledge to what the shared store holds: entries
+    /// this copy held before the shared store was configured are sent there; the entries
+    /// other hosts stored are added here (and listed as not yet in knowledge.json); those
+    /// another host erased are removed from here and from knowledge.json.
     fn copy_shared_knowledge(&self, shared: &Postgres) -> Result<(), StoreError> {
-        let here: HashMap<String, String> = {
+        // id -> (category, known to be in the shared store)
+        let here: HashMap<String, (String, bool)> = {
             let connection = self.connection();
             let mut statement = connection
-                .prepare("SELECT id, category FROM knowledge")
+                .prepare(
+                    "SELECT k.id, k.category, s.id IS NOT NULL FROM knowledge k
+                     LEFT JOIN knowledge_shared s ON s.id = k.id",
+                )
                 .map_err(|e| self.err(e))?;
             statement
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
                 .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
                 .map_err(|e| self.err(e))?
         };
+        let local: Vec<String> = here
+            .iter()
+            .filter(|(_, (_, shared))| !shared)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &local {
+            if let Some(entry) = self.host_knowledge(id)? {
+                shared.insert_knowledge(&entry)?;
+            }
+        }
+        self.mark_shared(&local)?;
         let there: HashSet<String> = shared.knowledge_ids()?.into_iter().collect();
         let erased: Vec<(String, String)> = here
             .iter()
-            .filter(|(id, _)| !there.contains(*id))
-            .map(|(id, category)| (id.clone(), category.clone()))
+            .filter(|(id, (_, shared))| *shared && !there.contains(*id))
+            .map(|(id, (category, _))| (id.clone(), category.clone()))
             .collect();
         self.forget_host_knowledge(&erased)?;
         let missing: Vec<String> = there
@@ -233,6 +249,7 @@ impl Store {
             for entry in shared.knowledge_with_ids(ids)? {
                 self.insert_host_knowledge(&entry)?;
             }
+            self.mark_shared(ids)?;
         }
         Ok(())
     }

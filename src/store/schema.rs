@@ -111,6 +111,12 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE knowledge_unmirrored (
         id TEXT PRIMARY KEY REFERENCES knowledge(id) ON DELETE CASCADE
     );",
+    // 6: with a shared store (store_url), the entries of this host's copy known to be in it.
+    // An entry listed here and gone from the shared store was erased by another host; one
+    // not listed was stored here before the shared store was configured, and is sent there.
+    "CREATE TABLE knowledge_shared (
+        id TEXT PRIMARY KEY REFERENCES knowledge(id) ON DELETE CASCADE
+    );",
 ];
 
 /// Applies the migrations this file has not seen, each in its own transaction, so two
