@@ -97,6 +97,18 @@ class Corpus:
         """1 or 2 words drawn evenly from the vocabulary: mostly rare words."""
         return " ".join(self.rng.choices(self.words, k=1 if self.rng.random() < 0.7 else 2))
 
+    def conversations(self, memories: int, batch: int) -> list[list[dict[str, Any]]]:
+        """Conversations of `batch` messages enough for `memories` memories (about 1.1 per
+        message and more)."""
+        return [self.conversation(batch) for _ in range(memories // batch + 1)]
+
+    def query_mixes(self, count: int) -> dict[str, list[str]]:
+        """`count` queries of each mix, by the name the reports give it."""
+        return {
+            "common words (corpus frequencies)": [self.query() for _ in range(count)],
+            "uniform over the vocabulary": [self.uniform_query() for _ in range(count)],
+        }
+
 
 # The original approach, as Project-AI's code does it (src/app/temporal/activities.py and
 # src/app/core/ai_systems.py), without the logging.
@@ -211,14 +223,8 @@ async def main() -> None:
     parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
     args = parser.parse_args()
     corpus = Corpus()
-    # Enough conversations for the target (about 1.1 memories per message and more).
-    conversations = [
-        corpus.conversation(args.batch) for _ in range(args.memories // args.batch + 1)
-    ]
-    mixes = {
-        "common words (corpus frequencies)": [corpus.query() for _ in range(args.queries)],
-        "uniform over the vocabulary": [corpus.uniform_query() for _ in range(args.queries)],
-    }
+    conversations = corpus.conversations(args.memories, args.batch)
+    mixes = corpus.query_mixes(args.queries)
     with tempfile.TemporaryDirectory() as tmp, DevServer(headless=True) as server:
         data_dir = Path(tmp) / "ours"
         stored, ours_s, used = await ingest(server, data_dir, conversations, args.memories)

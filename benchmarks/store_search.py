@@ -35,13 +35,8 @@ async def main() -> None:
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
     corpus = Corpus()
-    conversations = [
-        corpus.conversation(args.batch) for _ in range(args.memories // args.batch + 1)
-    ]
-    mixes = {
-        "common words": [corpus.query() for _ in range(args.queries)],
-        "rare words": [corpus.uniform_query() for _ in range(args.queries)],
-    }
+    conversations = corpus.conversations(args.memories, args.batch)
+    mixes = corpus.query_mixes(args.queries)
     with (
         tempfile.TemporaryDirectory() as tmp,
         DevServer(headless=True) as server,

@@ -79,6 +79,12 @@ impl KnowledgeStoreCore {
         without_gil(py, move || store.knowledge_count())?.map_err(|e| store_error(py, &e))
     }
 
+    /// Where the records live (a shared store's URL without its password).
+    #[getter]
+    fn location(&self) -> String {
+        self.store.location()
+    }
+
     /// Writes to knowledge.json the entries stored but not yet there; how many.
     fn sync_knowledge_json(&self, py: Python<'_>) -> PyResult<usize> {
         let store = self.store.clone();

@@ -127,6 +127,15 @@ impl Store {
         Ok(store)
     }
 
+    /// Where the records live, as it may be shown: the embedded store's file, or the
+    /// shared store's URL without its password.
+    pub fn location(&self) -> String {
+        match self.shared() {
+            Some(shared) => shared.shown().to_owned(),
+            None => format!("embedded (SQLite) {}", self.path.display()),
+        }
+    }
+
     /// Whether the records live in a shared store (PostgreSQL).
     pub fn is_shared(&self) -> bool {
         self.shared.is_some()

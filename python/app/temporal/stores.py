@@ -83,6 +83,12 @@ class KnowledgeStore:
     def count(self) -> int:
         return self._core.count()
 
+    @property
+    def location(self) -> str:
+        """Where the records live: the embedded store's file, or the shared store's URL
+        without its password."""
+        return self._core.location
+
     def sync_knowledge_json(self) -> int:
         """Writes to Project-AI's ``memory/knowledge.json`` the entries this store holds but
         the file does not yet (workers bring it up to date in batches, a moment after each

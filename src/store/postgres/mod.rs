@@ -50,8 +50,8 @@ impl std::error::Error for ConnectError {}
 
 /// A pooled connection and the statements it prepared, so a statement is parsed once per
 /// connection. Each call is still planned for its own values (`force_custom_plan`): a
-/// generic plan cannot tell a rare word from a common one, and took 27 ms at p50 where
-/// custom plans take 0.5 ms (100,000 memories).
+/// generic plan cannot tell a rare word from a common one, and searches slowed many times
+/// over with one (benchmarks/store_search.py tells).
 pub struct Connection {
     client: Client,
     prepared: HashMap<String, Statement>,

@@ -35,7 +35,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX knowledge_category ON knowledge (category);
     CREATE INDEX knowledge_user ON knowledge (user_id);
     -- fastupdate off: a search never scans a pending list of up to 4 MB of recent entries
-    -- (measured: 8.5 ms against 1.4 ms p50 for common words at 100,000 memories).
+    -- (with one, common-word searches took 8.5 ms at p50 in benchmarks/store_search.py).
     CREATE INDEX knowledge_search ON knowledge USING GIN (search) WITH (fastupdate = off);",
     // 2: images made by ImageGenerationWorkflow, one row per workflow.
     "CREATE TABLE images (

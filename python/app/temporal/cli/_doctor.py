@@ -94,15 +94,12 @@ def _data_dir_check(config: TemporalConfig) -> Check:
 
 def _store_check(config: TemporalConfig) -> Check:
     """Opens the store the workers would use and counts what it holds."""
-    shared = config.store_url is not None and config.store_url.strip().lower() not in (
-        "",
-        "sqlite:",
-    )
-    if not shared and not config.data_dir.is_dir():
+    if config.store_url is None and not config.data_dir.is_dir():
         return Check("store", "ok", "embedded (SQLite), made in the data dir at first use")
     try:
-        knowledge = KnowledgeStore(config.data_dir, store_url=config.store_url).count()
+        knowledge = KnowledgeStore(config.data_dir, store_url=config.store_url)
         memories = MemoryStore(config.data_dir, store_url=config.store_url).count()
+        detail = f"{knowledge.location}: {knowledge.count()} knowledge entries, {memories} memories"
     except StoreError as e:
         return Check(
             "store",
@@ -111,8 +108,7 @@ def _store_check(config: TemporalConfig) -> Check:
             "check store_url (PROJECT_AI_STORE_URL): host, port, user, password, database, "
             "sslmode and sslrootcert",
         )
-    where = config.to_dict()["store_url"] if shared else "embedded (SQLite) in the data dir"
-    return Check("store", "ok", f"{where}: {knowledge} knowledge entries, {memories} memories")
+    return Check("store", "ok", detail)
 
 
 def _executable_check() -> Check:
