@@ -158,7 +158,7 @@ fn a_store_that_held_data_before_secure_delete_is_rebuilt_at_its_first_erasure()
     store
         .connection()
         .execute_batch(
-            "DROP TABLE knowledge_unmirrored; DROP TABLE analysis_outputs;
+            "DROP TABLE knowledge_shared; DROP TABLE knowledge_unmirrored; DROP TABLE analysis_outputs;
              DROP TABLE erasure_state; DROP INDEX images_user;
              DROP INDEX knowledge_user; PRAGMA user_version = 3;",
         )
