@@ -1,5 +1,6 @@
 //! Writing files others read: atomically (a temporary file in the same folder, fsynced,
-//! renamed over the target, the folder fsynced), and PNG encoding with text chunks.
+//! renamed over the target, the folder fsynced), PNG encoding with text chunks, and
+//! reading a whole file within a size budget.
 
 use std::fs::{File, Metadata, OpenOptions, Permissions};
 use std::io::Write;
@@ -86,6 +87,30 @@ pub fn encode_png(
         }
         let mut writer = encoder.write_header()?;
         writer.write_image_data(pixels)?;
+    }
+    Ok(bytes)
+}
+
+/// The whole of the file at `path` when it has at most `max_bytes` (checked before reading,
+/// and while reading, since a file can grow).
+pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {shown}: {e}"))?;
+    let declared = file
+        .metadata()
+        .map_err(|e| format!("cannot read {shown}: {e}"))?
+        .len();
+    let too_big = |size: u64| format!("{shown} has {size} bytes; at most {max_bytes} are read");
+    if declared > max_bytes {
+        return Err(too_big(declared));
+    }
+    let mut bytes = Vec::with_capacity(declared as usize);
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big(bytes.len() as u64));
     }
     Ok(bytes)
 }

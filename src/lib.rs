@@ -11,6 +11,7 @@ pub mod config;
 pub mod devserver;
 pub mod files;
 pub mod interrupt;
+pub mod replay;
 pub mod store;
 pub mod worker;
 pub mod workflows;

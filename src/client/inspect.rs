@@ -4,6 +4,9 @@ use serde::Serialize;
 use temporalio_client::grpc::WorkflowService;
 use temporalio_client::tonic::IntoRequest;
 use temporalio_common::protos::temporal::api::enums::v1::{EventType, WorkflowExecutionStatus};
+use temporalio_common::protos::temporal::api::history::v1::{
+    History, HistoryEvent as ApiHistoryEvent,
+};
 use temporalio_common::protos::temporal::api::workflow::v1::WorkflowExecutionInfo;
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
     CountWorkflowExecutionsRequest, DescribeWorkflowExecutionRequest,
@@ -83,6 +86,26 @@ fn event_type_name(event_type: i32) -> String {
         .collect()
 }
 
+/// An event with its type as the Web UI names it and its attributes as plain JSON.
+fn readable(event: ApiHistoryEvent) -> HistoryEvent {
+    let attributes = match event.attributes.as_ref().map(serde_json::to_value) {
+        // The oneof serializes as {"XEventAttributes": {...}}; keep the inside.
+        Some(Ok(serde_json::Value::Object(mut outer))) if outer.len() == 1 => outer
+            .values_mut()
+            .next()
+            .map(std::mem::take)
+            .unwrap_or_default(),
+        Some(Ok(other)) => other,
+        _ => serde_json::Value::Null,
+    };
+    HistoryEvent {
+        event_id: event.event_id,
+        event_type: event_type_name(event.event_type),
+        event_time: seconds!(event.event_time),
+        attributes,
+    }
+}
+
 impl TemporalClient {
     pub async fn describe(
         &self,
@@ -104,12 +127,12 @@ impl TemporalClient {
         ))
     }
 
-    /// Every event of the run so far.
-    pub async fn history(
+    /// Every event of the run so far, as the API holds them (what replay reads).
+    pub async fn raw_history(
         &self,
         workflow_id: &str,
         run_id: Option<&str>,
-    ) -> Result<Vec<HistoryEvent>, ClientError> {
+    ) -> Result<History, ClientError> {
         let mut events = Vec::new();
         let mut token = Vec::new();
         loop {
@@ -125,29 +148,22 @@ impl TemporalClient {
                 .await
                 .map_err(|s| ClientError::rpc("GetWorkflowExecutionHistory", &s))?
                 .into_inner();
-            for event in response.history.map(|h| h.events).unwrap_or_default() {
-                let attributes = match event.attributes.as_ref().map(serde_json::to_value) {
-                    // The oneof serializes as {"XEventAttributes": {...}}; keep the inside.
-                    Some(Ok(serde_json::Value::Object(mut outer))) if outer.len() == 1 => outer
-                        .values_mut()
-                        .next()
-                        .map(std::mem::take)
-                        .unwrap_or_default(),
-                    Some(Ok(other)) => other,
-                    _ => serde_json::Value::Null,
-                };
-                events.push(HistoryEvent {
-                    event_id: event.event_id,
-                    event_type: event_type_name(event.event_type),
-                    event_time: seconds!(event.event_time),
-                    attributes,
-                });
-            }
+            events.extend(response.history.map(|h| h.events).unwrap_or_default());
             if response.next_page_token.is_empty() {
-                return Ok(events);
+                return Ok(History { events });
             }
             token = response.next_page_token;
         }
+    }
+
+    /// Every event of the run so far.
+    pub async fn history(
+        &self,
+        workflow_id: &str,
+        run_id: Option<&str>,
+    ) -> Result<Vec<HistoryEvent>, ClientError> {
+        let history = self.raw_history(workflow_id, run_id).await?;
+        Ok(history.events.into_iter().map(readable).collect())
     }
 
     /// One page of the workflows matching a visibility query, and the token of the next.

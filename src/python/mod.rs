@@ -10,6 +10,7 @@ mod devserver;
 mod errors;
 mod exit_guard;
 mod logging;
+mod replay;
 mod runtime;
 mod stores;
 mod worker;
@@ -45,6 +46,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stores::canonical_text, m)?)?;
     m.add_function(wrap_pyfunction!(stores::workflow_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(config::config_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(replay::replay_workflows, m)?)?;
     m.add_class::<devserver::DevServerProcess>()?;
     m.add_function(wrap_pyfunction!(devserver::locate_temporal_cli, m)?)?;
     Ok(())

@@ -32,7 +32,7 @@ use registry::Implementers;
 pub use registry::{HostedGroup, Selection, choose, hosted_groups, workflow_types};
 
 mod metrics;
-mod registry;
+pub mod registry;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {

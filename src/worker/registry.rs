@@ -5,9 +5,12 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use temporalio_common::ActivityDefinition;
+use temporalio_common::{ActivityDefinition, WorkflowDefinition};
 use temporalio_sdk::WorkerOptions;
 use temporalio_sdk::activities::ExecutableActivity;
+use temporalio_sdk::workflow_replayer::WorkflowReplayerOptions;
+use temporalio_sdk::workflows::WorkflowRegistrationError;
+use temporalio_workflow::workflows::WorkflowImplementation;
 
 use super::WorkerError;
 use crate::activities::data::DataActivities;
@@ -80,6 +83,32 @@ fn register_if_chosen<A>(
     }
 }
 
+/// Where workflows are registered: a worker's options, or a replayer's (which must hold
+/// the same workflows the workers run).
+pub trait WorkflowRegistrar {
+    fn register<W, F>(&mut self, factory: F) -> Result<(), WorkflowRegistrationError>
+    where
+        W: WorkflowImplementation,
+        <W::Run as WorkflowDefinition>::Input: Send,
+        F: Fn() -> W + Send + Sync + 'static;
+}
+
+macro_rules! registrar {
+    ($($options:ty),+) => {$(
+        impl WorkflowRegistrar for $options {
+            fn register<W, F>(&mut self, factory: F) -> Result<(), WorkflowRegistrationError>
+            where
+                W: WorkflowImplementation,
+                <W::Run as WorkflowDefinition>::Input: Send,
+                F: Fn() -> W + Send + Sync + 'static,
+            {
+                self.register_workflow_with_factory::<W, F>(factory).map(|_| ())
+            }
+        }
+    )+};
+}
+registrar!(WorkerOptions, WorkflowReplayerOptions);
+
 /// One workflow type with the activities it runs, under a short name (learning, image,
 /// data, memory, probe) that the command line uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,10 +123,10 @@ macro_rules! hosted {
         $group:ident: $workflow:ty = $name:expr, $implementer:ty => [$($activity:ident),+ $(,)?]
     ),+ $(,)?) => {
         /// Registers the chosen workflows, each made with this worker's retry defaults.
-        pub fn register_workflows(options: &mut WorkerOptions, chosen: &Selection, retry: RetryDefaults) -> Result<(), WorkerError> {
+        pub fn register_workflows(options: &mut impl WorkflowRegistrar, chosen: &Selection, retry: RetryDefaults) -> Result<(), WorkerError> {
             $(if chosen.includes($name) {
                 options
-                    .register_workflow_with_factory::<$workflow, _>(move || <$workflow>::configured(retry))
+                    .register::<$workflow, _>(move || <$workflow>::configured(retry))
                     .map_err(|e| WorkerError::Start(e.to_string()))?;
             })+
             Ok(())

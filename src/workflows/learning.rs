@@ -50,6 +50,9 @@ pub fn step_policies(d: RetryDefaults, final_errors: &[&str]) -> [(Duration, Ret
 pub struct AILearningWorkflow {
     progress: Progress,
     retry: RetryDefaults,
+    /// The replay tests' deliberate change (src/replay/tests.rs).
+    #[cfg(test)]
+    pub(crate) change: crate::replay::tests::Change,
 }
 
 impl Default for AILearningWorkflow {
@@ -63,6 +66,8 @@ impl Configured for AILearningWorkflow {
         AILearningWorkflow {
             progress: Progress::new(NAME, STEPS as u32),
             retry,
+            #[cfg(test)]
+            change: Default::default(),
         }
     }
 
@@ -137,6 +142,8 @@ impl AILearningWorkflow {
             process,
         )
         .await?;
+        #[cfg(test)]
+        crate::replay::tests::new_step(ctx, &knowledge.summary).await?;
         let stored = step(ctx, LearningActivities::store_knowledge, knowledge, store).await?;
         if stored.blocked {
             // Denied between the vault check and the store: nothing was stored.

@@ -47,6 +47,7 @@ from app.temporal.errors import (
     WorkflowQueryRejectedError,
     WorkflowResultTimeoutError,
 )
+from app.temporal.replay import ReplayReport, ReplayResult, replay_workflows
 from app.temporal.stores import (
     BlackVault,
     ErasedUserData,
@@ -114,6 +115,8 @@ __all__ = [
     "MemoryStore",
     "PayloadError",
     "RPCError",
+    "ReplayReport",
+    "ReplayResult",
     "RetryPolicy",
     "StoreError",
     "StoredMemory",
@@ -147,4 +150,5 @@ __all__ = [
     "learning_activities",
     "memory_activities",
     "reload_temporal_config",
+    "replay_workflows",
 ]

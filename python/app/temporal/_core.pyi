@@ -27,6 +27,7 @@ __all__ = [
     "locate_temporal_cli",
     "memory_kinds",
     "memory_limits",
+    "replay_workflows",
     "serve_analysis_step",
     "set_log_level",
     "stop_calls_into_python",
@@ -367,3 +368,10 @@ def canonical_text(content: str) -> str: ...
 def workflow_schemas() -> list[tuple[str, list[str], str]]: ...
 def set_log_level(level: str) -> None: ...
 def stop_calls_into_python() -> None: ...
+def replay_workflows(
+    files: list[Path],
+    client: ClientCore | None = None,
+    workflow_types: list[str] | None = None,
+    closed_since: int | None = None,
+    limit: int = 100,
+) -> Pending: ...

@@ -3,7 +3,8 @@
 A thin layer over the public API: every command loads ``TemporalConfig`` (with the
 ``--host``/``--namespace``/``--task-queue``/``--data-dir``/``--env-file`` overrides), calls
 the package and reports as text, or as one JSON document with ``--json``. Exit codes:
-0 ok, 1 workflow failed, 2 usage or config error, 3 cannot connect.
+0 ok, 1 workflow failed (for replay: a history would fail on this build), 2 usage or config
+error, 3 cannot connect.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ import sys
 from typing import NoReturn, Optional
 
 from app.temporal import __version__
-from app.temporal.cli import _doctor, _forget, _init, _run, _server, _worker, _workflows
+from app.temporal.cli import (
+    _doctor,
+    _forget,
+    _init,
+    _replay,
+    _run,
+    _server,
+    _worker,
+    _workflows,
+)
 from app.temporal.cli._common import common_options
 from app.temporal.cli._output import USAGE, CommandError, Output
 from app.temporal.errors import TemporalError
@@ -38,8 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description=(
             "Operate the Project-AI Temporal integration: set up, run the embedded server "
-            "and a worker, start and follow workflows, inspect them, check the setup. "
-            "Exit codes: 0 ok, 1 workflow failed, 2 usage or config error, 3 cannot connect."
+            "and a worker, start and follow workflows, inspect them, check that a build "
+            "replays the server's workflows, check the setup. "
+            "Exit codes: 0 ok, 1 workflow failed (for replay: a history would fail on this "
+            "build), 2 usage or config error, 3 cannot connect."
         ),
         epilog="Run `project-ai-temporal COMMAND --help` for a command's options.",
     )
@@ -48,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
     parent = common_options()
-    for module in (_init, _server, _worker, _run, _workflows, _doctor, _forget):
+    for module in (_init, _server, _worker, _run, _workflows, _replay, _doctor, _forget):
         module.register(commands, parent)
     return parser
 

@@ -1,11 +1,14 @@
-"""What every command shares: the options that pick the configuration, and loading it."""
+"""What every command shares: the options that pick the configuration, loading it, and a
+client connected with it."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from app.temporal.client import Client, TemporalClientManager
 from app.temporal.config import TemporalConfig
 
 
@@ -47,3 +50,13 @@ def load_config(args: argparse.Namespace) -> TemporalConfig:
     if getattr(args, "env_file", None) is not None:
         overrides["env_file"] = args.env_file
     return TemporalConfig(**overrides)
+
+
+async def with_client(args: argparse.Namespace, body: Callable[[Client], Awaitable[int]]) -> int:
+    """Runs ``body`` with a client connected by the command's configuration."""
+    manager = TemporalClientManager(config=load_config(args))
+    client = await manager.connect()
+    try:
+        return int(await body(client))
+    finally:
+        await manager.disconnect()

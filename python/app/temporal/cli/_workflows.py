@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any, Optional
+from typing import Optional
 
-from app.temporal.cli._common import load_config
+from app.temporal.cli._common import with_client
 from app.temporal.cli._output import OK, WORKFLOW_FAILED, Output, jsonable
-from app.temporal.client import Client, TemporalClientManager, WorkflowExecutionDescription
+from app.temporal.client import Client, WorkflowExecutionDescription
 from app.temporal.errors import TemporalError
 from app.temporal.workflows import WorkflowProgress
 
@@ -78,15 +78,6 @@ def _row(item: WorkflowExecutionDescription) -> str:
     return f"{item.id:<44} {item.workflow_type:<24} {item.status.value:<11} {started}"
 
 
-async def _with_client(args: argparse.Namespace, body: Any) -> int:
-    manager = TemporalClientManager(config=load_config(args))
-    client = await manager.connect()
-    try:
-        return int(await body(client))
-    finally:
-        await manager.disconnect()
-
-
 def run_list(args: argparse.Namespace, out: Output) -> int:
     async def body(client: Client) -> int:
         items = [i async for i in client.list_workflows(args.query, limit=args.limit)]
@@ -97,7 +88,7 @@ def run_list(args: argparse.Namespace, out: Output) -> int:
         )
         return OK
 
-    return asyncio.run(_with_client(args, body))
+    return asyncio.run(with_client(args, body))
 
 
 def run_describe(args: argparse.Namespace, out: Output) -> int:
@@ -121,7 +112,7 @@ def run_describe(args: argparse.Namespace, out: Output) -> int:
         out.emit({"ok": True, "workflow": description, "progress": progress}, lines)
         return OK
 
-    return asyncio.run(_with_client(args, body))
+    return asyncio.run(with_client(args, body))
 
 
 def run_result(args: argparse.Namespace, out: Output) -> int:
@@ -138,7 +129,7 @@ def run_result(args: argparse.Namespace, out: Output) -> int:
         out.emit({"ok": success, "workflow_id": args.workflow_id, "result": result}, lines)
         return OK if success else WORKFLOW_FAILED
 
-    return asyncio.run(_with_client(args, body))
+    return asyncio.run(with_client(args, body))
 
 
 def run_close(args: argparse.Namespace, out: Output) -> int:
@@ -155,4 +146,4 @@ def run_close(args: argparse.Namespace, out: Output) -> int:
         )
         return OK
 
-    return asyncio.run(_with_client(args, body))
+    return asyncio.run(with_client(args, body))
