@@ -35,6 +35,26 @@ def test_bad_hosts(clean_env: Path, host: str, says: str) -> None:
     assert says in text and "host" in text and "constructor argument" in text
 
 
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({"worker_deployment_name": "project.ai"}, 'worker_deployment_name "project.ai" contains'),
+        ({"worker_deployment_name": "a:b"}, "contains '.' or ':'"),
+        ({"worker_build_id": "x" * 256}, "longer than 255 bytes"),
+        ({"worker_build_id": "0.2 beta"}, "contains spaces or control characters"),
+    ],
+)
+def test_bad_deployment_versions(clean_env: Path, settings: dict[str, object], says: str) -> None:
+    text = problem_text(**settings)
+    assert says in text and "use up to 255 visible characters" in text
+
+
+def test_a_deployment_version_may_name_a_release(clean_env: Path) -> None:
+    config = TemporalConfig(worker_build_id="0.2.0-rc.1+g1a2b", worker_deployment_name="pai_2")
+    assert config.worker_build_id == "0.2.0-rc.1+g1a2b" and config.worker_deployment_name == "pai_2"
+    assert "must not be empty" in problem_text(worker_deployment_name="")
+
+
 def test_environment_source_is_named(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEMPORAL_MAX_CONCURRENT_ACTIVITIES", "lots")
     text = problem_text()

@@ -108,6 +108,12 @@ pub const FIELDS: &[FieldSpec] = &[
         "Workflow tasks one worker runs at once."),
     spec!("worker_identity", FieldKind::Text, "TEMPORAL_WORKER_IDENTITY", default = Some("project-ai-worker");
         "Worker identity shown in Temporal's UI and histories; left at the default, a worker reports `<pid>@<host>-project-ai-worker`."),
+    spec!("worker_build_id", FieldKind::OptionalText, "TEMPORAL_WORKER_BUILD_ID";
+        "Build id a worker announces: every workflow task it completes records it, and worker versioning routes by it. Unset: the installed wheel's version (e.g. 0.1.0); set it when you deploy builds of one version that differ."),
+    spec!("worker_deployment_name", FieldKind::Text, "TEMPORAL_WORKER_DEPLOYMENT_NAME", default = Some("project-ai");
+        "Worker Deployment the workers belong to; with worker_build_id it names a worker's deployment version (project-ai:0.1.0)."),
+    spec!("worker_versioning", FieldKind::Flag, "TEMPORAL_WORKER_VERSIONING", default = Some("false");
+        "Worker Versioning: a worker takes only the tasks of its deployment version; new workflows start on the deployment's current version (`temporal worker deployment set-current-version`) and each running one stays pinned to the version that started it, so a rollout never replays old workflows on new code. false: any worker on the task queue takes any task."),
     spec!("workflow_execution_timeout", count(1), "TEMPORAL_WORKFLOW_EXECUTION_TIMEOUT", default = Some("3600");
         "Seconds a workflow may take in all, retries and continue-as-new included."),
     spec!("workflow_run_timeout", count(1), "TEMPORAL_WORKFLOW_RUN_TIMEOUT", default = Some("1800");

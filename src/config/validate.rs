@@ -6,6 +6,9 @@ use super::TemporalConfig;
 use super::address::{check_api_key_transport, parse_address};
 use super::error::ConfigProblem;
 
+/// Temporal's longest deployment name and build id, in bytes.
+const MAX_DEPLOYMENT_PART: usize = 255;
+
 pub fn validate(config: &TemporalConfig) -> Vec<ConfigProblem> {
     let mut problems = Vec::new();
     let mut problem = |field: &str, message: String| {
@@ -26,6 +29,34 @@ pub fn validate(config: &TemporalConfig) -> Vec<ConfigProblem> {
             "metrics_address",
             format!("metrics_address {metrics:?} {why}"),
         );
+    }
+    // Temporal refuses longer names, and a '.' or ':' would blur where the deployment name
+    // ends and the build id begins in the version strings the CLI and the server print.
+    for (field, value) in [
+        (
+            "worker_deployment_name",
+            Some(&config.worker_deployment_name),
+        ),
+        ("worker_build_id", config.worker_build_id.as_ref()),
+    ] {
+        let Some(value) = value else { continue };
+        let why = if value.len() > MAX_DEPLOYMENT_PART {
+            Some("is longer than 255 bytes")
+        } else if value.contains(['.', ':']) && field == "worker_deployment_name" {
+            Some("contains '.' or ':'")
+        } else if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            Some("contains spaces or control characters")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            problem(
+                field,
+                format!(
+                    "{field} {value:?} {why}; use up to 255 visible characters (no '.' or ':' in a deployment name)"
+                ),
+            );
+        }
     }
     if config.max_retry_interval < config.initial_retry_interval {
         problem(

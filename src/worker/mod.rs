@@ -28,9 +28,11 @@ use crate::store::Store;
 use crate::store::black_vault::BlackVault;
 use crate::store::postgres::pool_size;
 use crate::workflows::policy::RetryDefaults;
+pub use deployment::Deployment;
 use registry::Implementers;
 pub use registry::{HostedGroup, Selection, choose, hosted_groups, workflow_types};
 
+mod deployment;
 mod metrics;
 pub mod registry;
 
@@ -71,6 +73,9 @@ pub struct WorkerSpec {
     pub workflows: Selection,
     /// The activities to register (all by default).
     pub activities: Selection,
+    /// The deployment version the worker announces, and whether it takes only that
+    /// version's tasks (Worker Versioning).
+    pub deployment: Deployment,
 }
 
 /// The identity a worker reports: the configured one, except that the default name gets
@@ -111,6 +116,7 @@ impl WorkerSpec {
             image_max_bytes: config.image_max_bytes,
             workflows: Selection::All,
             activities: Selection::All,
+            deployment: Deployment::from_config(config),
         }
     }
 
@@ -209,6 +215,7 @@ fn options(spec: &WorkerSpec) -> Result<(WorkerOptions, Store), WorkerError> {
         .client_identity_override(spec.identity.clone())
         .tuner(tuner)
         .graceful_shutdown_period(spec.graceful_shutdown)
+        .deployment_options(spec.deployment.options())
         .build();
     registry::register_activities(&mut options, &implementers, &spec.activities);
     registry::register_workflows(&mut options, &spec.workflows, spec.retry_defaults)?;

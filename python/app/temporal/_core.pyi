@@ -56,6 +56,9 @@ class TemporalConfig:
         max_concurrent_activities: int | None = None,
         max_concurrent_workflows: int | None = None,
         worker_identity: str | None = None,
+        worker_build_id: str | None = None,
+        worker_deployment_name: str | None = None,
+        worker_versioning: bool | None = None,
         workflow_execution_timeout: int | None = None,
         workflow_run_timeout: int | None = None,
         activity_start_to_close_timeout: int | None = None,
@@ -106,6 +109,12 @@ class TemporalConfig:
     def max_concurrent_workflows(self) -> int: ...
     @property
     def worker_identity(self) -> str: ...
+    @property
+    def worker_build_id(self) -> str | None: ...
+    @property
+    def worker_deployment_name(self) -> str: ...
+    @property
+    def worker_versioning(self) -> bool: ...
     @property
     def workflow_execution_timeout(self) -> int: ...
     @property
