@@ -119,6 +119,12 @@ async def test_a_rollout_keeps_a_running_workflow_on_its_build(
         running = await client.start_workflow(
             "OrchestrationProbeWorkflow", ProbeRequest("old"), id=f"old-{uuid.uuid4().hex}"
         )
+        # The switch to 1.0 reaches the task queue a moment later; the workflow is pinned
+        # once 1.0 completes its first task.
+        deadline = time.monotonic() + 30
+        while not await task_versions(client, running.id):
+            assert time.monotonic() < deadline, "1.0 never took the workflow's first task"
+            await asyncio.sleep(0.1)
         async with Worker(build("2.0")):
             await asyncio.to_thread(set_current_version, dev_server, deployment, "2.0")
             # Still running at the switch: its remaining tasks are what must stay on 1.0.

@@ -56,7 +56,9 @@ fn kept_histories() -> Vec<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/histories");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("tests/histories")
-        .flat_map(|version| std::fs::read_dir(version.unwrap().path()).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|version| version.is_dir())
+        .flat_map(|version| std::fs::read_dir(version).unwrap())
         .map(|f| f.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
