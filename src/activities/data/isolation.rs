@@ -26,6 +26,7 @@ use super::step::Step;
 use crate::activities::errors::{StepError, blocking};
 use crate::activities::heap::release_free_memory;
 use crate::config::fields::spec;
+use crate::platform;
 
 /// The most a call or a reply may be: a step's input and result stay under Temporal's 2 MiB
 /// payload limit, so 16 MiB is never reached by a healthy child.
@@ -108,25 +109,7 @@ pub fn memory_limit(setting: u64) -> u64 {
     if setting > 0 {
         return setting;
     }
-    physical_memory().map_or(4 * ONE_GIB, |bytes| (bytes / 2).max(ONE_GIB))
-}
-
-#[cfg(unix)]
-fn physical_memory() -> Option<u64> {
-    // SAFETY: sysconf only reads system constants.
-    let (pages, page_size) = unsafe {
-        (
-            libc::sysconf(libc::_SC_PHYS_PAGES),
-            libc::sysconf(libc::_SC_PAGESIZE),
-        )
-    };
-    let (pages, page_size) = (u64::try_from(pages).ok()?, u64::try_from(page_size).ok()?);
-    pages.checked_mul(page_size)
-}
-
-#[cfg(not(unix))]
-fn physical_memory() -> Option<u64> {
-    None
+    platform::physical_memory().map_or(4 * ONE_GIB, |bytes| (bytes / 2).max(ONE_GIB))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -429,13 +412,16 @@ pub fn serve(input: impl Read, mut output: impl Write) -> i32 {
     // Many analyses at once may together exceed the machine's memory though each stays
     // under its limit: the kernel's OOM killer is then to pick an analysis child (a failed
     // attempt), never the worker.
-    #[cfg(target_os = "linux")]
-    let _ = std::fs::write("/proc/self/oom_score_adj", "1000");
-    #[cfg(unix)]
-    exit_with_the_worker();
+    platform::prefer_to_be_killed_when_out_of_memory();
+    // A step of a worker that died (killed, crashed) would only hold memory and a core
+    // while its retry runs on another worker. Before the limit, which the watching
+    // thread's stack counts against.
+    if let Err(e) = platform::exit_with_parent(3) {
+        eprintln!("analysis step: cannot watch the worker, an orphan would run on: {e}");
+    }
     // Without the limit the step still runs apart from the worker, which is what matters
     // most; a system that refuses the limit only loses the bound.
-    if let Err(e) = limit_address_space(call.memory_limit) {
+    if let Err(e) = platform::limit_memory(call.memory_limit) {
         eprintln!("analysis step: cannot set the memory limit, running without it: {e}");
     }
     let outcome = std::panic::catch_unwind(move || call.step.run()).unwrap_or_else(|panic| {
@@ -450,7 +436,7 @@ pub fn serve(input: impl Read, mut output: impl Write) -> i32 {
     });
     let answer = |reply| Answer {
         reply,
-        peak_rss_kib: peak_rss_kib(),
+        peak_rss_kib: platform::peak_rss_kib(),
     };
     let reply = serde_json::to_vec(&answer(Reply::from(outcome))).unwrap_or_else(|e| {
         let failed = Reply::Transient(format!("cannot write the result: {e}"));
@@ -469,104 +455,8 @@ pub fn serve(input: impl Read, mut output: impl Write) -> i32 {
 /// reads the end of the answer at once instead of after the kernel has freed this
 /// process's memory, and the interpreter's teardown is skipped (nothing is left to do).
 pub fn exit_after_answer(code: i32) -> ! {
-    #[cfg(unix)]
-    // SAFETY: nothing in this process writes to fd 1 after the answer.
-    unsafe {
-        libc::close(1);
-    }
+    platform::close_stdout();
     std::process::exit(code)
-}
-
-/// This process's peak resident memory, in KiB.
-#[cfg(unix)]
-fn peak_rss_kib() -> u64 {
-    // SAFETY: getrusage fills the struct given; zeroed is a valid rusage.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let max = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-    // macOS counts bytes, Linux KiB.
-    if cfg!(target_os = "macos") {
-        max / 1024
-    } else {
-        max
-    }
-}
-
-#[cfg(not(unix))]
-fn peak_rss_kib() -> u64 {
-    0
-}
-
-/// The watching thread's stack: it only sleeps and asks for its parent's pid.
-#[cfg(unix)]
-const WATCH_STACK_BYTES: usize = 64 << 10;
-/// How often a child checks that the worker that started it is still there.
-#[cfg(unix)]
-const WORKER_CHECK: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// Ends this child soon after its worker dies (SIGKILL, a crash): the step's retry runs on
-/// another worker, so an orphan would only hold memory and a core while it does. An orphan
-/// is reparented, so its parent pid changes. (PR_SET_PDEATHSIG would follow the worker
-/// thread that spawned the child, and runtime threads come and go.) Started before the
-/// address-space limit, which the thread's stack would count against.
-#[cfg(unix)]
-fn exit_with_the_worker() {
-    // SAFETY: getppid has no preconditions and cannot fail.
-    let worker = unsafe { libc::getppid() };
-    let watch = move || {
-        loop {
-            std::thread::sleep(WORKER_CHECK);
-            // SAFETY: as above; _exit ends the process without running anything else.
-            if unsafe { libc::getppid() } != worker {
-                unsafe { libc::_exit(3) };
-            }
-        }
-    };
-    // A small stack: the thread counts against the child's address-space limit.
-    if let Err(e) = std::thread::Builder::new()
-        .name("worker-watch".into())
-        .stack_size(WATCH_STACK_BYTES)
-        .spawn(watch)
-    {
-        eprintln!("analysis step: cannot watch the worker, an orphan would run on: {e}");
-    }
-}
-
-/// Lowers this process's address-space limit (soft and hard) to `bytes`, or to the hard
-/// limit it already has when that is lower; 0 leaves it.
-#[cfg(unix)]
-fn limit_address_space(bytes: u64) -> std::io::Result<()> {
-    if bytes == 0 {
-        return Ok(());
-    }
-    let mut current = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit read and write the struct given.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_AS, &mut current) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let limit = (bytes as libc::rlim_t).min(current.rlim_max);
-        let wanted = libc::rlimit {
-            rlim_cur: limit,
-            rlim_max: limit,
-        };
-        if libc::setrlimit(libc::RLIMIT_AS, &wanted) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn limit_address_space(_bytes: u64) -> std::io::Result<()> {
-    // No RLIMIT_AS here: the child still keeps a failure away from the worker.
-    Ok(())
 }
 
 #[cfg(all(test, unix))]

@@ -14,13 +14,11 @@ use crate::config::value::{FLAG_SPELLINGS, parse_flag, shown};
 
 pub const DEFAULT_PROFILE: &str = "default";
 
-/// Where the file is looked for when nothing names it, as the official tools do.
+/// Where the file is looked for when nothing names it, as the official tools do: the
+/// user's configuration folder (`$XDG_CONFIG_HOME` or `~/.config` on Linux,
+/// `~/Library/Application Support` on macOS, `%APPDATA%` on Windows), `temporalio/`.
 pub fn default_path() -> Option<PathBuf> {
-    let config_home = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".config")))?;
-    Some(config_home.join("temporalio").join("temporal.toml"))
+    Some(dirs::config_dir()?.join("temporalio").join("temporal.toml"))
 }
 
 /// Which file and profile to read, and whether the user asked for them by name: what was
