@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/dev_env.sh
+source scripts/windows_build.sh
 
 step() { printf '\n== %s\n' "$*"; }
 step "cargo fmt --check";   cargo fmt --check
@@ -12,7 +13,10 @@ step "cargo clippy (python bindings)"
 cargo clippy --quiet --all-targets --features python -- -D warnings
 step "ruff";                ruff check python tests benchmarks examples scripts
 ruff format --check python tests benchmarks examples scripts
+step "release workflow";    check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/release.yml
+zizmor --offline --quiet .github/workflows/release.yml
 step "mypy --strict";       mypy --strict python/app/temporal python/_project_ai_temporal_hook.py
 step "stubtest _core";      (cd python && python -m mypy.stubtest app.temporal._core)
+step "Windows build (clippy)"; windows_check
 step "cargo test";          cargo test --quiet
 step "pytest";              python -m pytest -q -p no:cacheprovider "$@"
