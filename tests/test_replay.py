@@ -159,7 +159,19 @@ async def test_replay_workflows_from_python_checks_its_arguments(dev_server: Dev
             await replay_workflows(client, workflow_types=["Nope"])
         with pytest.raises(ValueError, match="between 1 and 1000"):
             await replay_workflows(client, limit=0)
-        with pytest.raises(ValueError, match="0 or more seconds"):
-            await replay_workflows(client, closed_within=-1)
+        for bad in (-1, float("inf"), float("nan")):
+            with pytest.raises(ValueError, match="finite 0 or more seconds"):
+                await replay_workflows(client, closed_within=bad)
     finally:
         await manager.disconnect()
+
+
+def test_the_replay_command_refuses_what_it_cannot_use(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.temporal.cli import main
+
+    assert main(["replay", "--closed-within", "5", "--no-server", "--history", "x"]) == 2
+    assert "write a number and a unit: 90s, 30m, 24h or 7d" in capsys.readouterr().err
+    assert main(["replay", "--closed-within", "99999999999999d"]) == 2
+    assert "longer than a duration can be" in capsys.readouterr().err
+    assert main(["replay", "--no-server"]) == 2
+    assert "--no-server needs at least one --history PATH" in capsys.readouterr().err

@@ -70,8 +70,11 @@ def _seconds(closed_within: Union[timedelta, float, None]) -> Optional[float]:
         if isinstance(closed_within, timedelta)
         else float(closed_within)
     )
-    if not seconds >= 0:
-        raise ValueError(f"closed_within is {closed_within!r}; it must be 0 or more seconds")
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(
+            f"closed_within is {closed_within!r}; it must be a finite 0 or more seconds "
+            "(None: every closed workflow)"
+        )
     return seconds
 
 
