@@ -11,7 +11,12 @@ windows_skip() {
 }
 
 windows_tools() {
-    if ! rustup target list --installed | grep -qx "$windows_target"; then
+    command -v rustup >/dev/null || {
+        windows_skip "no rustup to add the $windows_target target with"
+        return 1
+    }
+    # grep without -q reads all of rustup's output (no SIGPIPE under pipefail).
+    if ! rustup target list --installed | grep -x "$windows_target" >/dev/null; then
         rustup target add "$windows_target" >/dev/null 2>&1 || {
             windows_skip "rustup cannot fetch the $windows_target standard library"
             return 1

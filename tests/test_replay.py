@@ -158,7 +158,10 @@ async def test_replay_workflows_from_python_checks_its_arguments(dev_server: Dev
         with pytest.raises(ValueError, match='"Nope" is not a workflow type of this build'):
             await replay_workflows(client, workflow_types=["Nope"])
         with pytest.raises(ValueError, match="between 1 and 1000"):
-            await replay_workflows(client, limit=0)
+            await replay_workflows(client, limit=1001)
+        for bad_limit in (0, -1):
+            with pytest.raises(ValueError, match=f"the limit is {bad_limit}; it must be 1 or more"):
+                await replay_workflows(client, limit=bad_limit)
         for bad in (-1, float("inf"), float("nan")):
             with pytest.raises(ValueError, match="finite 0 or more seconds"):
                 await replay_workflows(client, closed_within=bad)

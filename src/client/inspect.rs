@@ -127,11 +127,13 @@ impl TemporalClient {
         ))
     }
 
-    /// Every event of the run so far, as the API holds them (what replay reads).
+    /// Every event of the run so far, as the API holds them (what replay reads); more than
+    /// `max_events`, or a page without events that promises more, is an error.
     pub async fn raw_history(
         &self,
         workflow_id: &str,
         run_id: Option<&str>,
+        max_events: usize,
     ) -> Result<History, ClientError> {
         let mut events = Vec::new();
         let mut token = Vec::new();
@@ -148,7 +150,20 @@ impl TemporalClient {
                 .await
                 .map_err(|s| ClientError::rpc("GetWorkflowExecutionHistory", &s))?
                 .into_inner();
-            events.extend(response.history.map(|h| h.events).unwrap_or_default());
+            let page = response.history.map(|h| h.events).unwrap_or_default();
+            let endless = page.is_empty() && !response.next_page_token.is_empty();
+            events.extend(page);
+            if events.len() > max_events || endless {
+                return Err(ClientError::Payload(format!(
+                    "the server sent {} events of {workflow_id} and {}; at most {max_events} are read",
+                    events.len(),
+                    if endless {
+                        "an empty page promising more"
+                    } else {
+                        "more"
+                    }
+                )));
+            }
             if response.next_page_token.is_empty() {
                 return Ok(History { events });
             }
@@ -162,7 +177,7 @@ impl TemporalClient {
         workflow_id: &str,
         run_id: Option<&str>,
     ) -> Result<Vec<HistoryEvent>, ClientError> {
-        let history = self.raw_history(workflow_id, run_id).await?;
+        let history = self.raw_history(workflow_id, run_id, usize::MAX).await?;
         Ok(history.events.into_iter().map(readable).collect())
     }
 

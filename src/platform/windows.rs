@@ -20,19 +20,18 @@ use windows_sys::Win32::System::ProcessStatus::{K32GetProcessMemoryInfo, PROCESS
 use windows_sys::Win32::System::SystemInformation::{GlobalMemoryStatusEx, MEMORYSTATUSEX};
 use windows_sys::Win32::System::Threading::{
     CREATE_NEW_PROCESS_GROUP, GetCurrentProcess, GetCurrentProcessId, INFINITE, OpenProcess,
-    PROCESS_SYNCHRONIZE, WaitForSingleObject,
+    PROCESS_SYNCHRONIZE, TerminateProcess, WaitForSingleObject,
 };
 
 /// Permission bits do not exist here: a new file takes the ACL its folder passes on (the
 /// user's profile folders are the user's own).
 pub fn create_with_mode(_options: &mut OpenOptions, _mode: u32) {}
 
-/// Keeps the one attribute Windows has of the kind: read-only. Owners and ACLs come from
-/// the folder, as for any new file.
-pub fn take_owner_and_mode(file: &File, old: &Metadata) -> std::io::Result<()> {
-    let mut permissions = file.metadata()?.permissions();
-    permissions.set_readonly(old.permissions().readonly());
-    file.set_permissions(permissions)
+/// Nothing to copy: owners and ACLs come from the folder, as for any new file. (The
+/// read-only attribute is not copied: a rename cannot replace a read-only file, so such a
+/// file fails the write with Windows' own error, and nothing half-made is left.)
+pub fn take_owner_and_mode(_file: &File, _old: &Metadata) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// NTFS journals a rename itself; a folder cannot be fsynced here.
@@ -153,7 +152,9 @@ fn parent_pid() -> Option<u32> {
 /// Ends this process with `code` when the process that started it ends: a thread waits on
 /// the parent's handle.
 pub fn exit_with_parent(code: i32) -> std::io::Result<()> {
-    let parent = parent_pid().ok_or_else(std::io::Error::last_os_error)?;
+    let parent = parent_pid().ok_or_else(|| {
+        std::io::Error::other("this process is not in the process snapshot with its parent")
+    })?;
     // SAFETY: a handle that may only be waited on.
     let handle: HANDLE = unsafe { OpenProcess(PROCESS_SYNCHRONIZE, 0, parent) };
     if handle.is_null() {
@@ -165,9 +166,11 @@ pub fn exit_with_parent(code: i32) -> std::io::Result<()> {
         .name("parent-watch".into())
         .stack_size(64 << 10)
         .spawn(move || {
-            // SAFETY: the handle stays open for as long as this thread waits on it.
+            // SAFETY: the handle stays open for as long as this thread waits on it;
+            // TerminateProcess ends this process at once, as _exit does on Unix, without
+            // tearing down what the step's thread is still using.
             if unsafe { WaitForSingleObject(raw as HANDLE, INFINITE) } == WAIT_OBJECT_0 {
-                std::process::exit(code);
+                unsafe { TerminateProcess(GetCurrentProcess(), code as u32) };
             }
         })
         .map(drop)

@@ -37,7 +37,15 @@ pub fn runner(py: Python<'_>, config: &TemporalConfig, warm: bool) -> PyResult<R
         .getattr("frozen")
         .and_then(|v| v.is_truthy())
         .unwrap_or(false);
-    let executable: Option<PathBuf> = sys.getattr("executable")?.extract()?;
+    // In a Windows virtualenv sys.executable is a launcher that starts the base interpreter
+    // as its own child: the analysis child would then watch the launcher, not the worker.
+    // The child needs nothing of the virtualenv (-I -S, _core loaded by its path).
+    let attribute = if cfg!(windows) && sys.hasattr("_base_executable")? {
+        "_base_executable"
+    } else {
+        "executable"
+    };
+    let executable: Option<PathBuf> = sys.getattr(attribute)?.extract()?;
     let executable = executable.filter(|p| !p.as_os_str().is_empty());
     let Some(program) = executable.filter(|_| !frozen) else {
         tracing::warn!(

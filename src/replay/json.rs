@@ -39,6 +39,7 @@ pub fn parse(json: &[u8]) -> Result<History, String> {
     // Newer servers add fields; a history that has them still replays.
     let options = DeserializeOptions::new().deny_unknown_fields(false);
     let message = DynamicMessage::deserialize_with_options(descriptor, &mut reader, &options)
+        .and_then(|message| reader.end().map(|()| message))
         .map_err(|e| format!("not a Temporal history in JSON: {e}"))?;
     let history = History::decode(message.encode_to_vec().as_slice())
         .map_err(|e| format!("not a Temporal history: {e}"))?;
@@ -90,6 +91,10 @@ mod tests {
                 "not a Temporal history in JSON",
             ),
             (b"{", "not a Temporal history in JSON"),
+            (
+                b"{\"events\": []} trailing",
+                "not a Temporal history in JSON",
+            ),
         ] {
             let error = parse(json).unwrap_err();
             assert!(error.contains(says), "{error}");

@@ -13,6 +13,7 @@ use temporalio_common::protos::temporal::api::history::v1::{History, HistoryEven
 use temporalio_sdk::workflow_replayer::{
     WorkflowReplayFailure, WorkflowReplayer, WorkflowReplayerOptions,
 };
+use temporalio_sdk_core::replay::HistoryInfo;
 
 use crate::worker::registry::{self, Selection};
 use crate::workflows::policy::RetryDefaults;
@@ -30,6 +31,9 @@ pub enum ReplayError {
     #[error("replay failed: {0}")]
     Replayer(String),
 }
+
+const REPLAY_BASE_TIME: std::time::Duration = std::time::Duration::from_secs(60);
+const REPLAY_TIME_PER_HISTORY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A history to replay, under the name a report shows (a file path, or workflow id and run).
 pub struct Recorded {
@@ -171,6 +175,12 @@ pub fn read_files(files: &[std::path::PathBuf]) -> Vec<Recorded> {
                     .filter(|p| p.extension().is_some_and(|e| e == "json"))
                     .collect();
                 inside.sort();
+                if inside.is_empty() {
+                    recorded.push(Recorded {
+                        source: path.display().to_string(),
+                        history: Err("the folder has no *.json history files".into()),
+                    });
+                }
                 recorded.extend(inside.iter().map(|p| Recorded::from_file(p)));
             }
             Err(_) => recorded.push(Recorded::from_file(path)),
@@ -200,7 +210,11 @@ pub(crate) async fn replay_with(
                 "{workflow_type:?} is not a workflow of this build; it has {}",
                 known.join(", ")
             )),
-            Ok(_) => None,
+            // The replayer's own reading of the workflow tasks panics on a malformed
+            // sequence (a started task followed by anything but its end, say).
+            Ok(h) => HistoryInfo::new_from_history(h, None)
+                .err()
+                .map(|e| format!("the history's workflow tasks do not add up: {e}")),
         };
         let verdict = match unreadable {
             Some(message) => Verdict::Unreadable { message },
@@ -221,8 +235,12 @@ pub(crate) async fn replay_with(
         return Ok(reports);
     }
     let (slots, histories): (Vec<usize>, Vec<History>) = runnable.into_iter().unzip();
-    let outcomes = on_own_thread(options, histories)
+    // A replay runs workflow code without its activities, in milliseconds per history; a
+    // replayer that takes this long is stuck, and the caller gets an answer.
+    let allowed = REPLAY_BASE_TIME + REPLAY_TIME_PER_HISTORY * histories.len() as u32;
+    let outcomes = tokio::time::timeout(allowed, on_own_thread(options, histories))
         .await
+        .map_err(|_| ReplayError::Replayer(format!("the replayer gave no answer in {allowed:?}")))?
         .map_err(ReplayError::Replayer)?;
     if outcomes.len() != slots.len() {
         return Err(ReplayError::Replayer(format!(

@@ -3,6 +3,7 @@
 
 use futures::StreamExt;
 
+use super::json::MAX_HISTORY_EVENTS;
 use super::{Recorded, ReplayError};
 use crate::client::TemporalClient;
 use crate::worker::registry;
@@ -68,8 +69,10 @@ pub async fn fetch(
     let mut token = Vec::new();
     loop {
         let (page, next) = client.list_page(&query, PAGE, token).await?;
+        // An empty page that promises more would have this loop ask forever.
+        let empty = page.is_empty();
         chosen.extend(page);
-        if next.is_empty() || chosen.len() >= selection.limit {
+        if next.is_empty() || empty || chosen.len() >= selection.limit {
             break;
         }
         token = next;
@@ -78,7 +81,7 @@ pub async fn fetch(
     Ok(futures::stream::iter(chosen)
         .map(|w| async move {
             let history = client
-                .raw_history(&w.workflow_id, Some(&w.run_id))
+                .raw_history(&w.workflow_id, Some(&w.run_id), MAX_HISTORY_EVENTS)
                 .await
                 .map_err(|e| e.to_string());
             Recorded {

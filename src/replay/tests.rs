@@ -160,13 +160,33 @@ fn unreadable_and_foreign_histories_are_reported_not_replayed() {
             "workflowExecutionStartedEventAttributes": {"workflowType": {"name": "Other"}}}]}"#,
     )
     .unwrap();
+    // A workflow task started and then nothing that ends it: the replayer itself would
+    // panic on it.
+    let mut history: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            kept_histories()
+                .iter()
+                .find(|p| p.ends_with("0.1.0/learning-success.json"))
+                .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let events = history["events"].as_array_mut().unwrap();
+    events.retain(|e| e["eventId"] != "4");
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, serde_json::to_vec(&history).unwrap()).unwrap();
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
     let garbage = dir.join("garbage.json");
     std::fs::write(&garbage, b"{\"events\": 7}").unwrap();
-    let recorded = vec![
+    let mut recorded = vec![
         Recorded::from_file(&foreign),
         Recorded::from_file(&garbage),
         Recorded::from_file(&dir.join("missing.json")),
+        Recorded::from_file(&broken),
     ];
+    recorded.extend(read_files(&[empty]));
     let reports = runtime().block_on(replay(recorded)).unwrap();
     let messages: Vec<String> = reports
         .iter()
@@ -184,6 +204,14 @@ fn unreadable_and_foreign_histories_are_reported_not_replayed() {
         "{messages:?}"
     );
     assert!(messages[2].contains("cannot open"), "{messages:?}");
+    assert!(
+        messages[3].contains("workflow tasks do not add up"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[4].contains("no *.json history files"),
+        "{messages:?}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

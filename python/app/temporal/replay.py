@@ -93,8 +93,11 @@ async def replay_workflows(
     ``limit`` (1 to 1000). Raises ValueError for a type this build lacks or a bad limit."""
     if client is None and not histories:
         raise ValueError("nothing to replay: give a client, history files, or both")
+    if limit < 1:
+        raise ValueError(f"the limit is {limit}; it must be 1 or more")
     seconds = _seconds(closed_within)
-    since = None if seconds is None else int(time.time() - seconds)
+    # Longer ago than the epoch is every closed workflow there is.
+    since = None if seconds is None else max(0, int(time.time() - seconds))
     text = await _core.replay_workflows(
         [Path(h) for h in histories],
         None if client is None else client._core,

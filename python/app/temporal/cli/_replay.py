@@ -99,17 +99,23 @@ def _outcome(r: ReplayResult) -> str:
     return r.result
 
 
+def _shown(text: str) -> str:
+    """A server's workflow id as a table cell: no control characters reach the terminal."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def _lines(report: ReplayReport) -> list[str]:
     if not report.results:
         return ["no workflows to replay"]
     width = min(60, max(len("WORKFLOW"), *(len(r.source) for r in report.results)))
     lines = [f"{'WORKFLOW':<{width}} {'TYPE':<26} {'EVENTS':>6}  RESULT"]
     lines += [
-        f"{r.source:<{width}} {r.workflow_type or '-':<26} {r.events:>6}  {_outcome(r)}"
+        f"{_shown(r.source):<{width}} {_shown(r.workflow_type) or '-':<26} {r.events:>6}  "
+        f"{_outcome(r)}"
         for r in report.results
     ]
     for r in report.failures:
-        lines.append(f"{r.source}: {r.message}")
+        lines.append(f"{_shown(r.source)}: {_shown(r.message or '')}")
     passed = len(report.results) - len(report.failures)
     lines.append(f"{passed} of {len(report.results)} replayed on this build")
     return lines
