@@ -87,6 +87,12 @@ pub fn encode_png(
 pub fn read_capped(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let shown = path.display();
+    // Opening a FIFO would wait for a writer, and a device has no end.
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(format!("{shown} is not a regular file")),
+        Err(e) => return Err(format!("cannot open {shown}: {e}")),
+        Ok(_) => {}
+    }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open {shown}: {e}"))?;
     let declared = file
         .metadata()

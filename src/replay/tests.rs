@@ -180,6 +180,12 @@ fn unreadable_and_foreign_histories_are_reported_not_replayed() {
     std::fs::create_dir_all(&empty).unwrap();
     let garbage = dir.join("garbage.json");
     std::fs::write(&garbage, b"{\"events\": 7}").unwrap();
+    // Over the budget (a sparse file: nothing is written), and not a regular file.
+    let huge = dir.join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(json::MAX_HISTORY_BYTES + 1)
+        .unwrap();
     let mut recorded = vec![
         Recorded::from_file(&foreign),
         Recorded::from_file(&garbage),
@@ -187,6 +193,8 @@ fn unreadable_and_foreign_histories_are_reported_not_replayed() {
         Recorded::from_file(&broken),
     ];
     recorded.extend(read_files(&[empty]));
+    recorded.push(Recorded::from_file(&huge));
+    recorded.push(Recorded::from_file(std::path::Path::new("/dev/zero")));
     let reports = runtime().block_on(replay(recorded)).unwrap();
     let messages: Vec<String> = reports
         .iter()
@@ -210,6 +218,14 @@ fn unreadable_and_foreign_histories_are_reported_not_replayed() {
     );
     assert!(
         messages[4].contains("no *.json history files"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[5].contains("at most 67108864 are read"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[6].contains("is not a regular file"),
         "{messages:?}"
     );
     std::fs::remove_dir_all(dir).unwrap();
