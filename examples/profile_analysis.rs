@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use project_ai_temporal::activities::heap::release_free_memory;
-use project_ai_temporal::analysis::access::{Capped, InputFile};
-use project_ai_temporal::analysis::chart_data::ChartData;
-use project_ai_temporal::analysis::columnar::{read_copy, write_copy};
-use project_ai_temporal::analysis::limits::Limits;
-use project_ai_temporal::analysis::load::load_file;
-use project_ai_temporal::analysis::report::{AnalysisType, analyse, visualize};
+use project_ai_temporal::domain::analysis::access::{Capped, InputFile};
+use project_ai_temporal::domain::analysis::chart_data::ChartData;
+use project_ai_temporal::domain::analysis::columnar::{read_copy, write_copy};
+use project_ai_temporal::domain::analysis::limits::Limits;
+use project_ai_temporal::domain::analysis::load::load_file;
+use project_ai_temporal::domain::analysis::report::{AnalysisType, analyse, visualize};
 
 /// A `/proc/self/status` value in MB.
 fn status_mb(key: &str) -> Result<u64, Box<dyn Error>> {

@@ -4,16 +4,17 @@
 //! and builds only with the `python` feature, which maturin turns on.
 
 pub mod activities;
-pub mod analysis;
 pub mod canonical;
 pub mod client;
 pub mod config;
 pub mod devserver;
+pub mod domain;
 pub mod files;
 pub mod interrupt;
 pub mod platform;
 pub mod replay;
 pub mod store;
+pub mod wire;
 pub mod worker;
 pub mod workflows;
 

@@ -5,17 +5,17 @@
 use std::path::Path;
 
 use project_ai_temporal::activities::faults::Faults;
-use project_ai_temporal::activities::image::safety;
-use project_ai_temporal::activities::memory::extract::{Message, extract};
-use project_ai_temporal::activities::memory::request;
-use project_ai_temporal::analysis::access::Capped;
-use project_ai_temporal::analysis::limits::Limits;
-use project_ai_temporal::analysis::load::{load_delimited, load_json, load_json_lines};
-use project_ai_temporal::analysis::spreadsheet::load_xlsx;
 use project_ai_temporal::client::payload;
 use project_ai_temporal::config::{LoadOptions, TemporalConfig};
-use project_ai_temporal::workflows::input::{decode_json, decode_payloads};
-use project_ai_temporal::workflows::types::{
+use project_ai_temporal::domain::analysis::access::Capped;
+use project_ai_temporal::domain::analysis::limits::Limits;
+use project_ai_temporal::domain::analysis::load::{load_delimited, load_json, load_json_lines};
+use project_ai_temporal::domain::analysis::spreadsheet::load_xlsx;
+use project_ai_temporal::domain::image::safety;
+use project_ai_temporal::domain::memory::extract::{Message, extract};
+use project_ai_temporal::domain::memory::request;
+use project_ai_temporal::wire::input::{decode_json, decode_payloads};
+use project_ai_temporal::wire::types::{
     DataAnalysisRequest, ImageGenerationRequest, LearningRequest, MemoryExpansionRequest,
 };
 use proptest::prelude::*;

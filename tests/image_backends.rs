@@ -5,10 +5,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
-use project_ai_temporal::activities::image::backends;
-use project_ai_temporal::activities::image::http::{self, BackendError};
-use project_ai_temporal::activities::image::render;
-use project_ai_temporal::activities::image::settings::ImageSettings;
+use project_ai_temporal::domain::image::backends;
+use project_ai_temporal::domain::image::http::{self, BackendError};
+use project_ai_temporal::domain::image::render;
+use project_ai_temporal::domain::image::settings::ImageSettings;
 
 /// One request the server saw.
 #[derive(Debug, Clone)]
@@ -180,7 +180,7 @@ async fn huggingface_sends_the_negative_prompt_and_parameters() {
     assert_eq!(body["inputs"], "a cat, anime style");
     assert_eq!(
         body["parameters"]["negative_prompt"],
-        project_ai_temporal::activities::image::prompt::SAFETY_NEGATIVE
+        project_ai_temporal::domain::image::prompt::SAFETY_NEGATIVE
     );
     assert_eq!(
         (

@@ -17,10 +17,10 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
-use project_ai_temporal::analysis::access::Capped;
-use project_ai_temporal::analysis::columnar::read_parquet;
-use project_ai_temporal::analysis::limits::Limits;
-use project_ai_temporal::analysis::spreadsheet::load_xlsx;
+use project_ai_temporal::domain::analysis::access::Capped;
+use project_ai_temporal::domain::analysis::columnar::read_parquet;
+use project_ai_temporal::domain::analysis::limits::Limits;
+use project_ai_temporal::domain::analysis::spreadsheet::load_xlsx;
 use proptest::prelude::*;
 
 const LAST_ROW: u32 = 1_048_575;

@@ -18,23 +18,24 @@ use super::data::{
     TABLE_FILE,
 };
 use super::errors::{StepError, blocking};
-use super::image::settings::ImageSettings;
-use super::image::{self, GeneratedImage, ImageToStore, http};
+use super::image::{self, GeneratedImage, ImageToStore};
 use super::learning;
-use super::memory::extract::Memory;
-use super::memory::{self, request};
-use crate::analysis::access::{ANALYSIS_FOLDER, FilePolicy, output_folder};
-use crate::analysis::limits::Limits;
+use super::memory;
 use crate::client::payload::MAX_PAYLOAD_BYTES;
 use crate::config::TemporalConfig;
 use crate::config::store_url::StoreLocation;
+use crate::domain::analysis::access::{FilePolicy, output_folder};
+use crate::domain::analysis::limits::Limits;
+use crate::domain::image::http;
+use crate::domain::image::settings::ImageSettings;
+use crate::domain::memory::request;
 use crate::store::Store;
+use crate::store::analysis_outputs::ANALYSIS_FOLDER;
 use crate::store::black_vault::BlackVault;
 use crate::store::postgres::pool_size;
-use crate::workflows::input::{allowed, decode_value};
-use crate::workflows::types::{
-    DataAnalysisRequest, ImageGenerationRequest, LearningRequest, Schema,
-};
+use crate::wire::input::{allowed, decode_value};
+use crate::wire::memory::Memory;
+use crate::wire::types::{DataAnalysisRequest, ImageGenerationRequest, LearningRequest, Schema};
 
 /// The error type of an argument a direct call cannot use.
 pub const INVALID: &str = "InvalidInput";

@@ -8,7 +8,7 @@ use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use super::faults::Faults;
-use crate::workflows::steps::attempted;
+use crate::wire::attempt::attempted;
 
 /// Which step of the probe this is, and the payload it carries through unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,14 +7,14 @@ use pyo3::prelude::*;
 
 use super::errors::python_error;
 use super::runtime::without_gil;
-use crate::activities::memory::kind::MemoryKind;
-use crate::activities::memory::{extract, request, rules};
 use crate::canonical::canonical;
 use crate::config::store_url::StoreLocation;
+use crate::domain::memory::{extract, request, rules};
 use crate::store::black_vault::{BlackVault, content_hash};
 use crate::store::{Store, StoreError};
 use crate::store::{checkpoint, memories};
-use crate::workflows::types::schemas;
+use crate::wire::memory::MemoryKind;
+use crate::wire::types::schemas;
 
 fn store_error(py: Python<'_>, error: &StoreError) -> PyErr {
     python_error(py, "StoreError", (error.to_string(),))

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::params;
 
 use super::{Store, StoreError, now};
-use crate::analysis::access::ANALYSIS_FOLDER;
+
+/// Analysis output lands in `<data_dir>/analysis/<workflow folder>/` (see
+/// `domain::analysis::access::output_folder`).
+pub const ANALYSIS_FOLDER: &str = "analysis";
 
 /// `<artifacts_dir>/analysis/<folder>`, when `folder` is one folder name (as
 /// `output_folder` makes them), never a path that leads elsewhere.

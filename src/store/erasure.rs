@@ -16,9 +16,9 @@ use serde::Serialize;
 
 use super::analysis_outputs::analysis_folder;
 use super::checkpoint::{MAX_WAIT, empty_wal};
+use super::images::IMAGES_FOLDER;
 use super::knowledge::knowledge_json_path;
 use super::{Store, StoreError, update_json_file};
-use crate::activities::image::IMAGES_FOLDER;
 
 /// How much was erased for a user, by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

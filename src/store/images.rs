@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
 
+/// Images land here, under the data dir.
+pub const IMAGES_FOLDER: &str = "generated_images";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageRecord {
     pub workflow_id: String,

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use super::erasure::{Deletion, erase_rows};
 use super::{Store, StoreError, now};
-use crate::activities::memory::extract::Memory;
-use crate::activities::memory::kind::MemoryKind;
+use crate::wire::memory::Memory;
+use crate::wire::memory::MemoryKind;
 
 /// Most results one search returns.
 pub const MAX_SEARCH_LIMIT: u32 = 1_000;

@@ -15,15 +15,16 @@ use tokio::sync::watch;
 
 use crate::activities::data::{self, DataActivities, Runner};
 use crate::activities::faults::Faults;
-use crate::activities::image::settings::ImageSettings;
-use crate::activities::image::{self, ImageActivities};
+use crate::activities::image::ImageActivities;
 use crate::activities::learning::LearningActivities;
 use crate::activities::memory::MemoryActivities;
 use crate::activities::probe::ProbeActivities;
-use crate::analysis::limits::Limits;
 use crate::client::TemporalClient;
 use crate::config::TemporalConfig;
 use crate::config::store_url::StoreLocation;
+use crate::domain::analysis::limits::Limits;
+use crate::domain::image::http;
+use crate::domain::image::settings::ImageSettings;
 use crate::store::Store;
 use crate::store::black_vault::BlackVault;
 use crate::store::postgres::pool_size;
@@ -173,7 +174,7 @@ fn options(spec: &WorkerSpec) -> Result<(WorkerOptions, Store), WorkerError> {
     let image_settings =
         ImageSettings::from_env_with_limit(spec.image_max_bytes).map_err(WorkerError::Start)?;
     tracing::info!(settings = ?image_settings, "image backends");
-    let http = image::http::client().map_err(WorkerError::Start)?;
+    let http = http::client().map_err(WorkerError::Start)?;
     let image = ImageActivities {
         store: store.clone(),
         settings: image_settings,

@@ -6,13 +6,13 @@ use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use super::input::Input;
 use super::policy::{Configured, RetryDefaults, attempts, configured_retry, options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, ended, step};
-use super::types::{DataAnalysisRequest, DataAnalysisResult};
 use crate::activities::data::{self, AnalysisRequest, ChartRequest, DataActivities, LoadRequest};
-use crate::analysis::report::AnalysisType;
+use crate::domain::analysis::report::AnalysisType;
+use crate::wire::input::Input;
+use crate::wire::types::{DataAnalysisRequest, DataAnalysisResult};
 
 pub const NAME: &str = "DataAnalysisWorkflow";
 const INVALID: &[&str] = &[data::INVALID];

@@ -6,12 +6,12 @@ use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use super::input::Input;
 use super::policy::{Configured, RetryDefaults, configured_retry, options, retry};
 use super::progress::Progress;
 use super::steps::{Tracked, ended, step};
-use super::types::{ImageGenerationRequest, ImageGenerationResult};
 use crate::activities::image::{self, ImageActivities, ImageToStore};
+use crate::wire::input::Input;
+use crate::wire::types::{ImageGenerationRequest, ImageGenerationResult};
 
 pub const NAME: &str = "ImageGenerationWorkflow";
 const INVALID: &[&str] = &[image::INVALID, image::BACKEND_FAILED];

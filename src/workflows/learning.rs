@@ -7,14 +7,14 @@ use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use super::input::Input;
 use super::policy::{
     Configured, RetryDefaults, attempts, configured_retry, options as step_options, retry,
 };
 use super::progress::Progress;
 use super::steps::{Tracked, ended, step};
-use super::types::{LearningRequest, LearningResult};
 use crate::activities::learning::{INVALID, LearningActivities};
+use crate::wire::input::Input;
+use crate::wire::types::{LearningRequest, LearningResult};
 
 pub const NAME: &str = "AILearningWorkflow";
 /// The result's error when the Black Vault denies the content.

@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use super::input::Input;
 use super::policy::{Configured, RetryDefaults, attempts, configured_retry, options};
 use super::progress::Progress;
 use super::steps::{Tracked, ended, step};
-use super::types::{MemoryExpansionRequest, MemoryExpansionResult, Schema};
-use crate::activities::memory::request::check;
 use crate::activities::memory::{INVALID, MemoriesToStore, MemoryActivities};
+use crate::domain::memory::request::check;
+use crate::wire::input::Input;
+use crate::wire::types::{MemoryExpansionRequest, MemoryExpansionResult, Schema};
 
 pub const NAME: &str = "MemoryExpansionWorkflow";
 

@@ -3,14 +3,12 @@
 
 pub mod data;
 pub mod image;
-pub mod input;
 pub mod learning;
 pub mod memory;
 pub mod policy;
 pub mod probe;
 pub mod progress;
 pub mod steps;
-pub mod types;
 
 pub use data::DataAnalysisWorkflow;
 pub use image::ImageGenerationWorkflow;

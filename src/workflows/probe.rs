@@ -8,13 +8,13 @@
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use super::input::Input;
 use super::learning::{STEPS, step_policies};
 use super::policy::{Configured, RetryDefaults, local_options, options};
 use super::progress::Progress;
 use super::steps::{StepOptions, Tracked, ended, step};
-use super::types::{ProbeRequest, ProbeResult};
 use crate::activities::probe::{ProbeActivities, ProbeStep};
+use crate::wire::input::Input;
+use crate::wire::types::{ProbeRequest, ProbeResult};
 
 pub const NAME: &str = "OrchestrationProbeWorkflow";
 

@@ -9,6 +9,7 @@ use temporalio_sdk::{
 
 use super::policy::describe;
 use super::progress::Progress;
+use crate::wire::attempt::Attempted;
 
 /// The patch marker of a cancelled workflow that ends as CANCELED. Workflows cancelled
 /// before it ended COMPLETED with `success=false`; their histories have no marker, so they
@@ -19,23 +20,6 @@ pub const CANCELLED_ENDS_CANCELED: &str = "cancelled-ends-canceled";
 pub trait Tracked {
     fn progress(&mut self) -> &mut Progress;
 }
-
-/// An activity result that says which attempt produced it.
-pub trait Attempted {
-    fn attempt(&self) -> u32;
-}
-
-/// `Attempted` for result structs with an `attempt` field.
-macro_rules! attempted {
-    ($($t:ty),* $(,)?) => {$(
-        impl $crate::workflows::steps::Attempted for $t {
-            fn attempt(&self) -> u32 {
-                self.attempt
-            }
-        }
-    )*};
-}
-pub(crate) use attempted;
 
 /// How a step runs: as an activity the server schedules, or as a local activity the worker
 /// runs inside the workflow task and records as a marker.

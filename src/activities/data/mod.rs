@@ -12,11 +12,11 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use super::supervise::supervised;
-use crate::analysis::access::{FilePolicy, output_folder};
-use crate::analysis::limits::Limits;
-use crate::analysis::table::ColumnType;
+use crate::domain::analysis::access::{FilePolicy, output_folder};
+use crate::domain::analysis::limits::Limits;
+use crate::domain::analysis::table::ColumnType;
 use crate::store::Store;
-use crate::workflows::steps::attempted;
+use crate::wire::attempt::attempted;
 pub use isolation::{ChildProcess, Runner};
 pub use step::Step;
 

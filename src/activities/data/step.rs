@@ -12,14 +12,17 @@ use super::{
 };
 use crate::activities::errors::StepError;
 use crate::activities::heap::release_free_memory;
-use crate::analysis::access::{ANALYSIS_FOLDER, FilePolicy, confined};
-use crate::analysis::chart_data::ChartData;
-use crate::analysis::columnar::{read_copy, write_copy};
-use crate::analysis::limits::Limits;
-use crate::analysis::load::load_file;
-use crate::analysis::report::{AnalysisType, analyse, listed_schema, visualize, write_results};
+use crate::domain::analysis::access::{FilePolicy, confined};
+use crate::domain::analysis::chart_data::ChartData;
+use crate::domain::analysis::columnar::{read_copy, write_copy};
+use crate::domain::analysis::limits::Limits;
+use crate::domain::analysis::load::load_file;
+use crate::domain::analysis::report::{
+    AnalysisType, analyse, listed_schema, visualize, write_results,
+};
 use crate::files::write_atomically;
 use crate::interrupt;
+use crate::store::analysis_outputs::ANALYSIS_FOLDER;
 
 /// One of load_data, perform_analysis and generate_visualizations, with everything its work
 /// needs; `folder` is the workflow's own output folder.

@@ -1,12 +1,12 @@
 use std::time::Duration;
 
 use super::*;
-use crate::activities::memory::extract::Memory;
-use crate::activities::memory::kind::MemoryKind;
 use crate::store::checkpoint::DEFAULT_WAIT;
 use crate::store::images::ImageRecord;
 use crate::store::knowledge::KnowledgeEntry;
 use crate::store::test_support::{files_holding, reader_in_transaction};
+use crate::wire::memory::Memory;
+use crate::wire::memory::MemoryKind;
 
 fn knowledge(id: &str, user: &str, text: &str) -> KnowledgeEntry {
     KnowledgeEntry {
@@ -49,7 +49,8 @@ fn store_everything(store: &Store, user: &str, text: &str) {
             created_at: 1.0,
         })
         .unwrap();
-    let folder = crate::analysis::access::output_folder(store.data_dir(), &format!("data-{user}"));
+    let folder =
+        crate::domain::analysis::access::output_folder(store.data_dir(), &format!("data-{user}"));
     store
         .record_analysis_output(&folder, Some("data-1"), Some(user))
         .unwrap();

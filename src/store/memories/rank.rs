@@ -286,9 +286,9 @@ pub fn sum_of_varints(mut blob: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activities::memory::extract::Memory;
-    use crate::activities::memory::kind::MemoryKind;
     use crate::store::Store;
+    use crate::wire::memory::Memory;
+    use crate::wire::memory::MemoryKind;
 
     #[test]
     fn varints_as_sqlite_writes_them() {

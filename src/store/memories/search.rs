@@ -7,9 +7,9 @@ use std::collections::{BinaryHeap, HashMap};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{COLUMNS, MAX_QUERY_CHARS, MAX_RANKED, MAX_SEARCH_LIMIT, MemoryHit, stored};
-use crate::activities::memory::kind::MemoryKind;
 use crate::store::fts::every_word;
 use crate::store::{Store, StoreError};
+use crate::wire::memory::MemoryKind;
 
 /// What a search keeps: only one user's memories, only one kind, or both.
 #[derive(Clone, Copy)]

@@ -6,11 +6,11 @@ use postgres::Row;
 
 use super::knowledge::postgres_query;
 use super::{Postgres, StoreError};
-use crate::activities::memory::extract::Memory;
-use crate::activities::memory::kind::MemoryKind;
 use crate::store::fts::without_diacritics;
 use crate::store::memories::{MAX_RANKED, MemoryHit, StoredMemory, memory_hash};
 use crate::store::now;
+use crate::wire::memory::Memory;
+use crate::wire::memory::MemoryKind;
 
 const COLUMNS: &str = "m.id, m.conversation_id, m.user_id, m.kind, m.text, m.subject, m.value, m.role, m.message_index, m.timestamp, m.confidence, m.workflow_id, m.created_at";
 

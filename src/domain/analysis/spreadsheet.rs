@@ -18,8 +18,9 @@ use quick_xml::events::Event;
 
 use super::access::Capped;
 use super::builder::ColumnBuilder;
+use super::error::LoadError;
+use super::header::column_names;
 use super::limits::{Budget, Limits, grouped};
-use super::load::{LoadError, column_names};
 use super::table::Table;
 use super::values::format_datetime;
 
@@ -300,7 +301,7 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::analysis::table::Column;
+    use crate::domain::analysis::table::Column;
 
     fn load(path: &Path, sheet: Option<&str>, limits: &Limits) -> Result<Table, LoadError> {
         load_xlsx(path, Capped::open(path).unwrap(), sheet, limits)

@@ -254,7 +254,7 @@ impl ColumnBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::table::ColumnType;
+    use crate::domain::analysis::table::ColumnType;
 
     fn build(cells: &[&str]) -> Column {
         let mut b = ColumnBuilder::default();

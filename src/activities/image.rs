@@ -1,14 +1,6 @@
 //! ImageGenerationWorkflow's activities: check the prompt, make the image (locally or
 //! through an image API), store its metadata.
 
-pub mod backends;
-pub mod http;
-pub mod prompt;
-pub mod render;
-pub mod safety;
-pub mod safety_fold;
-pub mod settings;
-
 use std::path::Path;
 use std::sync::Arc;
 
@@ -20,17 +12,16 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use super::supervise::supervised;
+use crate::domain::image::backends::{self, BACKENDS, Made};
+use crate::domain::image::http::BackendError;
+use crate::domain::image::settings::ImageSettings;
+use crate::domain::image::{prompt, render, safety};
 use crate::files::write_atomically;
-use crate::store::images::ImageRecord;
+use crate::store::images::{IMAGES_FOLDER, ImageRecord};
 use crate::store::{Store, now};
-use crate::workflows::steps::attempted;
-use crate::workflows::types::ImageGenerationRequest;
-use backends::{BACKENDS, Made};
-use http::BackendError;
-use settings::ImageSettings;
+use crate::wire::attempt::attempted;
+use crate::wire::types::ImageGenerationRequest;
 
-/// Images land here, under the data dir.
-pub const IMAGES_FOLDER: &str = "generated_images";
 /// The error type of requests that cannot be drawn.
 pub const INVALID: &str = "InvalidImageRequest";
 /// The error type of a backend's final refusal.

@@ -1,9 +1,6 @@
 //! AILearningWorkflow's activities: validate the content, check Project-AI's Black Vault,
 //! turn the content into a knowledge entry, and store it (SQLite and knowledge.json).
 
-pub mod text;
-pub mod validate;
-
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -14,11 +11,12 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use super::supervise::supervised;
+use crate::domain::learning::{text, validate};
 use crate::store::black_vault::{BlackVault, content_hash, vault_hashes};
 use crate::store::knowledge::KnowledgeEntry;
 use crate::store::{Store, now};
-use crate::workflows::steps::attempted;
-use crate::workflows::types::LearningRequest;
+use crate::wire::attempt::attempted;
+use crate::wire::types::LearningRequest;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validation {

@@ -2,28 +2,20 @@
 //! UTF-8 with BOM, empty cells missing), JSON records and JSON lines. Malformed rows are
 //! reported with their line numbers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
 use super::access::InputFile;
 use super::builder::ColumnBuilder;
 use super::columnar::read_parquet;
+use super::error::LoadError;
+use super::header::column_names;
 use super::limits::{Limits, grouped};
 use super::parallel;
 use super::spreadsheet::load_xlsx;
 use super::table::Table;
 use crate::interrupt;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct LoadError(pub String);
-
-impl From<String> for LoadError {
-    fn from(message: String) -> Self {
-        LoadError(message)
-    }
-}
 
 /// The table of a file `FilePolicy::open` checked, by its loader (by extension), within
 /// `limits`.
@@ -57,38 +49,6 @@ pub fn load_file(
 
 /// How many malformed rows an error lists before it says "and N more".
 const LISTED: usize = 10;
-
-/// Column names as pandas makes them: blanks become "Unnamed: i", repeats get ".1", ".2"
-/// (the lowest number not taken). Linear: each name is looked up once, and each repeated
-/// name's numbering goes on from where it stopped.
-pub fn column_names(raw: Vec<String>) -> Vec<String> {
-    let mut names: Vec<String> = Vec::with_capacity(raw.len());
-    let mut taken: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
-    // For a repeated name, the next number to try.
-    let mut next: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
-    for (i, name) in raw.into_iter().enumerate() {
-        let base = if name.trim().is_empty() {
-            format!("Unnamed: {i}")
-        } else {
-            name.trim().to_owned()
-        };
-        let name = if taken.contains(&base) {
-            let n = next.entry(base.clone()).or_insert(1);
-            let mut candidate = format!("{base}.{n}");
-            while taken.contains(&candidate) {
-                *n += 1;
-                candidate = format!("{base}.{n}");
-            }
-            *n += 1;
-            candidate
-        } else {
-            base
-        };
-        taken.insert(name.clone());
-        names.push(name);
-    }
-    names
-}
 
 /// The delimiter that splits the first lines into the same number (> 1) of fields, among
 /// comma, tab, semicolon and pipe; comma when none does.
@@ -879,7 +839,7 @@ pub fn load_json_lines(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Tab
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::table::Column;
+    use crate::domain::analysis::table::Column;
 
     fn csv(text: &str) -> Result<Table, LoadError> {
         load_delimited(
@@ -952,11 +912,11 @@ mod tests {
         assert_eq!(t.rows(), 200_001);
         assert_eq!(
             t.columns[0].kind(),
-            crate::analysis::table::ColumnType::Text
+            crate::domain::analysis::table::ColumnType::Text
         );
         assert_eq!(
             t.columns[1].kind(),
-            crate::analysis::table::ColumnType::Float
+            crate::domain::analysis::table::ColumnType::Float
         );
         assert_eq!(t.columns[2].missing(), 66_666);
         let Column::Text(n) = &t.columns[0] else {
@@ -1267,22 +1227,5 @@ mod tests {
 
     fn csv_with(text: &str, limits: &Limits) -> Result<Table, LoadError> {
         load_delimited(Path::new("t.csv"), text.as_bytes(), None, limits)
-    }
-
-    #[test]
-    fn column_names_are_linear_and_as_before() {
-        assert_eq!(
-            column_names(["x", "x", "x.1", "", "x", "x.1"].map(String::from).to_vec()),
-            ["x", "x.1", "x.1.1", "Unnamed: 3", "x.2", "x.1.2"]
-        );
-        let started = std::time::Instant::now();
-        let names = column_names(vec!["x".to_owned(); 200_000]);
-        assert_eq!(
-            (names[1].as_str(), names[199_999].as_str()),
-            ("x.1", "x.199999")
-        );
-        let blanks = column_names(vec![String::new(); 300_000]);
-        assert_eq!(blanks[299_999], "Unnamed: 299999");
-        assert!(started.elapsed().as_secs() < 10, "linear");
     }
 }

@@ -1,4 +1,5 @@
-//! The kinds of memory: one name each, shared by the extraction, the store and Python.
+//! A memory and its kinds (one name each), as extraction makes them, the store keeps them
+//! and Python reads them.
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +51,23 @@ impl MemoryKind {
                 format!("kind {name:?} is not one of {}", names.join(", "))
             })
     }
+}
+
+/// One memory, as extracted and as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Memory {
+    pub kind: MemoryKind,
+    pub text: String,
+    pub subject: Option<String>,
+    pub value: Option<String>,
+    /// The role of the message it came from.
+    pub role: String,
+    /// The position of that message in the request (0-based).
+    pub message_index: u32,
+    /// That message's timestamp, as given.
+    pub timestamp: Option<String>,
+    /// How sure the rule is, 0 to 1.
+    pub confidence: f64,
 }
 
 #[cfg(test)]

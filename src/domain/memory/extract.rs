@@ -7,10 +7,10 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::kind::MemoryKind;
 use super::rules::{Found, sentence_memories};
 use super::tokens::sentences;
-use crate::activities::learning::text::keywords;
+use crate::domain::learning::text::keywords;
+use crate::wire::memory::{Memory, MemoryKind};
 
 /// A message is kept as conversation text when its content has more than this many
 /// characters (the original's rule).
@@ -56,23 +56,6 @@ pub struct Message {
     pub content: String,
     #[serde(default)]
     pub timestamp: Option<String>,
-}
-
-/// One memory, as extracted and as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Memory {
-    pub kind: MemoryKind,
-    pub text: String,
-    pub subject: Option<String>,
-    pub value: Option<String>,
-    /// The role of the message it came from.
-    pub role: String,
-    /// The position of that message in the request (0-based).
-    pub message_index: u32,
-    /// That message's timestamp, as given.
-    pub timestamp: Option<String>,
-    /// How sure the rule is, 0 to 1.
-    pub confidence: f64,
 }
 
 /// What extraction found: the messages kept as conversation text (by index, so the text

@@ -1,8 +1,8 @@
 //! Each extraction rule with positive and negative cases, unicode, negations, questions.
 
 use super::extract::{Extraction, MAX_TYPED_MEMORY_BYTES, Message, extract};
-use super::kind::MemoryKind;
 use super::rules::sentence_memories;
+use crate::wire::memory::MemoryKind;
 
 /// (kind, subject, value) of everything one user sentence yields.
 fn found(sentence: &str) -> Vec<(MemoryKind, String, String)> {

@@ -1,6 +1,6 @@
 //! The rules learning content must meet.
 
-use crate::workflows::types::LearningRequest;
+use crate::wire::types::LearningRequest;
 
 pub const MIN_CHARS: usize = 10;
 pub const MAX_CHARS: usize = 100_000;

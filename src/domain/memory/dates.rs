@@ -188,7 +188,7 @@ pub fn is_deadline(w: &[Word], date: &FoundDate) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activities::memory::tokens::words;
+    use crate::domain::memory::tokens::words;
 
     fn values(text: &str) -> Vec<String> {
         dates(&words(text)).into_iter().map(|d| d.value).collect()

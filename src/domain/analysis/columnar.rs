@@ -24,8 +24,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::access::Capped;
 use super::builder::ColumnBuilder;
+use super::error::LoadError;
 use super::limits::{Budget, Limits, grouped};
-use super::load::LoadError;
 use super::table::{Column, Table, Text};
 
 /// The schema metadata key of the copy's row count.

@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::Serialize;
 
-use super::chart_data;
 use super::parallel;
+use super::sampling::{MAX_POINTS, sample};
 use super::stats::add_products;
 use super::table::Table;
 use crate::interrupt;
@@ -646,7 +646,7 @@ pub fn cluster(
         .collect();
     let silhouette = silhouette(&x, &labels, k, options.silhouette_sample, &mut rng);
     let pca = pca(&x);
-    let sample = chart_data::sample(x.rows, chart_data::MAX_POINTS)
+    let sample = sample(x.rows, MAX_POINTS)
         .map(|i| {
             (
                 project(&pca, &x.data[i * x.dims..(i + 1) * x.dims]),
@@ -671,7 +671,7 @@ pub fn cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::table::Column;
+    use crate::domain::analysis::table::Column;
 
     /// Three planted blobs of 200, 300 and 500 points in 3 dimensions.
     fn blobs() -> Table {

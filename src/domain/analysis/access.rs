@@ -24,13 +24,12 @@ use sha2::{Digest, Sha256};
 
 use super::limits::shortened;
 use crate::files::file_safe;
+use crate::store::analysis_outputs::ANALYSIS_FOLDER;
 
 /// Extensions the loaders read (compared case-insensitively).
 pub const EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "json", "jsonl", "xlsx", "parquet"];
 /// The folder of the data dir whose files analysis may read.
 pub const INPUTS_FOLDER: &str = "inputs";
-/// Analysis output lands in `<data_dir>/analysis/<workflow folder>/` (see `output_folder`).
-pub const ANALYSIS_FOLDER: &str = "analysis";
 /// How much of a refused path a message repeats.
 const SHOWN_PATH_CHARS: usize = 300;
 

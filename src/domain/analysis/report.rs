@@ -395,7 +395,7 @@ pub fn visualize(data: &ChartData, results: &Value, folder: &Path) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::table::{Column, Text};
+    use crate::domain::analysis::table::{Column, Text};
 
     fn table() -> Table {
         let mut rng = fastrand::Rng::with_seed(1);

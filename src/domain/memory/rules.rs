@@ -3,9 +3,9 @@
 //! no preference. The table of rules is in the doc comment of `super` (mod.rs).
 
 use super::dates::{dates, is_deadline};
-use super::kind::MemoryKind;
 use super::tokens::{Word, clauses, is_hypothetical, is_negation, is_question, words};
-use crate::activities::learning::text::truncate;
+use crate::domain::learning::text::truncate;
+use crate::wire::memory::MemoryKind;
 
 /// Longest `text` a typed memory keeps (characters); longer clauses are cut at a word.
 pub const MAX_TEXT_CHARS: usize = 200;

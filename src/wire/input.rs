@@ -137,7 +137,7 @@ fn encoding(payload: &Payload) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflows::types::{DataAnalysisRequest, LearningRequest};
+    use crate::wire::types::{DataAnalysisRequest, LearningRequest};
 
     fn json(text: &str) -> Payload {
         Payload {

@@ -6,12 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::Clustering;
 use super::parallel;
+use super::sampling::{MAX_POINTS, sample};
 use super::stats::{Correlation, NumericSummary, min_max, summarize};
 use super::table::Table;
 
 pub const HISTOGRAM_BINS: usize = 30;
-/// Points drawn at most in a scatter; a larger column is sampled evenly.
-pub const MAX_POINTS: usize = 10_000;
 /// Charts are drawn for at most this many numeric columns (histograms, box plots, heatmap).
 pub const MAX_CHART_COLUMNS: usize = 12;
 /// Chart titles and labels keep at most this many characters of a column's name.
@@ -94,12 +93,6 @@ fn extent_of(values: &[f64]) -> (f64, f64) {
         },
     );
     padded(lo, hi)
-}
-
-/// Evenly spaced indices, at most `limit` of them.
-pub fn sample(n: usize, limit: usize) -> impl Iterator<Item = usize> {
-    let step = n.div_ceil(limit).max(1);
-    (0..n).step_by(step)
 }
 
 impl Histogram {
