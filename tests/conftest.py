@@ -14,8 +14,36 @@ import pytest
 
 import app.temporal.config
 from app.temporal import Client, DevServer, TemporalClientManager, TemporalConfig, Worker
+from tests.helpers import is_personal
 from tests.postgres import STORE_BACKENDS, Postgres
 from tests.postgres import postgres_server as postgres_server_in
+
+
+@pytest.fixture(scope="session", autouse=True)
+def developer_environment_left_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The whole session, and every worker or command it starts, runs without the
+    developer's own settings: no TEMPORAL_* or PROJECT_AI_* variable, no API key, no
+    temporal.toml from the user's config folder and no .env.temporal from the folder pytest
+    was started in (the repository root, where a developer may keep one)."""
+    saved, cwd = dict(os.environ), Path.cwd()
+    for name in [n for n in os.environ if is_personal(n)]:
+        del os.environ[name]
+    home = tmp_path_factory.mktemp("environment")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["APPDATA"] = str(home / "appdata")
+    os.chdir(home)
+    yield
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def fresh_shared_config() -> Iterator[None]:
+    """`get_temporal_config()` is a process-wide singleton: no test sees another's."""
+    app.temporal.config._config = None
+    yield
+    app.temporal.config._config = None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -42,15 +70,13 @@ def task_queue(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No TEMPORAL_* variables, no user temporal.toml, and an empty working directory, so
-    each configuration test sees only the sources it sets up."""
-    for name in list(os.environ):
-        if name.upper().startswith(("TEMPORAL_", "PROJECT_AI_")):
-            monkeypatch.delenv(name)
+    """No TEMPORAL_* variables, no user temporal.toml, and an empty working directory of
+    the test's own, so each configuration test sees only the sources it sets up (and what
+    one test sets does not reach the next)."""
+    for name in [n for n in os.environ if is_personal(n)]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)
-    # The shared configuration is loaded afresh from this environment (and put back after).
-    monkeypatch.setattr(app.temporal.config, "_config", None)
     return tmp_path
 
 
@@ -59,11 +85,14 @@ async def echo_worker(dev_server: DevServer) -> AsyncIterator[str]:
     """The official Python SDK's worker with EchoWorkflow; yields its task queue."""
     from tests.interop_worker import ECHO_QUEUE, run_echo_worker
 
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_echo_worker(dev_server.address, stop))
-    await asyncio.sleep(0.5)
+    polling, stop = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(run_echo_worker(dev_server.address, polling, stop))
+    started = asyncio.create_task(polling.wait())
+    await asyncio.wait([task, started], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    started.cancel()
     if task.done():
-        task.result()
+        task.result()  # it failed to start: its error
+    assert polling.is_set(), "the echo worker did not start within 60 s"
     yield ECHO_QUEUE
     stop.set()
     await task

