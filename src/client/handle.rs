@@ -2,7 +2,9 @@
 
 use temporalio_client::grpc::WorkflowService;
 use temporalio_client::tonic::IntoRequest;
-use temporalio_common::protos::temporal::api::enums::v1::HistoryEventFilterType;
+use temporalio_common::protos::temporal::api::enums::v1::{
+    HistoryEventFilterType, QueryRejectCondition,
+};
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 use temporalio_common::protos::temporal::api::query::v1::WorkflowQuery;
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
@@ -89,14 +91,27 @@ impl TemporalClient {
         }
     }
 
-    /// Runs the query and returns its answer as JSON text.
+    /// Runs the query and returns its answer as JSON text. `reject_condition` (none,
+    /// not_open, not_completed_cleanly) says when a closed workflow refuses it instead of
+    /// answering from its final state.
     pub async fn query(
         &self,
         workflow_id: &str,
         run_id: Option<&str>,
         query: &str,
         args: &[Vec<u8>],
+        reject_condition: &str,
     ) -> Result<Vec<u8>, ClientError> {
+        let reject_condition = match reject_condition {
+            "none" => QueryRejectCondition::None,
+            "not_open" => QueryRejectCondition::NotOpen,
+            "not_completed_cleanly" => QueryRejectCondition::NotCompletedCleanly,
+            other => {
+                return Err(ClientError::Settings(format!(
+                    "reject_condition {other:?} is not one of none, not_open, not_completed_cleanly"
+                )));
+            }
+        };
         let request = QueryWorkflowRequest {
             namespace: self.namespace.clone(),
             execution: Self::execution(workflow_id, run_id),
@@ -105,7 +120,7 @@ impl TemporalClient {
                 query_args: payload::encode_all(args)?,
                 header: None,
             }),
-            ..Default::default()
+            query_reject_condition: reject_condition.into(),
         };
         let response = self
             .service()

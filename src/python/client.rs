@@ -275,7 +275,7 @@ impl ClientCore {
         })
     }
 
-    #[pyo3(signature = (workflow_id, run_id, query, args))]
+    #[pyo3(signature = (workflow_id, run_id, query, args, reject_condition = "none".to_owned()))]
     fn query(
         &self,
         py: Python<'_>,
@@ -283,11 +283,18 @@ impl ClientCore {
         run_id: Option<String>,
         query: String,
         args: Vec<Vec<u8>>,
+        reject_condition: String,
     ) -> PyResult<Pending> {
         self.call(py, move |c| async move {
-            c.query(&workflow_id, run_id.as_deref(), &query, &args)
-                .await
-                .map(Json)
+            c.query(
+                &workflow_id,
+                run_id.as_deref(),
+                &query,
+                &args,
+                &reject_condition,
+            )
+            .await
+            .map(Json)
         })
     }
 

@@ -14,6 +14,7 @@ from app.temporal.activities import (
 )
 from app.temporal.client import (
     Client,
+    QueryRejectCondition,
     RetryPolicy,
     SyncClient,
     SyncWorkflowHandle,
@@ -114,6 +115,7 @@ __all__ = [
     "MemoryKind",
     "MemoryStore",
     "PayloadError",
+    "QueryRejectCondition",
     "RPCError",
     "ReplayReport",
     "ReplayResult",

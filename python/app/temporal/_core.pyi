@@ -267,7 +267,12 @@ class ClientCore:
         timeout: float | None = None,
     ) -> Pending: ...
     def query(
-        self, workflow_id: str, run_id: str | None, query: str, args: list[bytes]
+        self,
+        workflow_id: str,
+        run_id: str | None,
+        query: str,
+        args: list[bytes],
+        reject_condition: str = "none",
     ) -> Pending: ...
     def signal(
         self, workflow_id: str, run_id: str | None, signal: str, args: list[bytes]

@@ -24,15 +24,13 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
+from typing import Any, NamedTuple, Optional, Union
 
 from app.temporal import _core
+from app.temporal._client.clients import Client
 from app.temporal.config import TemporalConfig, get_temporal_config
 from app.temporal.errors import TemporalError
 from app.temporal.workflow_ref import WorkflowRun
-
-if TYPE_CHECKING:
-    from app.temporal.client import Client
 
 logger = logging.getLogger("app.temporal.worker")
 
@@ -143,9 +141,6 @@ class Worker:
             return self
         _core.set_log_level(self.config.log_level)
         if self._client is None:
-            # Imported here: app.temporal.client exposes this class (as the original did).
-            from app.temporal.client import Client
-
             self._client = await Client.connect(config=self.config, task_queue=self.task_queue)
             self._owns_client = True
         self._core = _core.WorkerCore.start(
