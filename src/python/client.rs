@@ -275,7 +275,7 @@ impl ClientCore {
         })
     }
 
-    #[pyo3(signature = (workflow_id, run_id, query, args, reject_condition = "none".to_owned()))]
+    #[pyo3(signature = (workflow_id, run_id, query, args, reject_condition = "none"))]
     fn query(
         &self,
         py: Python<'_>,
@@ -283,8 +283,9 @@ impl ClientCore {
         run_id: Option<String>,
         query: String,
         args: Vec<Vec<u8>>,
-        reject_condition: String,
+        reject_condition: &str,
     ) -> PyResult<Pending> {
+        let reject_condition = reject_condition.to_owned();
         self.call(py, move |c| async move {
             c.query(
                 &workflow_id,
