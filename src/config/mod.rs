@@ -27,53 +27,38 @@ pub use value::Value;
 /// What `to_map` shows for a secret that is set.
 pub const REDACTED: &str = "**********";
 
-#[derive(Clone, Default)]
-pub struct TemporalConfig {
-    pub host: String,
-    pub namespace: String,
-    pub task_queue: String,
-    pub cloud_namespace: Option<String>,
-    pub cloud_cert_path: Option<PathBuf>,
-    pub cloud_key_path: Option<PathBuf>,
-    pub cloud_api_key: Option<String>,
-    pub max_concurrent_activities: u64,
-    pub max_concurrent_workflows: u64,
-    pub worker_identity: String,
-    pub worker_build_id: Option<String>,
-    pub worker_deployment_name: String,
-    pub worker_versioning: bool,
-    pub workflow_execution_timeout: u64,
-    pub workflow_run_timeout: u64,
-    pub activity_start_to_close_timeout: u64,
-    pub max_retry_attempts: u64,
-    pub initial_retry_interval: u64,
-    pub max_retry_interval: u64,
-    pub tls: Option<bool>,
-    pub tls_client_cert_data: Option<String>,
-    pub tls_client_key_data: Option<String>,
-    pub tls_server_ca_cert_path: Option<PathBuf>,
-    pub tls_server_ca_cert_data: Option<String>,
-    pub tls_server_name: Option<String>,
-    pub tls_disable_host_verification: bool,
-    pub data_dir: PathBuf,
-    pub artifacts_dir: Option<PathBuf>,
-    /// The `store_url` setting as written (it may hold a password): see `store_url`.
-    pub store_url: Option<String>,
-    pub connect_timeout: u64,
-    pub graceful_shutdown_timeout: u64,
-    pub log_level: String,
-    pub analysis_allowed_roots: Option<String>,
-    pub analysis_max_file_bytes: u64,
-    pub analysis_max_cells: u64,
-    pub analysis_max_columns: u64,
-    pub analysis_max_numeric_columns: u64,
-    pub analysis_max_decompressed_bytes: u64,
-    pub analysis_isolation: bool,
-    pub analysis_memory_limit: u64,
-    pub metrics_address: Option<String>,
-    pub image_max_bytes: u64,
-    origins: BTreeMap<&'static str, Origin>,
+/// One field per setting of the list in `fields::with_settings!`, of the type it gives
+/// there; `store_url` is the setting as written (it may hold a password): see
+/// `store_url()`.
+macro_rules! config_struct {
+    ($($name:ident: $ty:ty => $entry:tt)*) => {
+        #[derive(Clone, Default)]
+        pub struct TemporalConfig {
+            $(pub $name: $ty,)*
+            origins: BTreeMap<&'static str, Origin>,
+        }
+
+        /// Reading and writing a field by name, for the loader, `to_map` and the bindings.
+        impl TemporalConfig {
+            /// The value of the setting called `name`, secrets included.
+            pub fn value(&self, name: &str) -> Option<Value> {
+                match name {
+                    $(stringify!($name) => Some(self.$name.to_value()),)*
+                    _ => None,
+                }
+            }
+
+            fn assign(&mut self, name: &str, value: Value) -> bool {
+                match name {
+                    $(stringify!($name) => { self.$name = FieldValue::from_value(value); true })*
+                    _ => false,
+                }
+            }
+        }
+    };
 }
+
+fields::with_settings!(config_struct);
 
 /// Conversion between a field's Rust type and the generic `Value`.
 trait FieldValue: Sized {
@@ -134,76 +119,6 @@ impl<T: FieldValue> FieldValue for Option<T> {
         }
     }
 }
-
-/// Reading and writing a field by name, for the loader, `to_map` and the bindings.
-macro_rules! by_name {
-    ($($field:ident),* $(,)?) => {
-        impl TemporalConfig {
-            /// The value of the setting called `name`, secrets included.
-            pub fn value(&self, name: &str) -> Option<Value> {
-                match name {
-                    $(stringify!($field) => Some(self.$field.to_value()),)*
-                    _ => None,
-                }
-            }
-
-            fn assign(&mut self, name: &str, value: Value) -> bool {
-                match name {
-                    $(stringify!($field) => { self.$field = FieldValue::from_value(value); true })*
-                    _ => false,
-                }
-            }
-        }
-    };
-}
-
-by_name!(
-    host,
-    namespace,
-    task_queue,
-    cloud_namespace,
-    cloud_cert_path,
-    cloud_key_path,
-    cloud_api_key,
-    max_concurrent_activities,
-    max_concurrent_workflows,
-    worker_identity,
-    worker_build_id,
-    worker_deployment_name,
-    worker_versioning,
-    worker_build_id,
-    worker_deployment_name,
-    worker_versioning,
-    workflow_execution_timeout,
-    workflow_run_timeout,
-    activity_start_to_close_timeout,
-    max_retry_attempts,
-    initial_retry_interval,
-    max_retry_interval,
-    tls,
-    tls_client_cert_data,
-    tls_client_key_data,
-    tls_server_ca_cert_path,
-    tls_server_ca_cert_data,
-    tls_server_name,
-    tls_disable_host_verification,
-    data_dir,
-    artifacts_dir,
-    store_url,
-    connect_timeout,
-    graceful_shutdown_timeout,
-    log_level,
-    analysis_allowed_roots,
-    analysis_max_file_bytes,
-    analysis_max_cells,
-    analysis_max_columns,
-    analysis_max_numeric_columns,
-    analysis_max_decompressed_bytes,
-    analysis_isolation,
-    analysis_memory_limit,
-    metrics_address,
-    image_max_bytes,
-);
 
 impl TemporalConfig {
     /// Loads and checks the configuration from every source.
@@ -399,5 +314,42 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains(REDACTED));
+    }
+
+    /// A field's Rust type holds every value its kind parses to (an optional kind needs an
+    /// `Option`, a count a `u64`, ...): each round-trips through `assign` and `value`.
+    #[test]
+    fn types_match_kinds() {
+        let mut c = TemporalConfig::defaults();
+        for spec in FIELDS {
+            let set = match spec.kind {
+                FieldKind::Count { min } => Value::Count(min + 1),
+                FieldKind::Flag | FieldKind::OptionalFlag => Value::Flag(true),
+                FieldKind::Choice(words) => Value::Text(words[0].to_owned()),
+                _ => Value::Text("x".to_owned()),
+            };
+            let optional = matches!(
+                spec.kind,
+                FieldKind::OptionalText
+                    | FieldKind::OptionalPath
+                    | FieldKind::OptionalFlag
+                    | FieldKind::Token
+                    | FieldKind::PrivateKeyPem
+                    | FieldKind::StoreUrl
+            );
+            let values = if optional {
+                vec![set, Value::Unset]
+            } else {
+                vec![set]
+            };
+            for value in values {
+                assert!(
+                    c.assign(spec.name, value.clone()),
+                    "{} has no field",
+                    spec.name
+                );
+                assert_eq!(c.value(spec.name), Some(value), "{}'s type", spec.name);
+            }
+        }
     }
 }

@@ -174,9 +174,9 @@ impl TemporalConfig {
 }
 
 /// The constructor (a keyword argument per setting, None meaning "not given") and a
-/// read-only attribute per setting, from one list.
+/// read-only attribute per setting, from the list in `config::fields::with_settings!`.
 macro_rules! settings_api {
-    ($($name:ident: $ty:ty),* $(,)?) => {
+    ($($name:ident: $ty:ty => $entry:tt)*) => {
         #[pymethods]
         impl TemporalConfig {
             #[new]
@@ -204,50 +204,7 @@ macro_rules! settings_api {
     };
 }
 
-settings_api!(
-    host: String,
-    namespace: String,
-    task_queue: String,
-    cloud_namespace: Option<String>,
-    cloud_cert_path: Option<PathBuf>,
-    cloud_key_path: Option<PathBuf>,
-    cloud_api_key: Option<String>,
-    max_concurrent_activities: u64,
-    max_concurrent_workflows: u64,
-    worker_identity: String,
-    worker_build_id: Option<String>,
-    worker_deployment_name: String,
-    worker_versioning: bool,
-    workflow_execution_timeout: u64,
-    workflow_run_timeout: u64,
-    activity_start_to_close_timeout: u64,
-    max_retry_attempts: u64,
-    initial_retry_interval: u64,
-    max_retry_interval: u64,
-    tls: Option<bool>,
-    tls_client_cert_data: Option<String>,
-    tls_client_key_data: Option<String>,
-    tls_server_ca_cert_path: Option<PathBuf>,
-    tls_server_ca_cert_data: Option<String>,
-    tls_server_name: Option<String>,
-    tls_disable_host_verification: bool,
-    data_dir: PathBuf,
-    artifacts_dir: Option<PathBuf>,
-    store_url: Option<String>,
-    connect_timeout: u64,
-    graceful_shutdown_timeout: u64,
-    log_level: String,
-    analysis_allowed_roots: Option<String>,
-    analysis_max_file_bytes: u64,
-    analysis_max_cells: u64,
-    analysis_max_columns: u64,
-    analysis_max_numeric_columns: u64,
-    analysis_max_decompressed_bytes: u64,
-    analysis_isolation: bool,
-    analysis_memory_limit: u64,
-    metrics_address: Option<String>,
-    image_max_bytes: u64,
-);
+crate::config::fields::with_settings!(settings_api);
 
 /// The settings table: one dict per setting (name, type, default, env, aliases,
 /// profile_key, secret, doc), for documentation and checks.
