@@ -12,6 +12,7 @@ pub mod domain;
 pub mod files;
 pub mod interrupt;
 pub mod platform;
+pub mod png;
 pub mod replay;
 pub mod store;
 pub mod wire;

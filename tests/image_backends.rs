@@ -91,7 +91,7 @@ fn client() -> reqwest::Client {
 
 fn png() -> Vec<u8> {
     let pixels = render::render("minimalist", 8, 8, 1, |_| {});
-    project_ai_temporal::files::encode_png(&pixels, 8, 8, &[]).unwrap()
+    project_ai_temporal::png::encode_png(&pixels, 8, 8, &[]).unwrap()
 }
 
 fn settings(base: &str) -> ImageSettings {

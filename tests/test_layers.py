@@ -15,6 +15,7 @@ LAYERS: dict[str, int] = {
     "config": 1,
     "wire": 1,
     "files": 1,
+    "png": 1,
     "canonical": 1,
     "interrupt": 1,
     "client": 2,

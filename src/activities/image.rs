@@ -16,7 +16,7 @@ use crate::domain::image::backends::{self, BACKENDS, Made};
 use crate::domain::image::http::BackendError;
 use crate::domain::image::settings::ImageSettings;
 use crate::domain::image::{prompt, render, safety};
-use crate::files::write_atomically;
+use crate::files::atomic::write_atomically;
 use crate::store::images::{IMAGES_FOLDER, ImageRecord};
 use crate::store::{Store, now};
 use crate::wire::attempt::attempted;
@@ -81,7 +81,7 @@ impl From<BackendError> for StepError {
 
 /// A file name no other workflow uses, stable across retries of this one.
 fn file_stem(backend: &str, workflow_id: &str, run_id: &str) -> String {
-    let safe = crate::files::file_safe(workflow_id, 80);
+    let safe = crate::files::names::file_safe(workflow_id, 80);
     // Run ids start with a timestamp; their last characters are the random ones.
     let run: Vec<char> = run_id.chars().filter(char::is_ascii_alphanumeric).collect();
     let tail: String = run[run.len().saturating_sub(8)..].iter().collect();

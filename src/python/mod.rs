@@ -12,6 +12,7 @@ mod exit_guard;
 mod logging;
 mod replay;
 mod runtime;
+mod shared_values;
 mod stores;
 mod worker;
 
@@ -40,11 +41,11 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stores::ImageStoreCore>()?;
     m.add_class::<stores::MemoryStoreCore>()?;
     m.add_function(wrap_pyfunction!(stores::forget_user, m)?)?;
-    m.add_function(wrap_pyfunction!(stores::memory_kinds, m)?)?;
-    m.add_function(wrap_pyfunction!(stores::memory_limits, m)?)?;
+    m.add_function(wrap_pyfunction!(shared_values::memory_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(shared_values::memory_limits, m)?)?;
     m.add_function(wrap_pyfunction!(stores::vault_hash, m)?)?;
     m.add_function(wrap_pyfunction!(stores::canonical_text, m)?)?;
-    m.add_function(wrap_pyfunction!(stores::workflow_schemas, m)?)?;
+    m.add_function(wrap_pyfunction!(shared_values::workflow_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(config::config_fields, m)?)?;
     m.add_function(wrap_pyfunction!(replay::replay_workflows, m)?)?;
     m.add_class::<devserver::DevServerProcess>()?;

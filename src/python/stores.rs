@@ -9,12 +9,10 @@ use super::errors::python_error;
 use super::runtime::without_gil;
 use crate::canonical::canonical;
 use crate::config::store_url::StoreLocation;
-use crate::domain::memory::{extract, request, rules};
 use crate::store::black_vault::{BlackVault, content_hash};
+use crate::store::checkpoint;
 use crate::store::{Store, StoreError};
-use crate::store::{checkpoint, memories};
 use crate::wire::memory::MemoryKind;
-use crate::wire::types::schemas;
 
 fn store_error(py: Python<'_>, error: &StoreError) -> PyErr {
     python_error(py, "StoreError", (error.to_string(),))
@@ -31,7 +29,7 @@ fn open_store(py: Python<'_>, data_dir: PathBuf, store_url: Option<String>) -> P
         .map_err(|e| store_error(py, &e))
 }
 
-fn json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
+pub(super) fn json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| python_error(py, "TemporalError", (e.to_string(),)))
 }
 
@@ -174,21 +172,6 @@ pub fn canonical_text(content: &str) -> String {
     canonical(content)
 }
 
-/// The workflow request and result schemas: (type name, required fields, defaults as JSON).
-#[pyfunction]
-pub fn workflow_schemas(py: Python<'_>) -> PyResult<Vec<(String, Vec<String>, String)>> {
-    schemas()
-        .into_iter()
-        .map(|(name, required, fields)| {
-            Ok((
-                name.to_owned(),
-                required.into_iter().map(str::to_owned).collect(),
-                json(py, &fields)?,
-            ))
-        })
-        .collect()
-}
-
 /// The memories MemoryExpansionWorkflow stored under a data dir.
 #[pyclass(frozen, module = "app.temporal._core")]
 pub struct MemoryStoreCore {
@@ -293,29 +276,4 @@ pub fn forget_user(
     let erased = without_gil(py, move || store.forget_user(&user_id, wait))?
         .map_err(|e| memory_error(py, &e))?;
     json(py, &erased)
-}
-
-/// The memory kinds, in their order.
-#[pyfunction]
-pub fn memory_kinds() -> Vec<&'static str> {
-    MemoryKind::ALL.iter().map(|k| k.as_str()).collect()
-}
-
-/// The limits of MemoryExpansionWorkflow and the memory store, by name.
-#[pyfunction]
-pub fn memory_limits() -> Vec<(&'static str, u64)> {
-    vec![
-        ("max_messages", request::MAX_MESSAGES as u64),
-        ("max_messages_bytes", request::MAX_MESSAGES_BYTES as u64),
-        ("max_id_chars", request::MAX_ID_CHARS as u64),
-        (
-            "min_substantive_chars",
-            extract::MIN_SUBSTANTIVE_CHARS as u64,
-        ),
-        ("max_keywords", extract::MAX_KEYWORDS as u64),
-        ("max_text_chars", rules::MAX_TEXT_CHARS as u64),
-        ("max_search_limit", u64::from(memories::MAX_SEARCH_LIMIT)),
-        ("max_query_chars", memories::MAX_QUERY_CHARS as u64),
-        ("max_ranked", memories::MAX_RANKED as u64),
-    ]
 }

@@ -45,7 +45,7 @@ pub struct Recorded {
 impl Recorded {
     /// The history in a JSON file (`temporal workflow show -o json`), read within budget.
     pub fn from_file(path: &Path) -> Recorded {
-        let history = crate::files::read_capped(path, json::MAX_HISTORY_BYTES)
+        let history = crate::files::capped::read_capped(path, json::MAX_HISTORY_BYTES)
             .and_then(|bytes| json::parse(&bytes));
         Recorded {
             source: path.display().to_string(),

@@ -72,7 +72,7 @@ fn write_atomically(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    crate::files::write_atomically(folder, &name, &bytes)
+    crate::files::atomic::write_atomically(folder, &name, &bytes)
         .map(drop)
         .map_err(|e| StoreError::io(path, e))
 }

@@ -20,7 +20,7 @@ use crate::domain::analysis::load::load_file;
 use crate::domain::analysis::report::{
     AnalysisType, analyse, listed_schema, visualize, write_results,
 };
-use crate::files::write_atomically;
+use crate::files::atomic::write_atomically;
 use crate::interrupt;
 use crate::store::analysis_outputs::ANALYSIS_FOLDER;
 

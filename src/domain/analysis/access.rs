@@ -23,7 +23,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::limits::shortened;
-use crate::files::file_safe;
+use crate::files::names::file_safe;
 use crate::store::analysis_outputs::ANALYSIS_FOLDER;
 
 /// Extensions the loaders read (compared case-insensitively).

@@ -11,7 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart_data::{BoxStats, Histogram, Scatter, extent};
-use crate::files::{encode_png, write_atomically};
+use crate::files::atomic::write_atomically;
+use crate::png::encode_png;
 
 const SIZE: (u32, u32) = (800, 600);
 const FONT: &str = "sans-serif";

@@ -263,11 +263,19 @@ fn assign<const D: usize>(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u
     found
 }
 
-/// One k-means run: (centres, labels, inertia, iterations).
-type Run = (Vec<f64>, Vec<u32>, f64, usize);
+/// One k-means run's outcome.
+#[derive(Debug, Default)]
+struct Run {
+    /// Row-major, `k` x `dims`.
+    centres: Vec<f64>,
+    /// Each row's centre.
+    labels: Vec<u32>,
+    inertia: f64,
+    iterations: usize,
+}
 
-/// One k-means run from k-means++ seeds: (centres, labels, inertia, iterations). `labels`
-/// is reused for the run's labels, `closest` is scratch space.
+/// One k-means run from k-means++ seeds. `labels` is reused for the run's labels,
+/// `closest` is scratch space.
 #[inline(always)]
 fn lloyd<const D: usize>(
     x: &Scaled,
@@ -292,7 +300,12 @@ fn lloyd<const D: usize>(
         if !found.changed {
             // A fixed point: the centres are the means of these labels already, and the
             // pass measured the inertia against them.
-            return (centres, labels, found.inertia, iterations);
+            return Run {
+                centres,
+                labels,
+                inertia: found.inertia,
+                iterations,
+            };
         }
         let mut moved = 0.0;
         for c in 0..k {
@@ -325,7 +338,12 @@ fn lloyd<const D: usize>(
     // Converged by tolerance (or out of iterations): labels and inertia for the final
     // centres, as scikit-learn's last E-step.
     let found = assign::<D>(x, &centres, k, &mut labels);
-    (centres, labels, found.inertia, iterations)
+    Run {
+        centres,
+        labels,
+        inertia: found.inertia,
+        iterations,
+    }
 }
 
 /// The restarts with these seeds one after the other: the run with the lowest inertia
@@ -342,12 +360,12 @@ fn best_run<const D: usize>(
     for &seed in seeds {
         let run = lloyd::<D>(x, settings, seed, std::mem::take(&mut spare), &mut closest);
         best = Some(match best {
-            Some(kept) if run.2 < kept.2 => {
-                spare = kept.1;
+            Some(kept) if run.inertia < kept.inertia => {
+                spare = kept.labels;
                 run
             }
             Some(kept) => {
-                spare = run.1;
+                spare = run.labels;
                 kept
             }
             None => run,
@@ -617,7 +635,13 @@ pub fn cluster(
     let groups: Vec<&[u64]> = seeds
         .chunks(seeds.len().div_ceil(parallel::threads()))
         .collect();
-    let lower = |best: Run, run: Run| if run.2 < best.2 { run } else { best };
+    let lower = |best: Run, run: Run| {
+        if run.inertia < best.inertia {
+            run
+        } else {
+            best
+        }
+    };
     let settings = (k, options, threshold);
     let runs = parallel::map(&groups, |group| {
         parallel::vectorized(
@@ -631,8 +655,12 @@ pub fn cluster(
     if interrupt::requested() {
         return Err(interrupt::STOPPED.into());
     }
-    let (centres, labels, inertia, iterations) =
-        runs.into_iter().flatten().reduce(lower).unwrap_or_default();
+    let Run {
+        centres,
+        labels,
+        inertia,
+        iterations,
+    } = runs.into_iter().flatten().reduce(lower).unwrap_or_default();
     let mut sizes = vec![0u64; k];
     labels.iter().for_each(|&l| sizes[l as usize] += 1);
     let centroids = centres

@@ -12,7 +12,7 @@ use super::limits::{Budget, Limits, MAX_CLUSTERS, shortened};
 use super::parallel;
 use super::stats::{Correlation, Statistics, correlation, statistics};
 use super::table::{ColumnType, Table};
-use crate::files::write_atomically;
+use crate::files::atomic::write_atomically;
 use crate::interrupt;
 
 pub const ANALYSIS_TYPES: &[&str] = &[

@@ -119,7 +119,7 @@ pub fn local(
             "project-ai-temporal local renderer (procedural, not a model)".to_owned(),
         ),
     ];
-    let bytes = crate::files::encode_png(&pixels, width, height, &text)
+    let bytes = crate::png::encode_png(&pixels, width, height, &text)
         .map_err(|e| BackendError::Transient(format!("cannot encode the PNG: {e}")))?;
     Ok(Made {
         bytes,

@@ -308,8 +308,7 @@ mod tests {
     #[test]
     fn png_has_text_chunks() {
         let pixels = render("anime", 16, 8, 1, |_| {});
-        let bytes =
-            crate::files::encode_png(&pixels, 16, 8, &[("prompt", "a hill".into())]).unwrap();
+        let bytes = crate::png::encode_png(&pixels, 16, 8, &[("prompt", "a hill".into())]).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
         let reader = decoder.read_info().unwrap();
