@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +33,12 @@ def developer_environment_left_out(tmp_path_factory: pytest.TempPathFactory) -> 
     home = tmp_path_factory.mktemp("environment")
     os.environ["XDG_CONFIG_HOME"] = str(home / "config")
     os.environ["APPDATA"] = str(home / "appdata")
+    if sys.platform == "darwin":
+        # macOS has no XDG: the user's folder is ~/Library/Application Support. Cargo and
+        # rustup (the wheel-building tests) keep their own folders.
+        for tool, folder in (("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")):
+            os.environ.setdefault(tool, str(Path.home() / folder))
+        os.environ["HOME"] = str(home)
     os.chdir(home)
     yield
     os.chdir(cwd)
@@ -93,7 +100,9 @@ async def echo_worker(dev_server: DevServer) -> AsyncIterator[str]:
     started.cancel()
     if task.done():
         task.result()  # it failed to start: its error
-    assert polling.is_set(), "the echo worker did not start within 60 s"
+    if not polling.is_set():
+        task.cancel()
+        raise AssertionError("the echo worker did not start within 60 s")
     yield ECHO_QUEUE
     stop.set()
     await task

@@ -43,7 +43,8 @@ class EchoWorkflow:
 
 
 async def run_echo_worker(address: str, polling: asyncio.Event, stop: asyncio.Event) -> None:
-    """Runs the echo worker until `stop`; sets `polling` once its pollers have started."""
+    """Runs the echo worker until `stop`; sets `polling` once it is running (the SDK
+    starts its pollers when the `async with` is entered)."""
     client = await Client.connect(address)
     async with Worker(client, task_queue=ECHO_QUEUE, workflows=[EchoWorkflow]):
         polling.set()

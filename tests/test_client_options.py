@@ -132,13 +132,20 @@ async def test_memo_and_search_attributes_reach_the_server(
         check=True, capture_output=True, timeout=30,
     )  # fmt: skip
     marker = new_id()
-    handle = await client.start_workflow(
-        ECHO,
-        EchoArg("m"),
-        id=new_id(),
-        memo={"owner": "alice", "tries": 3},
-        search_attributes={"ProjectAiTestTag": marker},
-    )
+    deadline = time.monotonic() + 15
+    while True:  # a new attribute reaches the server's caches within moments
+        try:
+            handle = await client.start_workflow(
+                ECHO,
+                EchoArg("m"),
+                id=new_id(),
+                memo={"owner": "alice", "tries": 3},
+                search_attributes={"ProjectAiTestTag": marker},
+            )
+            break
+        except RPCError as e:
+            assert "ProjectAiTestTag" in str(e) and time.monotonic() < deadline, e
+            await asyncio.sleep(0.2)
     started = (await handle.fetch_history())[0]
     fields = started.attributes["memo"]["fields"]
     assert {k: json.loads(base64.b64decode(v["data"])) for k, v in fields.items()} == {
@@ -182,7 +189,8 @@ async def test_list_pages_give_each_execution_once_newest_first(
         await client.start_workflow(ECHO, EchoArg("p"), id=workflow_id)
     query = f"TaskQueue = '{task_queue}'"
     deadline = time.monotonic() + 15
-    while await client.count_workflows(query) < 7 and time.monotonic() < deadline:
+    while await client.count_workflows(query) < 7:
+        assert time.monotonic() < deadline, "visibility did not list the 7 workflows"
         await asyncio.sleep(0.2)
     paged = [d async for d in client.list_workflows(query, page_size=2)]
     assert [d.id for d in paged] == ids[::-1]
@@ -219,7 +227,7 @@ async def test_blocking_handle_and_manager_without_an_event_loop(
 
 async def test_an_unknown_start_option_is_named_with_the_allowed_ones(client: Client) -> None:
     with pytest.raises(
-        TypeError, match=r"unknown options \['taskqueue'\].*allowed: id, task_queue"
+        TypeError, match=r"unknown start options \['taskqueue'\].*allowed: id, task_queue"
     ):
         await client.start_workflow(ECHO, EchoArg("u"), id=new_id(), taskqueue="q")  # type: ignore[call-arg]
 
@@ -247,5 +255,28 @@ async def test_an_unknown_namespace_is_an_rpc_error_naming_it(test_config: Tempo
             await client.describe_namespace()
         assert info.value.status_name == "NotFound"
         assert "no-such-namespace" in str(info.value)
+    finally:
+        client.close()
+
+
+async def test_omitted_options_take_the_configured_timeouts(
+    test_config: TemporalConfig, task_queue: str
+) -> None:
+    config = TemporalConfig(
+        env_file=None,
+        host=test_config.host,
+        workflow_execution_timeout=700,
+        workflow_run_timeout=600,
+    )
+    client = await Client.connect(config=config, task_queue=task_queue)
+    try:
+        handle = await client.start_workflow(ECHO, EchoArg("d"), id=new_id())
+        started = (await handle.fetch_history())[0].attributes
+        seconds = [
+            float(started[f"workflow_{t}_timeout"].rstrip("s")) for t in ("execution", "run")
+        ]
+        assert seconds == [700, 600]
+        assert started["task_queue"]["name"] == task_queue
+        await handle.terminate()
     finally:
         client.close()

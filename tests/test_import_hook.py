@@ -66,6 +66,11 @@ def scratch() -> Iterator[Path]:
         yield Path(tmp)
 
 
+# Building the wheel (in the fixture, which the timeout counts) takes minutes on a cold
+# cargo cache.
+pytestmark = pytest.mark.timeout(1800)
+
+
 @pytest.fixture(scope="session")
 def wheel_venv(scratch: Path) -> Venv:
     """This checkout built as a wheel (debug profile, in the shared cargo target dir, so

@@ -316,8 +316,8 @@ mod tests {
         assert!(shown.contains(REDACTED));
     }
 
-    /// A field's Rust type holds every value its kind parses to (an optional kind needs an
-    /// `Option`, a count a `u64`, ...): each round-trips through `assign` and `value`.
+    /// A field's Rust type holds every value its kind parses to, and no more (an optional
+    /// kind needs an `Option`, a required one none; a count a `u64`, ...).
     #[test]
     fn types_match_kinds() {
         let mut c = TemporalConfig::defaults();
@@ -349,6 +349,16 @@ mod tests {
                     spec.name
                 );
                 assert_eq!(c.value(spec.name), Some(value), "{}'s type", spec.name);
+            }
+            if !optional {
+                // A required setting's type has no "unset" (an Option would be too wide).
+                c.assign(spec.name, Value::Unset);
+                assert_ne!(
+                    c.value(spec.name),
+                    Some(Value::Unset),
+                    "{}'s type",
+                    spec.name
+                );
             }
         }
     }

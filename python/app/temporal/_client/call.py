@@ -26,9 +26,5 @@ class Call(Generic[T]):
         return self._read(self._pending.wait())
 
 
-def unchanged(value: T) -> T:
-    return value
-
-
 def nothing(_: object) -> None:
     return None

@@ -87,8 +87,8 @@ class WorkflowHandle(_Handle[ResultT]):
     ) -> Any:
         """The answer of the workflow's query ``name`` (decoded into ``result_type`` when
         given); a closed workflow answers from its final state. With ``reject_condition``
-        ``NOT_OPEN`` (or ``NOT_COMPLETED_CLEANLY``), a closed (or not completed) workflow
-        refuses instead: WorkflowQueryRejectedError."""
+        ``NOT_OPEN`` a closed workflow refuses instead, with ``NOT_COMPLETED_CLEANLY`` one
+        that closed other than completed: WorkflowQueryRejectedError."""
         return await self._query(name, args, result_type, reject_condition).answer()
 
     async def signal(self, name: str, *args: Any) -> None:

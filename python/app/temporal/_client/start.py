@@ -80,7 +80,7 @@ def prepare(
     unknown = set(options) - set(StartOptions.__annotations__)
     if unknown:
         allowed = ", ".join(["id", *StartOptions.__annotations__])
-        raise TypeError(f"start_workflow got unknown options {sorted(unknown)}; allowed: {allowed}")
+        raise TypeError(f"unknown start options {sorted(unknown)}; allowed: {allowed}")
     name = workflow.name if isinstance(workflow, WorkflowRun) else workflow
     result_type = workflow.result_type if isinstance(workflow, WorkflowRun) else None
     execution_timeout = options.get("execution_timeout")
