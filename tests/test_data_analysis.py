@@ -85,6 +85,26 @@ async def test_full_analysis_of_a_csv(
     assert "clusters_pca.png" in (folder / "index.html").read_text()
 
 
+async def test_clustering_on_a_chosen_column(worker_client: Client, inputs: Path) -> None:
+    # On x alone the three planted clusters (x around 0, 40, -40) still separate; the
+    # clustering names the one column it used and its centroids have one value each.
+    rows = blobs_csv(inputs / "chosen.csv")
+    result = await run(
+        worker_client,
+        DataAnalysisRequest(str(inputs / "chosen.csv"), "clustering", columns=["x"]),
+    )
+    assert result.success, result.error
+    assert result.results is not None
+    clustering = result.results["clustering"]
+    assert clustering["columns"] == ["x"]
+    assert sorted(clustering["sizes"]) == [50, 100, 150]
+    centroids = sorted(c[0] for c in clustering["centroids"])
+    expected = [
+        pystats.fmean(r["x"] for r in rows[a:b]) for a, b in ((150, 300), (0, 50), (50, 150))
+    ]
+    assert centroids == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
 @pytest.mark.parametrize("kind", ["statistics", "correlation", "clustering", "visualization"])
 async def test_each_analysis_type(worker_client: Client, inputs: Path, kind: str) -> None:
     path = inputs / f"tab-{kind}.tsv"

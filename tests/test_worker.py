@@ -82,7 +82,9 @@ async def test_transient_failure_is_retried_and_visible(
         result = await handle.result(timeout=60)
         assert result.success, result.error
         status = await handle.query("status", result_type=WorkflowProgress)
-        assert status.attempts["process_learning_request"] == 3
+        # Attempts are counted for the steps that finished; the failed one's are in the
+        # history (above) and its error.
+        assert status.attempts == {"validate_learning_content": 1, "check_black_vault": 1}
         event = started_event(await handle.fetch_history(), "process_learning_request")
         assert event.attributes["attempt"] == 3
         assert "injected fault" in event.attributes["last_failure"]["message"]
@@ -104,6 +106,13 @@ async def test_failure_past_the_last_attempt_is_a_result(
         ).status.value == "completed"  # the workflow itself did not fail
         event = started_event(await handle.fetch_history(), "process_learning_request")
         assert event.attributes["attempt"] == 3  # the policy's maximum, not more
+        # The closed workflow still answers its status query, from its final state.
+        status = await handle.query("status", result_type=WorkflowProgress)
+        assert (status.step, status.error) == ("failed", result.error)
+        assert status.completed_steps == ["validate_learning_content", "check_black_vault"]
+        # Attempts are counted for the steps that finished; the failed one's are in the
+        # history (above) and its error.
+        assert status.attempts == {"validate_learning_content": 1, "check_black_vault": 1}
 
 
 async def test_a_panicking_activity_does_not_kill_the_worker(
