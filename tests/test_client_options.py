@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import json
 import subprocess
 import time
@@ -16,12 +17,14 @@ import pytest
 
 from app.temporal import (
     Client,
+    ConfigError,
     DevServer,
     QueryRejectCondition,
     RetryPolicy,
     RPCError,
     TemporalClientManager,
     TemporalConfig,
+    TLSConfig,
     WorkflowAlreadyStartedError,
     WorkflowExecutionStatus,
     WorkflowFailureError,
@@ -280,3 +283,39 @@ async def test_omitted_options_take_the_configured_timeouts(
         await handle.terminate()
     finally:
         client.close()
+
+
+async def test_policies_and_tls_cross_to_the_core_as_they_are(
+    client: Client, test_config: TemporalConfig
+) -> None:
+    # A timedelta or seconds alike; a negative one is refused naming the field.
+    handle = await client.start_workflow(
+        ECHO,
+        EchoArg("t"),
+        id=new_id(),
+        retry_policy=RetryPolicy(
+            initial_interval=datetime.timedelta(milliseconds=250),
+            maximum_interval=2,
+            maximum_attempts=4,
+            non_retryable_error_types=("Fatal",),
+        ),
+    )
+    policy = (await handle.fetch_history())[0].attributes["retry_policy"]
+    assert policy == {
+        "initialInterval": "0.250000000s",
+        "maximumInterval": "2.000000000s",
+        "backoffCoefficient": 2.0,
+        "maximumAttempts": 4,
+        "nonRetryableErrorTypes": ["Fatal"],
+    }
+    await handle.terminate()
+    with pytest.raises(ConfigError, match=r"retry_policy\.initial_interval must be a non-negative"):
+        await client.start_workflow(
+            ECHO,
+            EchoArg("n"),
+            id=new_id(),
+            retry_policy=RetryPolicy(initial_interval=datetime.timedelta(seconds=-1)),
+        )
+    with pytest.raises(TypeError, match=r"TLSConfig\.client_cert") as info:
+        await Client.connect(config=test_config, tls=TLSConfig(client_cert=42))  # type: ignore[arg-type]
+    assert "bytes, PEM text, or the path of a PEM file" in str(info.value.__cause__)

@@ -16,29 +16,72 @@ use crate::client::{
     StartOptions, TemporalClient, TlsRequest,
 };
 
-/// TLS from Python: (server CA, client cert, client key, domain).
-type TlsArg = (
-    Option<PemArg>,
-    Option<PemArg>,
-    Option<PemArg>,
-    Option<String>,
-);
-/// A retry policy from Python: (initial s, backoff, maximum s, attempts, non-retryable types).
-type RetryArg = (Option<f64>, Option<f64>, Option<f64>, u32, Vec<String>);
-
-/// PEM given by Python: bytes are the data, a str or path names a file.
+/// `app.temporal.TLSConfig`, read by its field names. Named as the Python class: a
+/// conversion error names the struct ("failed to extract field TLSConfig.client_cert").
 #[derive(FromPyObject)]
-pub enum PemArg {
-    Data(Vec<u8>),
-    File(PathBuf),
+#[allow(clippy::upper_case_acronyms)]
+struct TLSConfig {
+    server_root_ca_cert: Option<PemArg>,
+    client_cert: Option<PemArg>,
+    client_private_key: Option<PemArg>,
+    domain: Option<String>,
 }
 
-impl From<PemArg> for Pem {
-    fn from(arg: PemArg) -> Self {
-        match arg {
-            PemArg::Data(bytes) => Pem::Data(bytes),
-            PemArg::File(path) => Pem::File(path),
+/// `app.temporal.RetryPolicy`, read by its field names (and named as it, as `TLSConfig`).
+#[derive(FromPyObject)]
+struct RetryPolicy {
+    initial_interval: Option<SecondsArg>,
+    backoff_coefficient: Option<f64>,
+    maximum_interval: Option<SecondsArg>,
+    maximum_attempts: u32,
+    non_retryable_error_types: Vec<String>,
+}
+
+/// A duration from Python, in seconds: a number, or a `timedelta` (a negative one too, so
+/// that the check of the value names it).
+struct SecondsArg(f64);
+
+impl<'py> FromPyObject<'_, 'py> for SecondsArg {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(seconds) = value.extract::<f64>() {
+            return Ok(SecondsArg(seconds));
         }
+        value
+            .call_method0("total_seconds")
+            .and_then(|seconds| seconds.extract::<f64>())
+            .map(SecondsArg)
+            .map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err(
+                    "a duration must be a number of seconds or a datetime.timedelta",
+                )
+            })
+    }
+}
+
+/// PEM given by Python: `bytes` or PEM text are the data; any other text, or a path,
+/// names a file.
+struct PemArg(Pem);
+
+impl<'py> FromPyObject<'_, 'py> for PemArg {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(bytes) = value.cast::<PyBytes>() {
+            return Ok(PemArg(Pem::Data(bytes.as_bytes().to_vec())));
+        }
+        if let Ok(text) = value.extract::<String>()
+            && text.trim_start().starts_with("-----BEGIN")
+        {
+            return Ok(PemArg(Pem::Data(text.into_bytes())));
+        }
+        let path: PathBuf = value.extract().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(
+                "a PEM item must be bytes, PEM text, or the path of a PEM file",
+            )
+        })?;
+        Ok(PemArg(Pem::File(path)))
     }
 }
 
@@ -136,7 +179,7 @@ impl ClientCore {
         namespace: Option<String>,
         api_key: Option<String>,
         identity: Option<String>,
-        tls: Option<TlsArg>,
+        tls: Option<TLSConfig>,
     ) -> PyResult<Pending> {
         runtime(py)?;
         let mut settings = ConnectSettings::from_config(config.core());
@@ -144,12 +187,12 @@ impl ClientCore {
         settings.namespace = namespace.unwrap_or(settings.namespace);
         settings.api_key = api_key.or(settings.api_key);
         settings.identity = identity.unwrap_or(settings.identity);
-        if let Some((ca, cert, key, domain)) = tls {
+        if let Some(tls) = tls {
             settings.tls = Some(TlsRequest {
-                server_root_ca_cert: ca.map(Pem::from),
-                client_cert: cert.map(Pem::from),
-                client_private_key: key.map(Pem::from),
-                domain,
+                server_root_ca_cert: tls.server_root_ca_cert.map(|p| p.0),
+                client_cert: tls.client_cert.map(|p| p.0),
+                client_private_key: tls.client_private_key.map(|p| p.0),
+                domain: tls.domain,
             });
         } else if settings.api_key.is_some()
             && settings.tls.is_none()
@@ -216,7 +259,7 @@ impl ClientCore {
         task_timeout: Option<f64>,
         id_reuse_policy: &str,
         id_conflict_policy: &str,
-        retry_policy: Option<RetryArg>,
+        retry_policy: Option<RetryPolicy>,
         memo: Vec<(String, Vec<u8>)>,
         search_attributes: Vec<(String, Vec<u8>)>,
         request_eager_start: bool,
@@ -233,13 +276,22 @@ impl ClientCore {
                 id_reuse_policy: IdReusePolicy::parse(id_reuse_policy)?,
                 id_conflict_policy: IdConflictPolicy::parse(id_conflict_policy)?,
                 retry_policy: retry_policy
-                    .map(|(initial, backoff, maximum, attempts, non_retryable)| -> Result<RetryPolicySpec, ClientError> {
+                    .map(|policy| -> Result<RetryPolicySpec, ClientError> {
+                        let interval = |value: &Option<SecondsArg>, what| {
+                            seconds(value.as_ref().map(|s| s.0), what)
+                        };
                         Ok(RetryPolicySpec {
-                            initial_interval: seconds(initial, "retry_policy.initial_interval")?,
-                            backoff_coefficient: backoff,
-                            maximum_interval: seconds(maximum, "retry_policy.maximum_interval")?,
-                            maximum_attempts: attempts,
-                            non_retryable_error_types: non_retryable,
+                            initial_interval: interval(
+                                &policy.initial_interval,
+                                "retry_policy.initial_interval",
+                            )?,
+                            backoff_coefficient: policy.backoff_coefficient,
+                            maximum_interval: interval(
+                                &policy.maximum_interval,
+                                "retry_policy.maximum_interval",
+                            )?,
+                            maximum_attempts: policy.maximum_attempts,
+                            non_retryable_error_types: policy.non_retryable_error_types,
                         })
                     })
                     .transpose()?,

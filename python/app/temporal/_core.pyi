@@ -4,6 +4,8 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any, final
 
+from app.temporal._client.values import RetryPolicy, TLSConfig
+
 _StrPath = str | os.PathLike[str]
 
 __all__ = [
@@ -220,8 +222,6 @@ class Pending:
     def __await__(self) -> Generator[Any, None, Any]: ...
     def wait(self) -> Any: ...
 
-_Pem = bytes | Path
-
 @final
 class ClientCore:
     @staticmethod
@@ -232,7 +232,7 @@ class ClientCore:
         namespace: str | None = None,
         api_key: str | None = None,
         identity: str | None = None,
-        tls: tuple[_Pem | None, _Pem | None, _Pem | None, str | None] | None = None,
+        tls: TLSConfig | None = None,
     ) -> Pending: ...
     @property
     def address(self) -> str: ...
@@ -253,7 +253,7 @@ class ClientCore:
         task_timeout: float | None = None,
         id_reuse_policy: str = "allow_duplicate",
         id_conflict_policy: str = "fail",
-        retry_policy: tuple[float | None, float | None, float | None, int, list[str]] | None = None,
+        retry_policy: RetryPolicy | None = None,
         memo: list[tuple[str, bytes]] = ...,
         search_attributes: list[tuple[str, bytes]] = ...,
         request_eager_start: bool = False,

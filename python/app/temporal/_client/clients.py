@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from app.temporal import _core
 from app.temporal._client.call import Call, nothing
-from app.temporal._client.core_values import description, namespace, tls_tuple
+from app.temporal._client.core_values import description, namespace
 from app.temporal._client.handles import SyncWorkflowHandle, WorkflowHandle
 from app.temporal._client.start import NO_ARG, Start, StartOptions, prepare
 from app.temporal._client.values import (
@@ -41,7 +41,7 @@ def connect_call(
         namespace=namespace,
         api_key=api_key,
         identity=identity,
-        tls=tls_tuple(tls),
+        tls=tls,
     )
 
 

@@ -1,20 +1,16 @@
-"""The client's values as the Rust core takes and gives them: seconds as floats, times as
-Unix timestamps, TLS settings and retry policies as tuples, descriptions and events as
-JSON text."""
+"""The client's values as the Rust core gives them (times as Unix timestamps,
+descriptions and events as JSON text), and durations as it takes them (seconds). TLS
+settings and retry policies go to the core as they are: it reads their fields by name."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from app.temporal._client.values import (
     NamespaceDescription,
-    PemSource,
-    RetryPolicy,
     Seconds,
-    TLSConfig,
     WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHistoryEvent,
@@ -70,34 +66,3 @@ def events(data: str) -> list[WorkflowHistoryEvent]:
         )
         for e in raw
     ]
-
-
-def _pem(value: PemSource | None) -> bytes | Path | None:
-    if value is None or isinstance(value, bytes):
-        return value
-    if isinstance(value, str) and value.lstrip().startswith("-----BEGIN"):
-        return value.encode()
-    return Path(value)
-
-
-def tls_tuple(tls: TLSConfig | None) -> tuple[Any, Any, Any, str | None] | None:
-    if tls is None:
-        return None
-    return (
-        _pem(tls.server_root_ca_cert),
-        _pem(tls.client_cert),
-        _pem(tls.client_private_key),
-        tls.domain,
-    )
-
-
-def retry_tuple(policy: RetryPolicy | None) -> tuple[Any, ...] | None:
-    if policy is None:
-        return None
-    return (
-        seconds(policy.initial_interval),
-        policy.backoff_coefficient,
-        seconds(policy.maximum_interval),
-        policy.maximum_attempts,
-        list(policy.non_retryable_error_types),
-    )

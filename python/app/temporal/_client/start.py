@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from app.temporal._client.core_values import retry_tuple, seconds
+from app.temporal._client.core_values import seconds
 from app.temporal._client.values import (
     RetryPolicy,
     Seconds,
@@ -100,7 +100,7 @@ def prepare(
         "id_conflict_policy": WorkflowIDConflictPolicy(
             options.get("id_conflict_policy", WorkflowIDConflictPolicy.FAIL)
         ).value,
-        "retry_policy": retry_tuple(options.get("retry_policy")),
+        "retry_policy": options.get("retry_policy"),
         "memo": [(k, to_json(v)) for k, v in memo.items()],
         "search_attributes": [(k, to_json(v)) for k, v in search_attributes.items()],
         "request_eager_start": bool(options.get("request_eager_start", False)),
