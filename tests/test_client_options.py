@@ -319,3 +319,21 @@ async def test_policies_and_tls_cross_to_the_core_as_they_are(
     with pytest.raises(TypeError, match=r"TLSConfig\.client_cert") as info:
         await Client.connect(config=test_config, tls=TLSConfig(client_cert=42))  # type: ignore[arg-type]
     assert "bytes, PEM text, or the path of a PEM file" in str(info.value.__cause__)
+
+
+async def test_a_policy_name_is_checked_once_naming_the_allowed_ones(client: Client) -> None:
+    workflow_id = new_id()
+    with pytest.raises(
+        ConfigError, match=r'id_reuse_policy "reject" is not one of allow_duplicate'
+    ):
+        await client.start_workflow(ECHO, EchoArg("p"), id=workflow_id, id_reuse_policy="reject")  # type: ignore[typeddict-item]
+    with pytest.raises(ConfigError, match=r'id_conflict_policy "use" is not one of fail, use_exi'):
+        client.blocking.start_workflow(ECHO, EchoArg("p"), id=workflow_id, id_conflict_policy="use")  # type: ignore[typeddict-item]
+    # The plain value works as the enum member does.
+    handle = await client.start_workflow(
+        ECHO,
+        EchoArg("p"),
+        id=workflow_id,
+        id_reuse_policy="reject_duplicate",  # type: ignore[typeddict-item]
+    )
+    await handle.terminate()

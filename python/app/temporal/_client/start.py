@@ -94,12 +94,10 @@ def prepare(
         "run_timeout": seconds(run_timeout)
         if run_timeout is not None
         else float(config.workflow_run_timeout),
-        "id_reuse_policy": WorkflowIDReusePolicy(
-            options.get("id_reuse_policy", WorkflowIDReusePolicy.ALLOW_DUPLICATE)
-        ).value,
-        "id_conflict_policy": WorkflowIDConflictPolicy(
-            options.get("id_conflict_policy", WorkflowIDConflictPolicy.FAIL)
-        ).value,
+        # Checked once, by the core (an enum member is its value's str), whose error lists
+        # the allowed values.
+        "id_reuse_policy": options.get("id_reuse_policy", WorkflowIDReusePolicy.ALLOW_DUPLICATE),
+        "id_conflict_policy": options.get("id_conflict_policy", WorkflowIDConflictPolicy.FAIL),
         "retry_policy": options.get("retry_policy"),
         "memo": [(k, to_json(v)) for k, v in memo.items()],
         "search_attributes": [(k, to_json(v)) for k, v in search_attributes.items()],
