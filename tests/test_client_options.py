@@ -249,6 +249,10 @@ async def test_a_closed_workflow_answers_queries_unless_told_to_refuse(
         await handle.query("signals", reject_condition=QueryRejectCondition.NOT_OPEN)
     assert info.value.workflow_id == handle.id
     assert "completed" in str(info.value).lower()
+    with pytest.raises(
+        ConfigError, match=r'reject_condition "closed" is not one of none, not_open'
+    ):
+        await handle.query("signals", reject_condition="closed")  # type: ignore[arg-type]
 
 
 async def test_an_unknown_namespace_is_an_rpc_error_naming_it(test_config: TemporalConfig) -> None:

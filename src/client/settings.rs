@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::config::TemporalConfig;
 pub use crate::config::address::cloud_address;
+use crate::files::capped::read_capped;
 
 /// PEM material given either as bytes or as a file to read.
 #[derive(Clone)]
@@ -15,13 +16,27 @@ pub enum Pem {
     File(PathBuf),
 }
 
+/// The largest PEM file read: a bundle of many CA certificates fits many times over, and
+/// a path that names a device or a huge file costs nothing.
+const MAX_PEM_BYTES: u64 = 1024 * 1024;
+
 impl Pem {
-    fn read(&self, what: &str) -> Result<Vec<u8>, String> {
+    /// The PEM bytes. For a `secret` item (a private key) no message repeats the path:
+    /// key text handed over where a path was expected would be shown as that path.
+    fn read(&self, what: &str, secret: bool) -> Result<Vec<u8>, String> {
         let (bytes, source) = match self {
             Pem::Data(bytes) => (bytes.clone(), "given as data".to_owned()),
+            Pem::File(path) if secret => {
+                let bytes = read_capped(path, MAX_PEM_BYTES).map_err(|_| {
+                    format!(
+                        "cannot read the {what}: the path given is not a readable regular file of at most {MAX_PEM_BYTES} bytes"
+                    )
+                })?;
+                (bytes, "the file given".to_owned())
+            }
             Pem::File(path) => {
-                let bytes = std::fs::read(path)
-                    .map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))?;
+                let bytes = read_capped(path, MAX_PEM_BYTES)
+                    .map_err(|e| format!("cannot read the {what}: {e}"))?;
                 (bytes, path.display().to_string())
             }
         };
@@ -72,11 +87,13 @@ impl fmt::Debug for TlsMaterial {
 
 impl TlsRequest {
     pub fn read(&self) -> Result<TlsMaterial, String> {
-        let read = |pem: &Option<Pem>, what: &str| pem.as_ref().map(|p| p.read(what)).transpose();
+        let read = |pem: &Option<Pem>, what: &str, secret| {
+            pem.as_ref().map(|p| p.read(what, secret)).transpose()
+        };
         let material = TlsMaterial {
-            server_root_ca_cert: read(&self.server_root_ca_cert, "server CA certificate")?,
-            client_cert: read(&self.client_cert, "client certificate")?,
-            client_private_key: read(&self.client_private_key, "client private key")?,
+            server_root_ca_cert: read(&self.server_root_ca_cert, "server CA certificate", false)?,
+            client_cert: read(&self.client_cert, "client certificate", false)?,
+            client_private_key: read(&self.client_private_key, "client private key", true)?,
             domain: self.domain.clone(),
         };
         match (&material.client_cert, &material.client_private_key) {
@@ -204,6 +221,24 @@ mod tests {
             ..Default::default()
         };
         assert!(request.read().unwrap_err().contains("given as data"));
+        // Neither a device nor an endless file is read; key text taken for a path is
+        // never repeated.
+        let request = TlsRequest {
+            server_root_ca_cert: Some(Pem::File("/dev/zero".into())),
+            ..Default::default()
+        };
+        assert!(request.read().unwrap_err().contains("not a regular file"));
+        let key_text = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC";
+        let request = TlsRequest {
+            client_cert: Some(Pem::Data(b"-----BEGIN X".to_vec())),
+            client_private_key: Some(Pem::File(key_text.into())),
+            ..Default::default()
+        };
+        let error = request.read().unwrap_err();
+        assert!(
+            error.contains("client private key") && !error.contains(key_text),
+            "{error}"
+        );
         let request = TlsRequest {
             client_cert: Some(Pem::Data(b"-----BEGIN X".to_vec())),
             ..Default::default()

@@ -47,7 +47,8 @@ class _Handle(Generic[ResultT]):
         result_type: Any,
         reject_condition: QueryRejectCondition | None,
     ) -> Call[Any]:
-        condition = QueryRejectCondition(reject_condition or QueryRejectCondition.NONE).value
+        # Checked by the core, whose error lists the allowed names (a member is its str).
+        condition = reject_condition or QueryRejectCondition.NONE
         arguments = [to_json(a) for a in args]
         pending = self._core.query(self.id, self.run_id, name, arguments, condition)
         return Call(pending, lambda data: from_json(data, result_type))
