@@ -162,10 +162,9 @@ async def test_two_hundred_concurrent_workflows(
 
 
 def test_python_and_rust_schemas_agree() -> None:
-    for name, required, defaults_json in workflow_schemas():
+    for name, required, defaults in workflow_schemas():
         cls = getattr(workflow_types, name)
         fields = {f.name: f for f in dataclasses.fields(cls)}
-        defaults = json.loads(defaults_json)
         assert set(fields) == set(defaults), name
         python_required = {
             n

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 use super::analysis_process;
 use super::config::TemporalConfig;
-use super::errors::python_error;
+use super::errors::{ErrorClass, python_error};
 use super::runtime::{LazyErr, Pending, ToPython, runtime, without_gil};
 use crate::activities::direct::{self, DirectActivities};
 use crate::activities::errors::StepError;
@@ -16,12 +16,12 @@ use crate::activities::errors::StepError;
 /// store, or anything else (a backend's refusal, a network error).
 fn step_error(py: Python<'_>, error: &StepError) -> PyErr {
     let class = match error {
-        StepError::Invalid { .. } => "InvalidInputError",
-        StepError::Config(_) => "ConfigError",
-        StepError::Store(_) => "StoreError",
-        StepError::Refused { .. } | StepError::Transient(_) => "TemporalError",
+        StepError::Invalid { .. } => ErrorClass::InvalidInput,
+        StepError::Config(_) => ErrorClass::Config,
+        StepError::Store(_) => ErrorClass::Store,
+        StepError::Refused { .. } | StepError::Transient(_) => ErrorClass::Temporal,
     };
-    python_error(py, class, (error.to_string(),))
+    python_error(py, class, error.to_string())
 }
 
 /// The activities on the stores, files and settings of one configuration.

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::config::TemporalConfig;
-use super::errors::{client_error, python_error};
+use super::errors::{ErrorClass, client_error, python_error, python_error_with};
 use super::runtime::{LazyErr, Outcome, Pending, ToPython, runtime};
 use crate::client::{
     ClientError, ConnectSettings, IdConflictPolicy, IdReusePolicy, Pem, RetryPolicySpec,
@@ -138,20 +138,16 @@ impl ClientCore {
         let guard = self
             .client
             .read()
-            .map_err(|_| python_error(py, "TemporalError", ("client lock poisoned",)))?;
+            .map_err(|_| python_error(py, ErrorClass::Temporal, "client lock poisoned"))?;
         guard.clone().ok_or_else(|| {
-            python_error(
-                py,
-                "TemporalConnectionError",
-                (
-                    format!(
-                        "the client for {} is disconnected; connect again",
-                        self.address
-                    ),
-                    self.address.clone(),
-                    "disconnected",
-                ),
-            )
+            let message = format!(
+                "the client for {} is disconnected; connect again",
+                self.address
+            );
+            python_error_with(py, ErrorClass::Connection, message, |kw| {
+                kw.set_item("address", &self.address)?;
+                kw.set_item("cause", "disconnected")
+            })
         })
     }
 

@@ -10,6 +10,7 @@ mod devserver;
 mod errors;
 mod exit_guard;
 mod logging;
+mod plain_values;
 mod replay;
 mod runtime;
 mod shared_values;
@@ -41,6 +42,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stores::ImageStoreCore>()?;
     m.add_class::<stores::MemoryStoreCore>()?;
     m.add_function(wrap_pyfunction!(stores::forget_user, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(shared_values::memory_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(shared_values::memory_limits, m)?)?;
     m.add_function(wrap_pyfunction!(stores::vault_hash, m)?)?;

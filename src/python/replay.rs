@@ -1,5 +1,5 @@
 //! Replay for Python: this build's workflows against kept history files and a server's
-//! workflows; the outcomes come back as JSON text (`app.temporal.replay` reads them).
+//! workflows; the outcomes come back as plain values (`app.temporal.replay` reads them).
 
 use std::path::PathBuf;
 
@@ -7,7 +7,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use super::client::ClientCore;
-use super::errors::{client_error, python_error};
+use super::errors::{ErrorClass, client_error, python_error};
+use super::plain_values::Plain;
 use super::runtime::{LazyErr, Pending, ToPython};
 use crate::replay::{self, ReplayError, server};
 
@@ -15,7 +16,7 @@ fn replay_error(error: ReplayError) -> LazyErr {
     LazyErr::new(move |py| match &error {
         ReplayError::Selection(message) => PyValueError::new_err(message.clone()),
         ReplayError::Client(e) => client_error(py, e),
-        ReplayError::Replayer(message) => python_error(py, "TemporalError", (message.clone(),)),
+        ReplayError::Replayer(message) => python_error(py, ErrorClass::Temporal, message.clone()),
     })
 }
 
@@ -50,7 +51,7 @@ pub fn replay_workflows(
                 recorded.extend(server::fetch(&client, &selection).await?);
             }
             let reports = replay::replay(recorded).await?;
-            serde_json::to_string(&reports).map_err(|e| ReplayError::Replayer(e.to_string()))
+            Plain::of(&reports).map_err(|e| ReplayError::Replayer(e.to_string()))
         };
         work.await.map(ToPython::new).map_err(replay_error)
     }))

@@ -13,7 +13,7 @@ use pyo3::sync::PyOnceLock;
 use tokio::runtime::Runtime;
 use tokio::task::AbortHandle;
 
-use super::errors::{internal_error, python_error};
+use super::errors::{ErrorClass, internal_error, python_error};
 use super::exit_guard;
 
 static RUNTIME_PID: OnceLock<u32> = OnceLock::new();
@@ -25,13 +25,13 @@ pub fn runtime(py: Python<'_>) -> PyResult<&'static Runtime> {
     if owner != std::process::id() {
         return Err(python_error(
             py,
-            "TemporalError",
-            (format!(
+            ErrorClass::Temporal,
+            format!(
                 "app.temporal was used in process {owner} before this process ({}) was forked from it; \
                  its runtime threads do not survive fork(). Create clients and workers after forking \
                  (for example in a post_fork hook), or start this process with the spawn method",
                 std::process::id()
-            ),),
+            ),
         ));
     }
     Ok(pyo3_async_runtimes::tokio::get_runtime())
@@ -120,8 +120,8 @@ impl Pending {
         job.ok_or_else(|| {
             python_error(
                 py,
-                "TemporalError",
-                ("this call has already been awaited or waited for",),
+                ErrorClass::Temporal,
+                "this call has already been awaited or waited for",
             )
         })
     }

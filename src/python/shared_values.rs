@@ -4,22 +4,22 @@
 
 use pyo3::prelude::*;
 
-use super::stores::json;
+use super::plain_values::{Plain, plain};
 use crate::domain::memory::{extract, request, rules};
 use crate::store::memories;
 use crate::wire::memory::MemoryKind;
 use crate::wire::types::schemas;
 
-/// The workflow request and result schemas: (type name, required fields, defaults as JSON).
+/// The workflow request and result schemas: (type name, required fields, defaults by field).
 #[pyfunction]
-pub fn workflow_schemas(py: Python<'_>) -> PyResult<Vec<(String, Vec<String>, String)>> {
+pub fn workflow_schemas(py: Python<'_>) -> PyResult<Vec<(String, Vec<String>, Plain)>> {
     schemas()
         .into_iter()
         .map(|(name, required, fields)| {
             Ok((
                 name.to_owned(),
                 required.into_iter().map(str::to_owned).collect(),
-                json(py, &fields)?,
+                plain(py, &fields)?,
             ))
         })
         .collect()

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 
-use super::errors::python_error;
+use super::errors::{ErrorClass, python_error};
+use super::plain_values::{Plain, plain};
 use super::runtime::without_gil;
 use crate::canonical::canonical;
 use crate::config::store_url::StoreLocation;
@@ -15,7 +16,7 @@ use crate::store::{Store, StoreError};
 use crate::wire::memory::MemoryKind;
 
 fn store_error(py: Python<'_>, error: &StoreError) -> PyErr {
-    python_error(py, "StoreError", (error.to_string(),))
+    python_error(py, ErrorClass::Store, error.to_string())
 }
 
 /// Connections an application process keeps to a shared store.
@@ -24,13 +25,9 @@ const APP_POOL: u32 = 4;
 /// The store under `data_dir`, at `store_url` (None: the embedded one).
 fn open_store(py: Python<'_>, data_dir: PathBuf, store_url: Option<String>) -> PyResult<Store> {
     let location = StoreLocation::parse(store_url.as_deref())
-        .map_err(|e| python_error(py, "ConfigError", (e,)))?;
+        .map_err(|e| python_error(py, ErrorClass::Config, e))?;
     without_gil(py, move || Store::open_at(&data_dir, &location, APP_POOL))?
         .map_err(|e| store_error(py, &e))
-}
-
-pub(super) fn json<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| python_error(py, "TemporalError", (e.to_string(),)))
 }
 
 /// The knowledge entries under a data dir.
@@ -47,15 +44,15 @@ impl KnowledgeStoreCore {
         open_store(py, data_dir, store_url).map(|store| KnowledgeStoreCore { store })
     }
 
-    /// The entry as JSON text, or None.
-    fn get(&self, py: Python<'_>, id: String) -> PyResult<Option<String>> {
+    /// The entry, or None.
+    fn get(&self, py: Python<'_>, id: String) -> PyResult<Option<Plain>> {
         let store = self.store.clone();
         let entry =
             without_gil(py, move || store.knowledge(&id))?.map_err(|e| store_error(py, &e))?;
-        entry.map(|e| json(py, &e)).transpose()
+        entry.map(|e| plain(py, &e)).transpose()
     }
 
-    /// Hits as JSON text, best first.
+    /// Hits, best first.
     #[pyo3(signature = (text, category=None, limit=10))]
     fn search(
         &self,
@@ -63,13 +60,13 @@ impl KnowledgeStoreCore {
         text: String,
         category: Option<String>,
         limit: u32,
-    ) -> PyResult<String> {
+    ) -> PyResult<Plain> {
         let store = self.store.clone();
         let hits = without_gil(py, move || {
             store.search_knowledge(&text, category.as_deref(), limit)
         })?
         .map_err(|e| store_error(py, &e))?;
-        json(py, &hits)
+        plain(py, &hits)
     }
 
     fn count(&self, py: Python<'_>) -> PyResult<u64> {
@@ -104,21 +101,21 @@ impl ImageStoreCore {
         open_store(py, data_dir, store_url).map(|store| ImageStoreCore { store })
     }
 
-    /// The newest records first, as JSON text.
+    /// The newest records first.
     #[pyo3(signature = (limit=10))]
-    fn history(&self, py: Python<'_>, limit: u32) -> PyResult<String> {
+    fn history(&self, py: Python<'_>, limit: u32) -> PyResult<Plain> {
         let store = self.store.clone();
         let records = without_gil(py, move || store.image_history(limit))?
             .map_err(|e| store_error(py, &e))?;
-        json(py, &records)
+        plain(py, &records)
     }
 
-    /// Totals as JSON text.
-    fn statistics(&self, py: Python<'_>) -> PyResult<String> {
+    /// Totals.
+    fn statistics(&self, py: Python<'_>) -> PyResult<Plain> {
         let store = self.store.clone();
         let stats =
             without_gil(py, move || store.image_statistics())?.map_err(|e| store_error(py, &e))?;
-        json(py, &stats)
+        plain(py, &stats)
     }
 }
 
@@ -180,7 +177,7 @@ pub struct MemoryStoreCore {
 
 fn memory_error(py: Python<'_>, error: &StoreError) -> PyErr {
     match error {
-        StoreError::Query(message) => python_error(py, "InvalidQueryError", (message.clone(),)),
+        StoreError::Query(message) => python_error(py, ErrorClass::InvalidQuery, message.clone()),
         other => store_error(py, other),
     }
 }
@@ -193,7 +190,7 @@ impl MemoryStoreCore {
         open_store(py, data_dir, store_url).map(|store| MemoryStoreCore { store })
     }
 
-    /// Hits as JSON text, best first.
+    /// Hits, best first.
     #[pyo3(signature = (query, user_id=None, kind=None, limit=10))]
     fn search(
         &self,
@@ -202,7 +199,7 @@ impl MemoryStoreCore {
         user_id: Option<String>,
         kind: Option<String>,
         limit: i64,
-    ) -> PyResult<String> {
+    ) -> PyResult<Plain> {
         let kind = kind
             .map(|k| MemoryKind::parse(&k))
             .transpose()
@@ -212,15 +209,15 @@ impl MemoryStoreCore {
             store.search_memories(&query, user_id.as_deref(), kind, limit)
         })?
         .map_err(|e| memory_error(py, &e))?;
-        json(py, &hits)
+        plain(py, &hits)
     }
 
-    /// The conversation's memories as JSON text, in message order.
-    fn for_conversation(&self, py: Python<'_>, conversation_id: String) -> PyResult<String> {
+    /// The conversation's memories, in message order.
+    fn for_conversation(&self, py: Python<'_>, conversation_id: String) -> PyResult<Plain> {
         let store = self.store.clone();
         let memories = without_gil(py, move || store.conversation_memories(&conversation_id))?
             .map_err(|e| memory_error(py, &e))?;
-        json(py, &memories)
+        plain(py, &memories)
     }
 
     #[pyo3(signature = (conversation_id=None, user_id=None, timeout=None))]
@@ -259,7 +256,7 @@ fn wait_of(py: Python<'_>, timeout: Option<f64>) -> PyResult<Duration> {
     })
 }
 
-/// Erases everything stored for a user under a data dir; the counts as JSON text.
+/// Erases everything stored for a user under a data dir; the counts.
 #[pyfunction]
 #[pyo3(signature = (data_dir, user_id, timeout=None, store_url=None, artifacts_dir=None))]
 pub fn forget_user(
@@ -269,11 +266,11 @@ pub fn forget_user(
     timeout: Option<f64>,
     store_url: Option<String>,
     artifacts_dir: Option<PathBuf>,
-) -> PyResult<String> {
+) -> PyResult<Plain> {
     let wait = wait_of(py, timeout)?;
     let artifacts_dir = artifacts_dir.unwrap_or_else(|| data_dir.clone());
     let store = open_store(py, data_dir, store_url)?.with_artifacts_dir(&artifacts_dir);
     let erased = without_gil(py, move || store.forget_user(&user_id, wait))?
         .map_err(|e| memory_error(py, &e))?;
-    json(py, &erased)
+    plain(py, &erased)
 }

@@ -7,12 +7,12 @@ use pyo3::prelude::*;
 use super::analysis_process;
 use super::client::ClientCore;
 use super::config::TemporalConfig;
-use super::errors::python_error;
+use super::errors::{ErrorClass, python_error};
 use super::runtime::{LazyErr, Pending, ToPython, runtime, without_gil};
 use crate::worker::{RunningWorker, WorkerError, WorkerSpec};
 
 fn worker_error(py: Python<'_>, error: &WorkerError) -> PyErr {
-    python_error(py, "WorkerError", (error.to_string(),))
+    python_error(py, ErrorClass::Worker, error.to_string())
 }
 
 /// A worker running all workflows and activities on one task queue.

@@ -2,11 +2,90 @@
 import os
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any, final
+from typing import Any, Literal, TypedDict, final
 
 from app.temporal._client.values import RetryPolicy, TLSConfig
 
 _StrPath = str | os.PathLike[str]
+
+# Records cross as plain dicts with these fields (the Rust structs' serde form);
+# app.temporal.stores and app.temporal.replay build their dataclasses from them.
+
+class _KnowledgeEntry(TypedDict):
+    id: str
+    category: str
+    title: str
+    summary: str
+    content: str
+    keywords: list[str]
+    word_count: int
+    content_hash: str
+    source: str
+    user_id: str | None
+    workflow_id: str | None
+    created_at: float
+
+class _KnowledgeHit(TypedDict):
+    id: str
+    title: str
+    category: str
+    snippet: str
+    rank: float
+
+class _ImageRecord(TypedDict):
+    workflow_id: str
+    image_path: str
+    prompt: str
+    style: str
+    size: str
+    backend: str
+    sha256: str
+    bytes: int
+    user_id: str | None
+    metadata: dict[str, Any]
+    created_at: float
+
+class _ImageStatistics(TypedDict):
+    total: int
+    total_bytes: int
+    by_backend: dict[str, int]
+    by_style: dict[str, int]
+
+class _StoredMemory(TypedDict):
+    id: int
+    conversation_id: str
+    user_id: str | None
+    kind: str
+    text: str
+    subject: str | None
+    value: str | None
+    role: str
+    message_index: int
+    timestamp: str | None
+    confidence: float
+    workflow_id: str | None
+    created_at: float
+
+class _MemoryHit(_StoredMemory):
+    snippet: str
+    rank: float
+
+class _Erased(TypedDict):
+    memories: int
+    knowledge: int
+    knowledge_json_entries: int
+    images: int
+    image_files: int
+    analysis_outputs: int
+
+class _Replayed(TypedDict, total=False):
+    source: str
+    workflow_type: str
+    workflow_id: str
+    events: int
+    result: Literal["ok", "non_deterministic", "failed", "unreadable"]
+    event_id: int | None
+    message: str
 
 __all__ = [
     "ActivitiesCore",
@@ -25,6 +104,7 @@ __all__ = [
     "cloud_address",
     "config_fields",
     "content_hash",
+    "error_classes",
     "forget_user",
     "locate_temporal_cli",
     "memory_kinds",
@@ -326,8 +406,10 @@ class ActivitiesCore:
 @final
 class KnowledgeStoreCore:
     def __new__(cls, data_dir: Path, store_url: str | None = None) -> KnowledgeStoreCore: ...
-    def get(self, id: str) -> str | None: ...
-    def search(self, text: str, category: str | None = None, limit: int = 10) -> str: ...
+    def get(self, id: str) -> _KnowledgeEntry | None: ...
+    def search(
+        self, text: str, category: str | None = None, limit: int = 10
+    ) -> list[_KnowledgeHit]: ...
     def count(self) -> int: ...
     @property
     def location(self) -> str: ...
@@ -336,8 +418,8 @@ class KnowledgeStoreCore:
 @final
 class ImageStoreCore:
     def __new__(cls, data_dir: Path, store_url: str | None = None) -> ImageStoreCore: ...
-    def history(self, limit: int = 10) -> str: ...
-    def statistics(self) -> str: ...
+    def history(self, limit: int = 10) -> list[_ImageRecord]: ...
+    def statistics(self) -> _ImageStatistics: ...
 
 @final
 class MemoryStoreCore:
@@ -348,8 +430,8 @@ class MemoryStoreCore:
         user_id: str | None = None,
         kind: str | None = None,
         limit: int = 10,
-    ) -> str: ...
-    def for_conversation(self, conversation_id: str) -> str: ...
+    ) -> list[_MemoryHit]: ...
+    def for_conversation(self, conversation_id: str) -> list[_StoredMemory]: ...
     def forget(
         self,
         conversation_id: str | None = None,
@@ -364,7 +446,8 @@ def forget_user(
     timeout: float | None = None,
     store_url: str | None = None,
     artifacts_dir: Path | None = None,
-) -> str: ...
+) -> _Erased: ...
+def error_classes() -> list[tuple[str, list[str]]]: ...
 def memory_kinds() -> list[str]: ...
 def memory_limits() -> list[tuple[str, int]]: ...
 
@@ -379,7 +462,7 @@ class BlackVaultCore:
 
 def content_hash(content: str) -> str: ...
 def canonical_text(content: str) -> str: ...
-def workflow_schemas() -> list[tuple[str, list[str], str]]: ...
+def workflow_schemas() -> list[tuple[str, list[str], dict[str, Any]]]: ...
 def set_log_level(level: str) -> None: ...
 def stop_calls_into_python() -> None: ...
 def replay_workflows(

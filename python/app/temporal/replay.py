@@ -9,7 +9,6 @@ release in the repository (``tests/histories/<version>/``) for CI to replay.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -98,14 +97,14 @@ async def replay_workflows(
     seconds = _seconds(closed_within)
     # Longer ago than the epoch is every closed workflow there is.
     since = None if seconds is None else max(0, int(time.time() - seconds))
-    text = await _core.replay_workflows(
+    reports: list[_core._Replayed] = await _core.replay_workflows(
         [Path(h) for h in histories],
         None if client is None else client._core,
         None if workflow_types is None else list(workflow_types),
         since,
         limit,
     )
-    return ReplayReport([ReplayResult(**item) for item in json.loads(text)])
+    return ReplayReport([ReplayResult(**item) for item in reports])
 
 
 __all__ = [

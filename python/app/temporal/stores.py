@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any, Literal, Optional, Union, get_args
 
 from app.temporal import _core
-from app.temporal._convert import from_json
+from app.temporal._convert import decode
 from app.temporal.config import get_temporal_config
 
 StrPath = Union[str, "os.PathLike[str]"]
@@ -72,13 +72,13 @@ class KnowledgeStore:
 
     def get(self, knowledge_id: str) -> Optional[KnowledgeEntry]:
         found = self._core.get(knowledge_id)
-        return None if found is None else from_json(found.encode(), KnowledgeEntry)
+        return None if found is None else decode(found, KnowledgeEntry)
 
     def search(
         self, text: str, category: Optional[str] = None, limit: int = 10
     ) -> list[KnowledgeHit]:
         """Entries matching any word of ``text`` (full text, BM25 ranking), best first."""
-        return from_json(self._core.search(text, category, limit).encode(), list[KnowledgeHit])  # type: ignore[no-any-return]
+        return decode(self._core.search(text, category, limit), list[KnowledgeHit])  # type: ignore[no-any-return]
 
     def count(self) -> int:
         return self._core.count()
@@ -132,11 +132,11 @@ class ImageStore:
 
     def history(self, limit: int = 10) -> list[ImageRecord]:
         """The newest images first."""
-        return from_json(self._core.history(limit).encode(), list[ImageRecord])  # type: ignore[no-any-return]
+        return decode(self._core.history(limit), list[ImageRecord])  # type: ignore[no-any-return]
 
     def statistics(self) -> ImageStatistics:
         """How many images, how many bytes, by backend and by style."""
-        return from_json(self._core.statistics().encode(), ImageStatistics)  # type: ignore[no-any-return]
+        return decode(self._core.statistics(), ImageStatistics)  # type: ignore[no-any-return]
 
 
 MemoryKind = Literal["message", "fact", "preference", "request", "date", "keyword"]
@@ -211,12 +211,12 @@ class MemoryStore:
         :class:`InvalidQueryError` for an unknown ``kind``, a ``limit`` outside 1 to 1000 or
         a query over 1000 characters."""
         found = self._core.search(query, user_id, kind, limit)
-        return from_json(found.encode(), list[MemoryHit])  # type: ignore[no-any-return]
+        return decode(found, list[MemoryHit])  # type: ignore[no-any-return]
 
     def for_conversation(self, conversation_id: str) -> list[StoredMemory]:
         """Every memory of a conversation (of any user), in message order."""
         found = self._core.for_conversation(conversation_id)
-        return from_json(found.encode(), list[StoredMemory])  # type: ignore[no-any-return]
+        return decode(found, list[StoredMemory])  # type: ignore[no-any-return]
 
     def forget(
         self,
@@ -276,7 +276,7 @@ def forget_user(
     found = _core.forget_user(
         _data_dir(data_dir), user_id, timeout, _store_url(store_url), _artifacts_dir(artifacts_dir)
     )
-    return from_json(found.encode(), ErasedUserData)  # type: ignore[no-any-return]
+    return decode(found, ErasedUserData)  # type: ignore[no-any-return]
 
 
 class BlackVault:
