@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.temporal import TemporalConfig
+from app.temporal.config import config_fields
 
 
 def free_port() -> int:
@@ -21,12 +22,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_SETTING_VARIABLES = frozenset(v for f in config_fields() for v in [f["env"], *f["aliases"]])
+
+
 def is_personal(name: str) -> bool:
     """Whether an environment variable is a developer's own setting that a test must not
-    see: a Temporal or Project-AI setting, or an API key (image tests would make paid
-    calls with a real one)."""
+    see: a variable of the settings table (the image backends' URLs and retries included),
+    any Temporal or Project-AI variable, or an API key (image tests would make paid calls
+    with a real one)."""
     upper = name.upper()
-    return upper.startswith(("TEMPORAL_", "PROJECT_AI_")) or upper.endswith("_API_KEY")
+    return (
+        upper in _SETTING_VARIABLES
+        or upper.startswith(("TEMPORAL_", "PROJECT_AI_"))
+        or upper.endswith("_API_KEY")
+    )
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

@@ -266,16 +266,20 @@ async def test_image_problems_are_named(
         await acts.generate_image({"backend": "local"}, config=config)
     with pytest.raises(InvalidInputError, match=r"result\[\"metadata\"\] is missing"):
         await acts.store_image_metadata({"image_path": "x.png"}, config=config)
+    # The backends' settings come from the configuration (here: the environment when it
+    # was made), checked when it is made.
     monkeypatch.setenv("IMAGE_API_MAX_RETRIES", "many")
     with pytest.raises(ConfigError, match="IMAGE_API_MAX_RETRIES"):
-        await acts.generate_image({"prompt": "a cat", "backend": "openai"}, config=config)
+        TemporalConfig(env_file=None)
     # A backend that cannot be reached: the error says so and never shows the key.
     monkeypatch.setenv("IMAGE_API_MAX_RETRIES", "1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-do-not-show")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    unreachable = TemporalConfig(env_file=None, data_dir=config.data_dir)
+    assert unreachable.openai_api_key == "sk-test-do-not-show"
     with pytest.raises(TemporalError, match="network error") as raised:
         await acts.generate_image(
-            {"prompt": "a cat", "backend": "openai", "size": "1024x1024"}, config=config
+            {"prompt": "a cat", "backend": "openai", "size": "1024x1024"}, config=unreachable
         )
     assert "sk-test-do-not-show" not in str(raised.value)
     assert not list((config.data_dir / "generated_images").glob("*"))

@@ -25,8 +25,8 @@ class Secret:
     name: str  # the setting
     variable: str  # its environment variable
     alias: str | None  # another variable with the same meaning
-    table: str  # the temporal.toml table it is written in
-    key: str  # its key there
+    table: str | None  # the temporal.toml table it is written in (None: not there)
+    key: str | None  # its key there
     good: str  # a well-formed value
     material: str  # the part of the value that must never show
 
@@ -50,6 +50,9 @@ SECRETS = [
         PRIVATE_KEY,
         KEY_BODY,
     ),
+    # The image backends' keys: Project-AI's own variables, not in temporal.toml.
+    Secret("openai_api_key", "OPENAI_API_KEY", None, None, None, API_KEY, API_KEY),
+    Secret("huggingface_api_key", "HUGGINGFACE_API_KEY", None, None, None, API_KEY, API_KEY),
 ]
 
 
@@ -147,6 +150,8 @@ def windows(secret: str) -> list[str]:
 
 def written(secret: Secret, source: str, form: str) -> object:
     env, env_file, toml, arg = FORMS[form]
+    if source == "temporal.toml" and secret.table is None:
+        return None
     return {"environment": env, ".env.temporal": env_file, "temporal.toml": toml}.get(source, arg)(
         secret
     )
@@ -204,7 +209,8 @@ def test_a_malformed_secret_is_refused_and_never_shown(
 
 
 def test_the_matrix_leaves_out_only_what_cannot_be_written() -> None:
-    assert len(CASES) == 2 * 4 * 8 - 9
+    image_keys = ("openai_api_key", "huggingface_api_key")
+    assert len(CASES) == 4 * 4 * 8 - 9 - 2 * 12
     left_out = {
         (s.name, source, form)
         for s in SECRETS
@@ -222,6 +228,11 @@ def test_the_matrix_leaves_out_only_what_cannot_be_written() -> None:
         ("tls_client_key_data", "environment", "duplicate key"),
         ("tls_client_key_data", "environment", "value with a newline"),
         ("tls_client_key_data", "argument", "value with a newline"),
+        *((name, "temporal.toml", form) for name in image_keys for form in FORMS),
+        *((name, "environment", "TOML type error") for name in image_keys),
+        *((name, ".env.temporal", "TOML type error") for name in image_keys),
+        *((name, "environment", "duplicate key") for name in image_keys),
+        *((name, "argument", "duplicate key") for name in image_keys),
     }
 
 
@@ -235,6 +246,8 @@ def test_well_formed_secrets_load_from_every_file(
     (clean_env / ".env.temporal").write_text(f'{secret.variable}="{secret.good}"\n')
     assert getattr(TemporalConfig(**other), secret.name) == secret.good
     (clean_env / ".env.temporal").unlink()
+    if secret.table is None:
+        return
     (clean_env / "t.toml").write_text(
         f"[{secret.table}]\n{secret.key} = {toml_basic(secret.good)}\n"
     )

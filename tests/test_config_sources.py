@@ -38,6 +38,8 @@ def sample_for(field: dict[str, Any]) -> tuple[str, Any]:
         return "false", False
     if kind == "int":
         return "7", 7
+    if kind == "float":
+        return "1.25", 1.25
     if kind == "bool":
         return "true", True
     if kind == "Path":

@@ -56,7 +56,7 @@ pub struct DirectActivities {
     limits: Limits,
     runner: Runner,
     http: reqwest::Client,
-    image_max_bytes: u64,
+    image: ImageSettings,
 }
 
 fn invalid(message: impl Into<String>) -> StepError {
@@ -205,7 +205,7 @@ impl DirectActivities {
             limits: Limits::from_config(config),
             runner,
             http: http::client().map_err(StepError::Transient)?,
-            image_max_bytes: config.image_max_bytes,
+            image: ImageSettings::from_config(config),
             store,
         })
     }
@@ -279,15 +279,13 @@ impl DirectActivities {
         Ok(json!(image::check_content_safety(&prompt, ATTEMPT).safe))
     }
 
-    /// `{"image_path", "metadata"}` of a new image, with the backends' settings as the
-    /// environment has them now.
+    /// `{"image_path", "metadata"}` of a new image, with the backends' settings of the
+    /// configuration.
     async fn generate_image(&self, argument: Value) -> Result<Value, StepError> {
         let request: ImageGenerationRequest = request_of(argument, "request")?;
-        let settings =
-            ImageSettings::from_env_with_limit(self.image_max_bytes).map_err(StepError::Config)?;
         let stem = format!("{}_direct_{}", request.backend, Uuid::new_v4().simple());
         let made = image::generate_image(
-            &settings,
+            &self.image,
             &self.http,
             self.artifacts_dir(),
             request,

@@ -17,6 +17,8 @@ pub enum FieldKind {
     OptionalPath,
     /// A whole number of at least `min`.
     Count { min: u64 },
+    /// A decimal number of at least 0 (a factor, seconds).
+    Decimal,
     /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
     Flag,
     /// An optional flag; unset means "decide from the other settings".
@@ -180,6 +182,20 @@ macro_rules! with_settings {
                 "host:port where a worker serves the Temporal SDK's metrics for Prometheus (/metrics); unset serves none." }
             image_max_bytes: u64 => { count(1), "TEMPORAL_IMAGE_MAX_BYTES", default = Some("52428800");
                 "Largest image an image API may send, in bytes (50 MiB); a JSON answer may be 4/3 of it plus 64 KiB, for an image in base64." }
+            openai_api_key: Option<String> => { FieldKind::Token, "OPENAI_API_KEY", secret = true;
+                "API key of the openai image backend (Project-AI's own variable)." }
+            openai_base_url: String => { FieldKind::Text, "OPENAI_BASE_URL", default = Some("https://api.openai.com/v1");
+                "Base URL of the openai image backend, for OpenAI-compatible servers." }
+            huggingface_api_key: Option<String> => { FieldKind::Token, "HUGGINGFACE_API_KEY", secret = true;
+                "API key of the huggingface image backend (Project-AI's own variable)." }
+            huggingface_api_url: String => { FieldKind::Text, "HUGGINGFACE_API_URL", default = Some("https://api-inference.huggingface.co");
+                "Base URL of the huggingface image backend, for self-hosted inference endpoints." }
+            huggingface_model: String => { FieldKind::Text, "HUGGINGFACE_MODEL", default = Some("stabilityai/stable-diffusion-2-1");
+                "Model the huggingface image backend runs." }
+            image_api_max_retries: u64 => { count(1), "IMAGE_API_MAX_RETRIES", default = Some("3");
+                "Attempts per image API request, the first included (rate limits, 5xx answers, network errors)." }
+            image_api_backoff_factor: f64 => { FieldKind::Decimal, "IMAGE_API_BACKOFF_FACTOR", default = Some("0.8");
+                "Seconds: the wait after the n-th failed image API attempt is this times 2^(n-1)." }
         }
     };
 }

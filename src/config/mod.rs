@@ -99,6 +99,18 @@ impl FieldValue for u64 {
     }
 }
 
+impl FieldValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Decimal(*self)
+    }
+    fn from_value(value: Value) -> Self {
+        match value {
+            Value::Decimal(x) => x,
+            _ => 0.0,
+        }
+    }
+}
+
 impl FieldValue for bool {
     fn to_value(&self) -> Value {
         Value::Flag(*self)
@@ -239,6 +251,7 @@ impl fmt::Debug for TemporalConfig {
                 Value::Unset => s.field(name, &None::<()>),
                 Value::Text(t) => s.field(name, &t),
                 Value::Count(n) => s.field(name, &n),
+                Value::Decimal(x) => s.field(name, &x),
                 Value::Flag(b) => s.field(name, &b),
             };
         }
@@ -324,6 +337,7 @@ mod tests {
         for spec in FIELDS {
             let set = match spec.kind {
                 FieldKind::Count { min } => Value::Count(min + 1),
+                FieldKind::Decimal => Value::Decimal(0.5),
                 FieldKind::Flag | FieldKind::OptionalFlag => Value::Flag(true),
                 FieldKind::Choice(words) => Value::Text(words[0].to_owned()),
                 _ => Value::Text("x".to_owned()),

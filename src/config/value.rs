@@ -6,11 +6,13 @@ use super::origin::Origin;
 use super::secret_form;
 use super::store_url::StoreLocation;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Unset,
     Text(String),
     Count(u64),
+    /// A finite number of at least 0.
+    Decimal(f64),
     Flag(bool),
 }
 
@@ -57,6 +59,14 @@ pub fn parse(spec: &FieldSpec, raw: &str, origin: &Origin) -> Result<Value, Conf
             ))),
             Err(_) => Err(problem(format!(
                 "{} must be a whole number of at least {min}, got {}",
+                spec.name,
+                shown(spec, raw)
+            ))),
+        },
+        FieldKind::Decimal => match trimmed.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Value::Decimal(x)),
+            _ => Err(problem(format!(
+                "{} must be a decimal number of at least 0 (e.g. 0.8), got {}",
                 spec.name,
                 shown(spec, raw)
             ))),

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
 use super::errors::config_error;
 use super::runtime::without_gil;
@@ -43,7 +43,10 @@ fn argument_text(name: &str, value: &Bound<'_, PyAny>) -> Result<String, ConfigP
     }
     let spec = crate::config::fields::spec(name);
     let secret = spec.is_some_and(|s| s.secret);
-    if value.is_instance_of::<PyInt>() && !secret {
+    let decimal = spec.is_some_and(|s| s.kind == FieldKind::Decimal);
+    if (value.is_instance_of::<PyInt>() || (decimal && value.is_instance_of::<PyFloat>()))
+        && !secret
+    {
         return Ok(value.str().map(|s| s.to_string()).unwrap_or_default());
     }
     // A secret is text only: bytes or a path would be decoded with replacement characters.
@@ -57,6 +60,7 @@ fn argument_text(name: &str, value: &Bound<'_, PyAny>) -> Result<String, ConfigP
         .unwrap_or_else(|_| "?".into());
     let wanted = match spec.map(|s| s.kind) {
         Some(FieldKind::Count { .. }) => "an int",
+        Some(FieldKind::Decimal) => "a float or an int",
         Some(FieldKind::Flag | FieldKind::OptionalFlag) => "a bool",
         Some(FieldKind::Path | FieldKind::OptionalPath) => "a str or os.PathLike",
         _ => "a str",
@@ -73,6 +77,7 @@ fn value_to_py<'py>(py: Python<'py>, value: Value) -> PyResult<Bound<'py, PyAny>
         Value::Unset => py.None().into_bound(py),
         Value::Text(text) => text.into_pyobject(py)?.into_any(),
         Value::Count(n) => n.into_pyobject(py)?.into_any(),
+        Value::Decimal(x) => x.into_pyobject(py)?.into_any(),
         Value::Flag(b) => PyBool::new(py, b).to_owned().into_any(),
     })
 }
@@ -223,6 +228,7 @@ pub fn config_fields(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
                 FieldKind::Path => "Path",
                 FieldKind::OptionalPath => "Path | None",
                 FieldKind::Count { .. } => "int",
+                FieldKind::Decimal => "float",
                 FieldKind::Flag => "bool",
                 FieldKind::OptionalFlag => "bool | None",
                 FieldKind::Choice(_) => "str",
@@ -237,6 +243,9 @@ pub fn config_fields(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
             d.set_item("doc", f.doc)?;
             if let FieldKind::Count { min } = f.kind {
                 d.set_item("minimum", min)?;
+            }
+            if f.kind == FieldKind::Decimal {
+                d.set_item("minimum", 0)?;
             }
             if let FieldKind::Choice(choices) = f.kind {
                 d.set_item("choices", choices.to_vec())?;

@@ -68,8 +68,8 @@ pub struct WorkerSpec {
     /// Where the heavy analysis steps run: in this process unless a child program is set
     /// (the Python package sets its interpreter when `analysis_isolation` is on).
     pub analysis_runner: Runner,
-    /// The largest image an image API may send (JSON answers: 4/3 of it plus 64 KiB).
-    pub image_max_bytes: u64,
+    /// The image backends' keys, URLs, retries and answer size limit.
+    pub image: ImageSettings,
     /// The workflow types to register (all by default).
     pub workflows: Selection,
     /// The activities to register (all by default).
@@ -114,7 +114,7 @@ impl WorkerSpec {
             analysis_max_file_bytes: config.analysis_max_file_bytes,
             analysis_limits: Limits::from_config(config),
             analysis_runner: Runner::InProcess,
-            image_max_bytes: config.image_max_bytes,
+            image: ImageSettings::from_config(config),
             workflows: Selection::All,
             activities: Selection::All,
             deployment: Deployment::from_config(config),
@@ -171,8 +171,7 @@ fn options(spec: &WorkerSpec) -> Result<(WorkerOptions, Store), WorkerError> {
         ))
         .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
         .build();
-    let image_settings =
-        ImageSettings::from_env_with_limit(spec.image_max_bytes).map_err(WorkerError::Start)?;
+    let image_settings = spec.image.clone();
     tracing::info!(settings = ?image_settings, "image backends");
     let http = http::client().map_err(WorkerError::Start)?;
     let image = ImageActivities {

@@ -38,7 +38,8 @@ def _allowed(field: dict[str, Any]) -> str:
     if "choices" in field:
         return "one of " + ", ".join(field["choices"])
     if "minimum" in field:
-        return f"a whole number >= {field['minimum']}"
+        number = "a decimal number" if field["type"] == "float" else "a whole number"
+        return f"{number} >= {field['minimum']}"
     if field["type"].startswith("bool"):
         return "true or false"
     return ""

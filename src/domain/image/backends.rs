@@ -11,7 +11,7 @@ use super::http::{BackendError, Body, Cap, address, read_capped, send};
 use super::prompt::{SAFETY_NEGATIVE, check_openai_size};
 use super::render;
 use super::safety::MAX_PROMPT_CHARS;
-use super::settings::{HUGGINGFACE_KEY_ENV, ImageSettings, OPENAI_KEY_ENV};
+use super::settings::{ImageSettings, variable};
 
 pub const BACKENDS: &[&str] = &["local", "openai", "huggingface"];
 
@@ -140,7 +140,7 @@ pub async fn openai(
     let key = settings
         .openai_api_key
         .as_deref()
-        .ok_or_else(|| missing_key("openai", OPENAI_KEY_ENV))?;
+        .ok_or_else(|| missing_key("openai", variable("openai_api_key")))?;
     let size = check_openai_size(width, height).map_err(BackendError::Final)?;
     let url = format!("{}/images/generations", settings.openai_base_url);
     let body =
@@ -207,7 +207,7 @@ pub async fn huggingface(
     let key = settings
         .huggingface_api_key
         .as_deref()
-        .ok_or_else(|| missing_key("huggingface", HUGGINGFACE_KEY_ENV))?;
+        .ok_or_else(|| missing_key("huggingface", variable("huggingface_api_key")))?;
     let url = format!(
         "{}/models/{}",
         settings.huggingface_base_url, settings.huggingface_model

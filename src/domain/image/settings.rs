@@ -1,26 +1,31 @@
-//! The image backends' settings, from the environment when a worker starts (the answer
-//! size limit from the settings table). Keys are secrets: `Debug` shows only whether they
-//! are set, and base URLs without user info, query or fragment.
+//! The image backends' settings, from the settings table (`openai_api_key`,
+//! `image_api_max_retries`, ...; Project-AI's own variables `OPENAI_API_KEY`, ...). Keys are
+//! secrets: `Debug` shows only whether they are set, and base URLs without user info, query
+//! or fragment.
 
 use std::fmt;
 use std::time::Duration;
 
-pub const OPENAI_KEY_ENV: &str = "OPENAI_API_KEY";
-pub const HUGGINGFACE_KEY_ENV: &str = "HUGGINGFACE_API_KEY";
+use crate::config::TemporalConfig;
+use crate::config::fields::spec;
+
+/// The variable that sets the setting `name`, for messages ("set OPENAI_API_KEY").
+pub fn variable(name: &str) -> &'static str {
+    spec(name).map_or("", |f| f.env)
+}
 
 #[derive(Clone)]
 pub struct ImageSettings {
     pub openai_api_key: Option<String>,
-    /// `OPENAI_BASE_URL`, so OpenAI-compatible servers work.
+    /// Without a trailing slash, so OpenAI-compatible servers work.
     pub openai_base_url: String,
     pub huggingface_api_key: Option<String>,
-    /// `HUGGINGFACE_API_URL`, so self-hosted inference endpoints work.
+    /// Without a trailing slash, so self-hosted inference endpoints work.
     pub huggingface_base_url: String,
-    /// `HUGGINGFACE_MODEL`.
     pub huggingface_model: String,
-    /// `IMAGE_API_MAX_RETRIES`: attempts per request, the first included.
+    /// Attempts per request, the first included.
     pub max_attempts: u32,
-    /// `IMAGE_API_BACKOFF_FACTOR`: the wait after attempt n is factor x 2^(n-1) seconds.
+    /// The wait after attempt n is factor x 2^(n-1) seconds.
     pub backoff_factor: f64,
     pub timeout: Duration,
     /// The `image_max_bytes` setting: the largest image an API may send; JSON answers may be
@@ -70,69 +75,23 @@ impl fmt::Debug for ImageSettings {
 
 impl Default for ImageSettings {
     fn default() -> Self {
-        ImageSettings {
-            openai_api_key: None,
-            openai_base_url: "https://api.openai.com/v1".into(),
-            huggingface_api_key: None,
-            huggingface_base_url: "https://api-inference.huggingface.co".into(),
-            huggingface_model: "stabilityai/stable-diffusion-2-1".into(),
-            max_attempts: 3,
-            backoff_factor: 0.8,
-            timeout: Duration::from_secs(60),
-            image_max_bytes: crate::config::TemporalConfig::defaults().image_max_bytes,
-        }
+        ImageSettings::from_config(&TemporalConfig::defaults())
     }
 }
 
 impl ImageSettings {
-    /// The settings the environment gives; a malformed number is an error naming it.
-    pub fn from_env() -> Result<Self, String> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
-    }
-
-    /// The environment's settings with the answer size limit of the settings table.
-    pub fn from_env_with_limit(image_max_bytes: u64) -> Result<Self, String> {
-        Ok(ImageSettings {
-            image_max_bytes,
-            ..Self::from_env()?
-        })
-    }
-
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let mut settings = ImageSettings {
-            openai_api_key: get(OPENAI_KEY_ENV),
-            huggingface_api_key: get(HUGGINGFACE_KEY_ENV),
-            ..ImageSettings::default()
-        };
-        if let Some(url) = get("OPENAI_BASE_URL") {
-            settings.openai_base_url = url.trim_end_matches('/').to_owned();
+    pub fn from_config(config: &TemporalConfig) -> Self {
+        ImageSettings {
+            openai_api_key: config.openai_api_key.clone(),
+            openai_base_url: config.openai_base_url.trim_end_matches('/').to_owned(),
+            huggingface_api_key: config.huggingface_api_key.clone(),
+            huggingface_base_url: config.huggingface_api_url.trim_end_matches('/').to_owned(),
+            huggingface_model: config.huggingface_model.clone(),
+            max_attempts: u32::try_from(config.image_api_max_retries).unwrap_or(u32::MAX),
+            backoff_factor: config.image_api_backoff_factor,
+            timeout: Duration::from_secs(60),
+            image_max_bytes: config.image_max_bytes,
         }
-        if let Some(url) = get("HUGGINGFACE_API_URL") {
-            settings.huggingface_base_url = url.trim_end_matches('/').to_owned();
-        }
-        if let Some(model) = get("HUGGINGFACE_MODEL") {
-            settings.huggingface_model = model;
-        }
-        if let Some(text) = get("IMAGE_API_MAX_RETRIES") {
-            settings.max_attempts = text.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(
-                || {
-                    format!(
-                        "IMAGE_API_MAX_RETRIES must be a whole number of at least 1, got {text:?}"
-                    )
-                },
-            )?;
-        }
-        if let Some(text) = get("IMAGE_API_BACKOFF_FACTOR") {
-            settings.backoff_factor = text
-                .trim()
-                .parse()
-                .ok()
-                .filter(|f: &f64| f.is_finite() && *f >= 0.0)
-                .ok_or_else(|| {
-                    format!("IMAGE_API_BACKOFF_FACTOR must be a non-negative number, got {text:?}")
-                })?;
-        }
-        Ok(settings)
     }
 }
 
@@ -141,26 +100,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn from_lookup_and_redaction() {
-        let env = |name: &str| match name {
-            "OPENAI_API_KEY" => Some("sk-secret".to_owned()),
-            "OPENAI_BASE_URL" => Some("http://127.0.0.1:9/v1/".to_owned()),
-            "HUGGINGFACE_API_URL" => Some("https://user:pw@hf.example/x?api_key=k2#f".to_owned()),
-            "IMAGE_API_MAX_RETRIES" => Some("5".to_owned()),
-            _ => None,
-        };
-        let s = ImageSettings::from_lookup(env).unwrap();
+    fn from_config_and_redaction() {
+        let mut config = TemporalConfig::defaults();
+        config.openai_api_key = Some("sk-secret".to_owned());
+        config.openai_base_url = "http://127.0.0.1:9/v1/".to_owned();
+        config.huggingface_api_url = "https://user:pw@hf.example/x?api_key=k2#f".to_owned();
+        config.image_api_max_retries = 5;
+        let s = ImageSettings::from_config(&config);
         assert_eq!(s.openai_base_url, "http://127.0.0.1:9/v1");
         assert_eq!(s.max_attempts, 5);
+        assert_eq!(s.backoff_factor, 0.8);
         assert_eq!(s.image_max_bytes, 50 << 20);
         let shown = format!("{s:?}");
         for secret in ["sk-secret", "user", "pw", "k2", "#f"] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         assert!(shown.contains("https://hf.example/x"), "{shown}");
-        let bad = ImageSettings::from_lookup(|n| {
-            (n == "IMAGE_API_BACKOFF_FACTOR").then(|| "fast".to_owned())
-        });
-        assert!(bad.unwrap_err().contains("IMAGE_API_BACKOFF_FACTOR"));
+        assert_eq!(variable("openai_api_key"), "OPENAI_API_KEY");
     }
 }
