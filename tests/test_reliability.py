@@ -24,9 +24,15 @@ from app.temporal import (
     DataAnalysisRequest,
     DataAnalysisWorkflow,
     DevServer,
+    ImageGenerationRequest,
+    ImageGenerationWorkflow,
+    ImageStore,
     KnowledgeStore,
     LearningRequest,
     LearningResult,
+    MemoryExpansionRequest,
+    MemoryExpansionWorkflow,
+    MemoryStore,
     TemporalClientManager,
     TemporalConfig,
     Worker,
@@ -261,6 +267,64 @@ async def test_retries_back_off_as_the_policy_says(
     assert started.attributes["attempt"] == 3
     waited = (started.event_time - scheduled.event_time).total_seconds()
     assert 2.7 <= waited <= 8, waited
+
+
+async def test_a_retry_after_a_store_wrote_stores_nothing_twice(
+    dev_server: DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attempt of each store step writes, then loses its result (as when a worker
+    dies before reporting): the retry finds the rows there, nothing is stored twice, and
+    each workflow's result is the one the lost attempt would have given."""
+    lost = ["store_knowledge", "store_image_metadata", "store_memories", "update_memory_indexes"]
+    config, worker = await faulty(
+        dev_server, tmp_path, monkeypatch, ",".join(f"{a}=lose:1" for a in lost)
+    )
+    conversation = f"conv-{uuid.uuid4().hex[:8]}"
+    messages = [
+        {"role": "user", "content": "My name is Ann Lee and I live in Lyon, near the river."},
+        {"role": "user", "content": "Please remember that I prefer green tea in the morning."},
+    ]
+    memory_request = MemoryExpansionRequest(conversation, messages, user_id="ann")
+    try:
+        async with TemporalClientManager(config=config) as manager:
+            client = manager.client
+            handles = [
+                await client.start_workflow(
+                    AILearningWorkflow.run, learning_request(0), id=f"lose-{uuid.uuid4().hex}"
+                ),
+                await client.start_workflow(
+                    ImageGenerationWorkflow.run,
+                    ImageGenerationRequest("a fox in snow", size="128x128", backend="local"),
+                    id=f"lose-{uuid.uuid4().hex}",
+                ),
+                await client.start_workflow(
+                    MemoryExpansionWorkflow.run, memory_request, id=f"lose-{uuid.uuid4().hex}"
+                ),
+            ]
+            learned, image, memory = [await h.result(timeout=60) for h in handles]
+            histories = [await h.fetch_history() for h in handles]
+            # The same conversation again, attempts no longer failing: nothing new.
+            again = await client.execute_workflow(
+                MemoryExpansionWorkflow.run, memory_request, id=f"lose-{uuid.uuid4().hex}"
+            )
+    finally:
+        await worker.__aexit__(None, None, None)
+    for history, activities in zip(histories, [lost[:1], lost[1:2], lost[2:]]):
+        for activity in activities:
+            started = event(history, "ActivityTaskStarted", activity)
+            assert started.attributes["attempt"] == 2, activity
+    assert learned.success and image.success and memory.success
+    knowledge = KnowledgeStore(tmp_path)
+    assert knowledge.count() == 1
+    knowledge.sync_knowledge_json()
+    assert knowledge_json_ids(tmp_path) == [learned.knowledge_id]
+    assert [r.image_path for r in ImageStore(tmp_path).history(limit=10)] == [image.image_path]
+    stored = MemoryStore(tmp_path).for_conversation(conversation)
+    assert len({(m.kind, m.text, m.subject, m.value) for m in stored}) == len(stored)
+    assert memory.memory_count == len(stored) > 0
+    assert again.success and again.memory_count == 0
+    hits = MemoryStore(tmp_path).search("lyon", user_id="ann")
+    assert {h.subject for h in hits if h.kind == "fact"} >= {"location"}
 
 
 async def test_a_timeout_is_retried_as_the_configured_policy_says_then_is_a_result(

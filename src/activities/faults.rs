@@ -5,7 +5,9 @@
 //!
 //! - `fail:N`: attempts 1..=N fail with a retryable error;
 //! - `sleep:S`: every attempt first sleeps S seconds (to exceed a timeout);
-//! - `panic:N`: attempts 1..=N panic (the worker must survive).
+//! - `panic:N`: attempts 1..=N panic (the worker must survive);
+//! - `lose:N`: attempts 1..=N do their work (a store activity writes) and then fail with a
+//!   retryable error, as when a worker dies before reporting: the retry must not store twice.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -24,6 +26,7 @@ pub enum Fault {
     Fail(u32),
     Sleep(Duration),
     Panic(u32),
+    LoseResult(u32),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -40,7 +43,7 @@ impl Faults {
         for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let bad = || {
                 format!(
-                    "{FAULTS_ENV}: {entry:?} is not activity=fail:N, activity=sleep:SECONDS or activity=panic:N"
+                    "{FAULTS_ENV}: {entry:?} is not activity=fail:N, activity=sleep:SECONDS, activity=panic:N or activity=lose:N"
                 )
             };
             let (activity, fault) = entry.split_once('=').ok_or_else(bad)?;
@@ -48,6 +51,7 @@ impl Faults {
             let fault = match kind {
                 "fail" => Fault::Fail(amount.parse().map_err(|_| bad())?),
                 "panic" => Fault::Panic(amount.parse().map_err(|_| bad())?),
+                "lose" => Fault::LoseResult(amount.parse().map_err(|_| bad())?),
                 // try_from: infinite, NaN or huge seconds are refused, not a panic.
                 "sleep" => Fault::Sleep(
                     Duration::try_from_secs_f64(amount.parse::<f64>().map_err(|_| bad())?)
@@ -83,6 +87,22 @@ impl Faults {
             _ => Ok(attempt),
         }
     }
+
+    /// Ends attempt `attempt` of `activity` with `done`, unless a `lose:N` fault drops its
+    /// result.
+    pub fn leave<T>(
+        &self,
+        activity: &str,
+        attempt: u32,
+        done: Result<T, ActivityError>,
+    ) -> Result<T, ActivityError> {
+        match self.0.get(activity) {
+            Some(Fault::LoseResult(n)) if attempt <= *n && done.is_ok() => Err(retryable(format!(
+                "injected fault: attempt {attempt} did its work, and its result is lost"
+            ))),
+            _ => done,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -91,8 +111,11 @@ mod tests {
 
     #[test]
     fn parsing() {
-        let f = Faults::parse("a=fail:2, b=sleep:1.5,c=panic:1").unwrap();
+        let f = Faults::parse("a=fail:2, b=sleep:1.5,c=panic:1,d=lose:1").unwrap();
         assert_eq!(f.0["a"], Fault::Fail(2));
+        assert_eq!(f.0["d"], Fault::LoseResult(1));
+        assert!(f.leave("d", 1, Ok(())).is_err());
+        assert!(f.leave("d", 2, Ok(())).is_ok());
         assert_eq!(f.0["b"], Fault::Sleep(Duration::from_millis(1500)));
         assert!(
             Faults::parse("a=explode:1")

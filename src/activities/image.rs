@@ -248,7 +248,11 @@ impl ImageActivities {
         let attempt = self.faults.enter("store_image_metadata", &ctx).await?;
         let workflow_id = ctx.info().workflow_id.clone();
         let work = store_image_metadata(self.store.clone(), stored, workflow_id, attempt);
-        supervised(&ctx, work).await
+        self.faults.leave(
+            "store_image_metadata",
+            attempt,
+            supervised(&ctx, work).await,
+        )
     }
 }
 

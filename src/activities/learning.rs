@@ -251,7 +251,8 @@ impl LearningActivities {
             workflow_id,
             attempt,
         );
-        supervised(&ctx, work).await
+        self.faults
+            .leave("store_knowledge", attempt, supervised(&ctx, work).await)
     }
 }
 

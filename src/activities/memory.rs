@@ -37,7 +37,8 @@ pub struct MemoriesToStore {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredMemories {
-    /// Memories that were not stored before.
+    /// Memories that were not stored before this workflow (on a retry, those an earlier
+    /// attempt of it stored count too).
     pub new: u64,
     pub attempt: u32,
 }
@@ -120,6 +121,17 @@ pub async fn store_memories(
                 &memories,
             )
             .map_err(|e| StepError::Store(format!("cannot store the memories: {e}")))?;
+        // A retry after an attempt that stored but could not report: the memories this
+        // workflow stored are its new ones, so the count is the one the lost result had.
+        let new = match workflow_id.as_deref() {
+            Some(id) if attempt > 1 => store
+                .conversation_memories(&conversation_id)
+                .map_err(|e| StepError::Store(format!("cannot count the memories: {e}")))?
+                .iter()
+                .filter(|m| m.workflow_id.as_deref() == Some(id))
+                .count() as u64,
+            _ => new,
+        };
         Ok(StoredMemories { new, attempt })
     })
     .await
@@ -177,7 +189,8 @@ impl MemoryActivities {
             memories,
             attempt,
         );
-        supervised(&ctx, work).await
+        self.faults
+            .leave("store_memories", attempt, supervised(&ctx, work).await)
     }
 
     #[activity(name = "update_memory_indexes")]
@@ -188,6 +201,10 @@ impl MemoryActivities {
     ) -> Result<IndexedMemories, ActivityError> {
         let attempt = self.faults.enter("update_memory_indexes", &ctx).await?;
         let work = update_memory_indexes(self.store.clone(), conversation_id, attempt);
-        supervised(&ctx, work).await
+        self.faults.leave(
+            "update_memory_indexes",
+            attempt,
+            supervised(&ctx, work).await,
+        )
     }
 }
