@@ -3,6 +3,7 @@ docs/BENCHMARKS.md that each benchmark rewrites with its latest run."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime
 import os
@@ -16,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
@@ -162,12 +164,40 @@ def machine() -> str:
     )
 
 
+RUN_VARIABLE = "BENCH_RUN"
+"""Names the run of benchmarks/run.sh a script belongs to (time and commit); run.sh sets it."""
+
+
+class _ReportOption(argparse.Action):
+    """--report, refused outside benchmarks/run.sh: every section of docs/BENCHMARKS.md
+    comes from one run of it, so the figures there were measured together."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, *_: Any) -> None:
+        if not os.environ.get(RUN_VARIABLE):
+            parser.error(
+                "--report rewrites docs/BENCHMARKS.md, whose sections all come from one run "
+                "of `bash benchmarks/run.sh`: run that, or leave --report out"
+            )
+        setattr(namespace, self.dest, True)
+
+
+def add_report_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--report",
+        nargs=0,
+        action=_ReportOption,
+        default=False,
+        help="write this benchmark's section of docs/BENCHMARKS.md (within benchmarks/run.sh)",
+    )
+
+
 def write_section(name: str, body: str) -> None:
     """Replaces the section `name` of docs/BENCHMARKS.md (or appends it)."""
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    run = os.environ[RUN_VARIABLE]
     section = (
-        f"<!-- {name}:start -->\n## {name}\n\nRun {stamp} on {machine()}.\n\n{body.strip()}\n"
-        f"<!-- {name}:end -->"
+        f"<!-- {name}:start -->\n## {name}\n\nRun {stamp} on {machine()}; "
+        f"part of run.sh run {run}.\n\n{body.strip()}\n<!-- {name}:end -->"
     )
     text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
     marker = re.escape(name)

@@ -17,7 +17,7 @@ import statistics
 import uuid
 from collections.abc import Awaitable, Callable
 
-from _common import publish, spread, timed_batch
+from _common import add_report_option, publish, spread, timed_batch
 
 from app.temporal import DevServer, TemporalClientManager, TemporalConfig
 
@@ -73,7 +73,7 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--in-flight", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    add_report_option(parser)
     args = parser.parse_args()
 
     names = ("project-ai-temporal", "temporalio")

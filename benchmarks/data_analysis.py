@@ -25,7 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _common import peak_rss_mb, publish, spread
+from _common import add_report_option, peak_rss_mb, publish, spread
 
 from app.temporal import (
     DataAnalysisRequest,
@@ -186,7 +186,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    add_report_option(parser)
     parser.add_argument(
         "--skip-peer", action="store_true", help="only this project (a smoke test without pandas)"
     )

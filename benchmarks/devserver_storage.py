@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from _common import Batch, publish, spread
+from _common import Batch, add_report_option, publish, spread
 from _workflows import KINDS, Sizes, Work, kind_list, run_batch, worker_and_client, workload
 
 from app.temporal import DevServer
@@ -59,7 +59,7 @@ async def main() -> None:
     parser.add_argument(
         "--kinds", type=kind_list, default="learning", help="comma-separated, run in turn"
     )
-    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    add_report_option(parser)
     args = parser.parse_args()
 
     figures: dict[str, dict[str, list[float]]] = {s: defaultdict(list) for s in STORAGES}

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from _common import publish, spread
+from _common import add_report_option, publish, spread
 from _workflows import KINDS as KIND_NAMES
 from _workflows import Sizes, run_batch, worker_and_client, workload
 from memory_search import Corpus, ingest, latencies
@@ -225,7 +225,7 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=400)
     parser.add_argument("--in-flight", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--report", action="store_true")
+    add_report_option(parser)
     args = parser.parse_args()
     kind = KINDS[args.kind]
     sizes = {"base": kind.base if args.base is None else args.base, "grown": args.existing}

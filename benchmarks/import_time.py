@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from _common import publish, spread
+from _common import add_report_option, publish, spread
 
 MODULES = {"project-ai-temporal": "app.temporal", "temporalio": "temporalio.client"}
 
@@ -27,7 +27,7 @@ def wall_ms(code: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    add_report_option(parser)
     args = parser.parse_args()
 
     for module in MODULES.values():  # warm the OS file cache; not counted

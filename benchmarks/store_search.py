@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, percentile, publish, spread
+from _common import ROOT, add_report_option, percentile, publish, spread
 from memory_search import Corpus, ingest, latencies
 
 from app.temporal import DevServer, MemoryStore
@@ -32,7 +32,7 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--batch", type=int, default=1_000, help="messages per conversation")
     parser.add_argument("--runs", type=int, default=5, help="search passes over the queries")
-    parser.add_argument("--report", action="store_true")
+    add_report_option(parser)
     args = parser.parse_args()
     corpus = Corpus()
     conversations = corpus.conversations(args.memories, args.batch)

@@ -24,7 +24,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from _common import peak_rss_mb, publish, reset_peak_rss, spread
+from _common import add_report_option, peak_rss_mb, publish, reset_peak_rss, spread
 from _workflows import KINDS, Sizes, kind_list, run_batch, worker_and_client, workload
 
 from app.temporal import DevServer
@@ -67,7 +67,7 @@ async def main() -> None:
     parser.add_argument("--csv-rows", type=int, default=Sizes.csv_rows)
     parser.add_argument("--image-size", default=Sizes.image_size)
     parser.add_argument("--messages", type=int, default=Sizes.conversation_messages)
-    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    add_report_option(parser)
     args = parser.parse_args()
     sizes = Sizes(args.csv_rows, args.image_size, args.messages)
 
