@@ -2,7 +2,9 @@
 //! memory of each phase (VmHWM, reset between phases), for profiling what
 //! `benchmarks/data_analysis.py` measures end to end through the workflow:
 //!
-//!     cargo run --release --example profile_analysis -- data.csv out-dir/
+//!     cargo run --profile release-debug --example profile_analysis -- data.csv out-dir/
+//!
+//! (`release-debug` is the release build with symbols, for perf; `--release` strips them.)
 //!
 //! Phases: load (parse the file), write copy (the Arrow IPC `table.arrow`), read copy,
 //! analyse ("full": statistics, correlation, clustering, chart data), charts (PNGs).

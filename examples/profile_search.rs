@@ -2,7 +2,7 @@
 //! query of a file (one a line), in rounds, for profiling what
 //! `benchmarks/memory_search.py` measures through Python:
 //!
-//!     cargo run --release --example profile_search -- data-dir queries.txt [rounds]
+//!     cargo run --profile release-debug --example profile_search -- data-dir queries.txt [rounds]
 //!
 //! Prints each round's p50, p90, p99 and mean in ms.
 

@@ -3,6 +3,7 @@ docs/BENCHMARKS.md come from `bash benchmarks/run.sh`, never from here."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -91,3 +92,23 @@ def test_growth_runs(kind: str, count: str) -> None:
     sizes = ["--existing", "50", "--base", "20", "--count", count]
     stdout = run(["growth.py", kind, *sizes, "--in-flight", "3", "--runs", "1"])
     assert re.search(r"Grown against base \(above 1 is better\): .*\d+\.\d\dx", stdout), stdout
+
+
+def test_package_size_reports_ours_and_the_official_bridge(tmp_path: Path) -> None:
+    (tmp_path / "project_ai_temporal-0.1.0-cp39-abi3-linux_x86_64.whl").write_bytes(b"x" * 10)
+    stdout = run(["package_size.py", "--wheel-dir", str(tmp_path)])
+    assert "| project-ai-temporal wheel | `project_ai_temporal-0.1.0" in stdout, stdout
+    assert "temporal_sdk_bridge" in stdout and "against the official bridge" in stdout
+
+
+def test_report_is_refused_outside_run_sh() -> None:
+    out = subprocess.run(
+        [sys.executable, "import_time.py", "--runs", "1", "--report"],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "BENCH_RUN"},
+    )
+    assert out.returncode == 2 and "one run of `bash benchmarks/run.sh`" in out.stderr
