@@ -85,11 +85,13 @@ def _flags(action: argparse.Action) -> str:
 
 def cli_reference() -> str:
     parser = build_parser()
+    description = parser.description or ""
+    exit_codes = description[description.index("Exit codes:") :]
     parts = [
         "Every command takes the common options: "
         + ", ".join(f"`{c}`" for c in sorted(COMMON))
-        + " (`--json` prints one JSON document on stdout, errors included). Exit codes: 0 ok,"
-        " 1 workflow failed, 2 usage or config error, 3 cannot connect."
+        + " (`--json` prints one JSON document on stdout, errors included). "
+        + exit_codes
     ]
     for command, summary, sub in _leaves(parser, "project-ai-temporal"):
         parts.append(f"#### `{command}`\n\n{_cell(sub.description or summary)}")

@@ -242,7 +242,7 @@ async fn invalid_size_and_missing_key_never_call_out() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, BackendError::Final(m) if m.contains("HUGGINGFACE_API_KEY") && m.contains("backend=\"local\"")),
+        matches!(&err, BackendError::Final(m) if m.contains("HUGGINGFACE_API_KEY") && m.contains("--backend local")),
         "{err:?}"
     );
     assert!(seen.lock().unwrap().is_empty());

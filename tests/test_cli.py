@@ -5,10 +5,12 @@ and help text."""
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from app.temporal import DevServer, KnowledgeStore, Worker
+from app.temporal.background import read_state
 from app.temporal.cli import build_parser, main
 from tests.helpers import free_port
 from tests.postgres import PASSWORD, USER, Postgres
@@ -93,6 +96,15 @@ def test_usage_errors_exit_2_and_name_the_problem(
     code, doc, _ = run_cli(capsys, "server", "start", "--port", "seven")
     assert code == 2 and "invalid int value" in doc["error"]
 
+    # A misspelt option: the command it was given to says so, with the option meant.
+    code, doc, _ = run_cli(capsys, "run", "learning", "--contnet", "x", "--tiemout=3")
+    assert code == 2 and doc["error"].startswith("project-ai-temporal run learning: "), doc
+    assert "--contnet: did you mean --content?" in doc["error"]
+    assert "--tiemout: did you mean --timeout?" in doc["error"]
+    assert main(["server", "start", "--prot", "7233"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: project-ai-temporal server start" in err and "did you mean --port?" in err
+
 
 def test_config_error_exits_2(capsys: pytest.CaptureFixture[str], cwd: Path) -> None:
     (cwd / "bad.env").write_text("TEMPORAL_MAX_CONCURRENT_ACTIVITIES=zero\n")
@@ -118,6 +130,26 @@ def test_cannot_connect_exits_3(capsys: pytest.CaptureFixture[str], cwd: Path) -
     # Text mode says the same on stderr.
     assert main(["workflows", "list", "--host", nowhere]) == 3
     assert "fix: start a server" in capsys.readouterr().err
+
+
+def test_an_http_port_is_named_as_such(capsys: pytest.CaptureFixture[str], cwd: Path) -> None:
+    """TEMPORAL_HOST at an HTTP server (the Web UI's port, say): the error says so."""
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        code, doc, _ = run_cli(
+            capsys, "workflows", "list", "--host", f"127.0.0.1:{web.server_port}"
+        )
+    finally:
+        web.shutdown()
+        web.server_close()
+    assert code == 3, doc
+    assert "this looks like the Web UI port; the gRPC port is usually 7233" in doc["error"]
 
 
 def test_init_writes_env_file_once_and_creates_folders(
@@ -173,8 +205,11 @@ def test_run_shows_progress_in_text_mode(
     assert "ImageGenerationWorkflow" in out.out and "succeeded" in out.out
     image_line = next(line for line in out.out.splitlines() if "image_path:" in line)
     assert Path(image_line.split("image_path:", 1)[1].strip()).is_file()
-    # The status query's progress line, e.g. "[3/3] store_image_metadata".
-    assert "/3] " in out.err
+    # Every step numbered as it ends, and no number for the end itself.
+    for line in ["[1/3] check_content_safety done", "[2/3] generate_image done",
+                 "[3/3] store_image_metadata done"]:  # fmt: skip
+        assert line in out.err, out.err
+    assert "[0/" not in out.err and "] completed" not in out.err
 
 
 def test_business_failure_exits_1(capsys: pytest.CaptureFixture[str], rust_worker: Worker) -> None:
@@ -261,6 +296,22 @@ def test_doctor_all_good(capsys: pytest.CaptureFixture[str], rust_worker: Worker
     assert names["temporal executable"] == "ok" and names["store"] == "ok"
 
 
+def test_doctor_names_each_config_problem_with_its_source(
+    capsys: pytest.CaptureFixture[str], cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEMPORAL_MAX_RETRY_ATTEMPTS", "zero")
+    (cwd / ".env.temporal").write_text("# settings\nTEMPORAL_CONNECT_TIMEOUT=soon\n")
+    code, doc, _ = run_cli(capsys, "doctor")
+    assert code == 2, doc
+    failed = {c["name"]: c for c in doc["checks"] if c["status"] == "fail"}
+    assert set(failed) == {"setting max_retry_attempts", "setting connect_timeout"}, failed
+    retries = failed["setting max_retry_attempts"]
+    assert "whole number of at least 1" in retries["detail"]
+    assert "environment variable TEMPORAL_MAX_RETRY_ATTEMPTS" in retries["detail"]
+    timeout = failed["setting connect_timeout"]
+    assert ".env.temporal line 2" in timeout["detail"] and ".env.temporal" in timeout["fix"]
+
+
 def test_doctor_checks_the_shared_store(
     capsys: pytest.CaptureFixture[str],
     rust_worker: Worker,
@@ -341,6 +392,112 @@ def test_server_start_status_stop_keeps_workflows(
     assert "no background dev server" in capsys.readouterr().out
 
 
+def test_server_start_refuses_a_port_in_use_and_other_ports_while_running(
+    capsys: pytest.CaptureFixture[str], cwd: Path
+) -> None:
+    port = free_port()
+    first = ["--data-dir", str(cwd / "a"), "--host", f"127.0.0.1:{port}"]
+    second = ["--data-dir", str(cwd / "b"), "--host", f"127.0.0.1:{port}"]
+    code, doc, _ = run_cli(capsys, "server", "start", *first, "--headless")
+    try:
+        assert code == 0, doc
+        # Another folder on the same port: the port is taken; nothing reports success.
+        code, doc, _ = run_cli(capsys, "server", "start", *second, "--headless")
+        assert code == 2, doc
+        assert f"the gRPC port 127.0.0.1:{port} is already in use" in doc["error"], doc
+        assert read_state(cwd / "b") is None
+        # The running server asked for other ports: said, not ignored.
+        other = free_port()
+        code, doc, _ = run_cli(capsys, "server", "start", *first, "--port", str(other))
+        assert code == 2 and f"with --port {other}" in doc["error"], doc
+        assert "server stop" in doc["fix"]
+        code, doc, _ = run_cli(capsys, "server", "start", *first, "--port", str(port))
+        assert code == 0 and doc["already_running"] is True
+    finally:
+        main(["server", "stop", *first])
+
+
+def test_documents_after_a_start_name_the_workflow(
+    capsys: pytest.CaptureFixture[str], dev_server: DevServer, cwd: Path
+) -> None:
+    """No worker polls this queue: the client-side timeout ends the command, and the answer
+    names the workflow, which keeps running."""
+    where = ["--host", dev_server.address, "--task-queue", f"nobody-{uuid.uuid4().hex[:6]}"]
+    code, doc, _ = run_cli(capsys, "run", "learning", *where, "--content", CONTENT,
+                           "--timeout", "1")  # fmt: skip
+    assert code == 1, doc
+    assert doc["workflow_id"].startswith("learning-") and doc["run_id"]
+    assert f"`project-ai-temporal workflows result {doc['workflow_id']}`" in doc["fix"]
+    workflow_id = f"cli-{uuid.uuid4().hex[:8]}"
+    code = main(["run", "learning", *where, "--content", CONTENT, "--timeout", "1",
+                 "--id", workflow_id])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"workflow: {workflow_id} (run " in err and "keeps running" in err, err
+
+
+def test_list_is_newest_first_and_describe_says_when_no_worker_answers(
+    capsys: pytest.CaptureFixture[str], dev_server: DevServer, cwd: Path
+) -> None:
+    queue = f"nobody-{uuid.uuid4().hex[:6]}"
+    where = ["--host", dev_server.address, "--task-queue", queue]
+    started = []
+    for _ in range(3):
+        code, doc, _ = run_cli(capsys, "run", "learning", *where, "--content", CONTENT,
+                               "--no-wait")  # fmt: skip
+        assert code == 0, doc
+        started.append(doc["workflow_id"])
+        time.sleep(0.05)  # distinct start times
+    code, doc, _ = run_cli(capsys, "workflows", "list", *where, "--query", f"TaskQueue='{queue}'")
+    assert code == 0 and [w["id"] for w in doc["workflows"]] == started[::-1]
+    code, doc, _ = run_cli(capsys, "workflows", "describe", started[0], *where)
+    assert code == 0 and doc["progress"] is None
+    assert "no worker answered the status query" in doc["progress_unknown"]
+    assert queue in doc["progress_unknown"]
+
+
+def test_ctrl_c_in_json_mode_prints_a_document_naming_the_workflow(
+    dev_server: DevServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow_id = f"cli-{uuid.uuid4().hex[:8]}"
+    where = ["--host", dev_server.address, "--task-queue", f"nobody-{uuid.uuid4().hex[:6]}"]
+    command = [sys.executable, "-m", "app.temporal", "run", "learning", *where,
+               "--content", CONTENT, "--id", workflow_id, "--json"]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while run_cli(capsys, "workflows", "describe", workflow_id, *where)[0] != 0:
+            assert time.monotonic() < deadline, "the workflow was not started"
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    doc = json.loads(out)
+    assert (doc["exit_code"], doc["error"], doc["workflow_id"]) == (130, "interrupted", workflow_id)
+    assert doc["run_id"] and "keeps running" in doc["fix"]
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path: Path) -> None:
+    """Like `project-ai-temporal ... --json | head -1`: the pipe closes before the output
+    (here a usage error's document)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.temporal", "run", "learning", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    code = process.wait(timeout=30)
+    err = process.stderr.read().decode()
+    process.stderr.close()
+    assert code == 141 and err == "", err
+
+
 def test_worker_command_serves_until_ctrl_c(dev_server: DevServer, tmp_path: Path) -> None:
     queue = f"cli-worker-{uuid.uuid4().hex[:6]}"
     where = ["--host", dev_server.address, "--task-queue", queue, "--data-dir", str(tmp_path)]
@@ -395,3 +552,21 @@ def test_mistyped_request_fields_are_refused_before_sending(
     (cwd / "request.json").write_text(json.dumps({"conversation_id": "c", "messages": "hi"}))
     code, doc, _ = run_cli(capsys, "run", "memory", "--input", "request.json", *where)
     assert code == 2 and "MemoryExpansionRequest.messages must be" in doc["error"]
+    # Values the workflow's first steps would refuse: said before starting, with what is
+    # allowed (the same rules as the workflows').
+    refused = [
+        (["learning", "--content", CONTENT, "--category", "gossip"],
+         "category \"gossip\" is not one of security, programming"),
+        (["image", "--prompt", "a fox", "--style", "sketch"], "style \"sketch\" is not one of"),
+        (["image", "--prompt", "a fox", "--backend", "paint"],
+         "backend \"paint\" is not one of local, openai, huggingface"),
+        (["image", "--prompt", "a fox", "--size", "12x12"], "size \"12x12\" must be WIDTHxHEIGHT"),
+        (["data", "--file", "x.csv", "--type", "magic"],
+         "analysis_type \"magic\" is not one of statistics"),
+    ]  # fmt: skip
+    for arguments, problem in refused:
+        code, doc, _ = run_cli(capsys, "run", *arguments, *where)
+        assert code == 2 and problem in doc["error"], (arguments, doc)
+        assert "no workflow was started" in doc["fix"]
+    code, doc, _ = run_cli(capsys, "workflows", "list", *where, "--query", "TaskQueue='nobody'")
+    assert code == 0 and doc["workflows"] == []

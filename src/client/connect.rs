@@ -123,8 +123,11 @@ fn classify(error: &ClientConnectError) -> (ConnectCause, String) {
         "no address associated",
     ];
     let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    // TLS first: certificate errors mention names too.
-    let cause = if has(TLS) {
+    // An HTTP/1 answer read as an HTTP/2 frame header ("HTT" as its length) is too long
+    // a frame. TLS next: certificate errors mention names too.
+    let cause = if text.contains("frame_size_error") || text.contains("frame with invalid size") {
+        ConnectCause::NotGrpc
+    } else if has(TLS) {
         ConnectCause::Tls
     } else if text.contains("connection refused") {
         ConnectCause::Refused

@@ -10,6 +10,8 @@ pub enum ConnectCause {
     Tls,
     Timeout,
     Rejected,
+    /// Something that speaks HTTP/1 answered: a web server, often the Web UI's port.
+    NotGrpc,
     Other,
 }
 
@@ -21,6 +23,9 @@ impl fmt::Display for ConnectCause {
             ConnectCause::Tls => "TLS handshake failed",
             ConnectCause::Timeout => "timed out",
             ConnectCause::Rejected => "the server rejected the connection",
+            ConnectCause::NotGrpc => {
+                "an HTTP server answered, not Temporal's gRPC frontend: this looks like the Web UI port; the gRPC port is usually 7233"
+            }
             ConnectCause::Other => "connection failed",
         })
     }

@@ -18,6 +18,10 @@ pub enum DevServerError {
     )]
     ExitedEarly { status: String, log_tail: String },
     #[error(
+        "{what} {address} is already in use (another Temporal server?); stop what holds it, or choose another port"
+    )]
+    PortInUse { what: &'static str, address: String },
+    #[error(
         "the Temporal dev server at {address} did not answer within {waited:?}; its output ends with:\n{log_tail}"
     )]
     StartTimeout {

@@ -40,6 +40,8 @@ pub struct DevServer {
     pub address: String,
     pub ui_url: Option<String>,
     pub log_file: PathBuf,
+    /// Where this start's output begins in `log_file`.
+    log_start: u64,
 }
 
 /// A port that was free a moment ago on `ip`.
@@ -47,11 +49,27 @@ pub fn free_port(ip: &str) -> std::io::Result<u16> {
     Ok(TcpListener::bind((ip, 0))?.local_addr()?.port())
 }
 
+/// Refuses a port something already listens on: the readiness check would get its answer
+/// from that process and take our server, which cannot bind, for started. Other bind errors
+/// are left to the server, which reports them in its own words.
+fn check_port_free(ip: &str, port: u16, what: &'static str) -> Result<(), DevServerError> {
+    match TcpListener::bind((ip, port)) {
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Err(DevServerError::PortInUse {
+            what,
+            address: format_address(ip, port),
+        }),
+        _ => Ok(()),
+    }
+}
+
 impl DevServer {
     /// Starts the server and returns once its frontend answers.
     pub async fn start(options: &DevServerOptions) -> Result<DevServer, DevServerError> {
         let port = match options.port {
-            Some(port) => port,
+            Some(port) => {
+                check_port_free(&options.ip, port, "the gRPC port")?;
+                port
+            }
             None => free_port(&options.ip)?,
         };
         let address = format_address(&options.ip, port);
@@ -70,7 +88,10 @@ impl DevServer {
             None
         } else {
             let ui_port = match options.ui_port {
-                Some(p) => p,
+                Some(p) => {
+                    check_port_free(&options.ip, p, "the Web UI port")?;
+                    p
+                }
                 None => free_port(&options.ip)?,
             };
             command.args(["--ui-port", &ui_port.to_string()]);
@@ -95,6 +116,8 @@ impl DevServer {
             ))
         });
         let log = File::options().create(true).append(true).open(&log_file)?;
+        // The log keeps earlier starts; errors quote only what this one wrote.
+        let log_start = log.metadata()?.len();
         command
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -112,6 +135,7 @@ impl DevServer {
             address,
             ui_url,
             log_file,
+            log_start,
         };
         server.wait_ready(options).await?;
         Ok(server)
@@ -182,7 +206,8 @@ impl DevServer {
         let mut text = String::new();
         if let Ok(mut file) = File::open(&self.log_file) {
             let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let _ = file.seek(SeekFrom::Start(len.saturating_sub(4096)));
+            let from = len.saturating_sub(4096).max(self.log_start);
+            let _ = file.seek(SeekFrom::Start(from));
             let _ = file.read_to_string(&mut text);
         }
         let lines: Vec<&str> = text.lines().collect();
@@ -201,5 +226,64 @@ fn format_address(ip: &str, port: u16) -> String {
         format!("[{ip}]:{port}")
     } else {
         format!("{ip}:{port}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(executable: &str, port: Option<u16>, log_file: PathBuf) -> DevServerOptions {
+        DevServerOptions {
+            executable: executable.into(),
+            ip: "127.0.0.1".into(),
+            port,
+            ui_port: None,
+            headless: true,
+            db_filename: None,
+            namespaces: Vec::new(),
+            dynamic_config: Vec::new(),
+            log_file: Some(log_file),
+            log_level: "warn".into(),
+            start_timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_port_in_use_is_refused_before_starting() {
+        let taken = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        // Nothing is started: the executable does not even exist.
+        let error = DevServer::start(&options("/nonexistent/temporal", Some(port), log.clone()))
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!("the gRPC port 127.0.0.1:{port} is already in use")),
+            "{message}"
+        );
+        assert!(!log.exists());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn an_early_exit_quotes_only_this_starts_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        std::fs::write(&log, "an earlier start's error\n").unwrap();
+        let script = dir.path().join("temporal");
+        std::fs::write(&script, "#!/bin/sh\necho \"this start's error\"\nexit 3\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let error = DevServer::start(&options(script.to_str().unwrap(), None, log.clone()))
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("this start's error"), "{message}");
+        assert!(!message.contains("earlier"), "{message}");
+        // The file keeps both.
+        assert!(std::fs::read_to_string(&log).unwrap().contains("earlier"));
     }
 }

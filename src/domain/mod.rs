@@ -6,3 +6,4 @@ pub mod analysis;
 pub mod image;
 pub mod learning;
 pub mod memory;
+pub mod precheck;

@@ -48,6 +48,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stores::vault_hash, m)?)?;
     m.add_function(wrap_pyfunction!(stores::canonical_text, m)?)?;
     m.add_function(wrap_pyfunction!(shared_values::workflow_schemas, m)?)?;
+    m.add_function(wrap_pyfunction!(shared_values::request_problem, m)?)?;
     m.add_function(wrap_pyfunction!(config::config_fields, m)?)?;
     m.add_function(wrap_pyfunction!(replay::replay_workflows, m)?)?;
     m.add_class::<devserver::DevServerProcess>()?;

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 use super::plain_values::{Plain, plain};
 use crate::domain::memory::{extract, request, rules};
+use crate::domain::precheck;
 use crate::store::memories;
 use crate::wire::memory::MemoryKind;
 use crate::wire::types::schemas;
@@ -48,4 +49,14 @@ pub fn memory_limits() -> Vec<(&'static str, u64)> {
         ("max_query_chars", memories::MAX_QUERY_CHARS as u64),
         ("max_ranked", memories::MAX_RANKED as u64),
     ]
+}
+
+/// The first problem the workflow `workflow_type` would find in `request` (JSON text) before
+/// doing any work, or None: the CLI refuses such a request instead of starting it.
+#[pyfunction]
+pub fn request_problem(workflow_type: &str, request: &str) -> Option<String> {
+    match serde_json::from_str(request) {
+        Ok(value) => precheck::problem(workflow_type, value),
+        Err(e) => Some(format!("the request is not JSON: {e}")),
+    }
 }

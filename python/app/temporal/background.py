@@ -32,6 +32,7 @@ from app.temporal.errors import DevServerError, TemporalError
 STATE_FILE = "dev-server.json"
 DB_FILE = "dev.db"
 SERVER_LOG = "dev-server.log"
+DEFAULT_UI_PORT = 8233
 SUPERVISOR_LOG = "dev-server.err"
 # Marks the supervisor in /proc/<pid>/cmdline, so a reused pid is never taken for it.
 _MODULE = "app.temporal.background"
@@ -110,7 +111,7 @@ def start_background(
     data_dir: StrPath,
     *,
     port: int = 7233,
-    ui_port: int = 8233,
+    ui_port: int = DEFAULT_UI_PORT,
     ip: str = "127.0.0.1",
     headless: bool = False,
     namespaces: Iterable[str] = (),
@@ -256,7 +257,14 @@ def _main(argv: Optional[list[str]] = None) -> int:
         return 1
 
 
-__all__ = ["ServerState", "read_state", "server_folder", "start_background", "stop_background"]
+__all__ = [
+    "DEFAULT_UI_PORT",
+    "ServerState",
+    "read_state",
+    "server_folder",
+    "start_background",
+    "stop_background",
+]
 
 if __name__ == "__main__":
     sys.exit(_main())

@@ -10,6 +10,8 @@ use crate::config::origin::Origin;
 
 /// Prefixes of official Temporal variables that are not settings of ours and are passed over.
 const FOREIGN_PREFIXES: &[&str] = &["TEMPORAL_GRPC_META_", "TEMPORAL_CODEC_"];
+/// Variables with these prefixes are ours: an unknown one is a typo.
+const OUR_PREFIXES: &[&str] = &["TEMPORAL_", "PROJECT_AI_", "IMAGE_API_"];
 
 /// Reads `path` when it exists; a missing file is no problem (it is optional), an unreadable
 /// or malformed one is.
@@ -78,11 +80,14 @@ fn parse(path: &Path, text: &str) -> (Vec<Variable>, Vec<ConfigProblem>) {
     (variables, problems)
 }
 
-/// A `TEMPORAL_` variable we do not know is most likely a typo in a file that exists only
-/// for these settings; anything else may belong to the host app and is left alone.
+/// A `TEMPORAL_`, `PROJECT_AI_` or `IMAGE_API_` variable we do not know is most likely a
+/// typo in a file that exists only for these settings; anything else may belong to the
+/// host app and is left alone.
 fn unknown(name: &str, origin: &Origin) -> Option<ConfigProblem> {
     let upper = name.to_ascii_uppercase();
-    if !upper.starts_with("TEMPORAL_") || FOREIGN_PREFIXES.iter().any(|p| upper.starts_with(p)) {
+    if !OUR_PREFIXES.iter().any(|p| upper.starts_with(p))
+        || FOREIGN_PREFIXES.iter().any(|p| upper.starts_with(p))
+    {
         return None;
     }
     let closest = FIELDS
@@ -124,12 +129,17 @@ mod tests {
     fn typos_get_a_suggestion() {
         let (_, problems) = parse(
             Path::new("f"),
-            "TEMPORAL_NAMSPACE=x\nTEMPORAL_GRPC_META_A=b\n",
+            "TEMPORAL_NAMSPACE=x\nTEMPORAL_GRPC_META_A=b\nPROJECT_AI_DATADIR=d\nOTHER_APP_X=1\n",
         );
-        assert_eq!(problems.len(), 1);
+        assert_eq!(problems.len(), 2, "{problems:?}");
         let text = problems[0].to_string();
         assert!(
             text.contains("did you mean TEMPORAL_NAMESPACE?") && text.contains("f line 1"),
+            "{text}"
+        );
+        let text = problems[1].to_string();
+        assert!(
+            text.contains("did you mean PROJECT_AI_DATA_DIR?") && text.contains("f line 3"),
             "{text}"
         );
     }

@@ -15,6 +15,18 @@ use super::settings::{ImageSettings, variable};
 
 pub const BACKENDS: &[&str] = &["local", "openai", "huggingface"];
 
+/// Whether `name` is one of `BACKENDS`, else the problem.
+pub fn check_backend(name: &str) -> Result<(), String> {
+    if BACKENDS.contains(&name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "backend {name:?} is not one of {}",
+            BACKENDS.join(", ")
+        ))
+    }
+}
+
 /// Image bytes as a backend made them.
 #[derive(Debug, Clone)]
 pub struct Made {
@@ -95,7 +107,7 @@ fn bounded(text: &str) -> String {
 
 fn missing_key(backend: &str, variable: &str) -> BackendError {
     BackendError::Final(format!(
-        "the {backend} backend needs the API key in {variable}; set it, or use backend=\"local\" for the offline renderer"
+        "the {backend} backend needs the API key in {variable}; set it, or choose the local backend for the offline renderer (backend \"local\" in a request, --backend local on the command line)"
     ))
 }
 

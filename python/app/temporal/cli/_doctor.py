@@ -18,6 +18,7 @@ from app.temporal.config import TemporalConfig
 from app.temporal.devserver import find_temporal_cli
 from app.temporal.errors import (
     ConfigError,
+    ConfigProblem,
     RPCError,
     StoreError,
     TemporalCLINotFoundError,
@@ -152,12 +153,28 @@ async def _connection_check(config: TemporalConfig) -> Check:
         await manager.disconnect()
 
 
+def _problem_check(problem: ConfigProblem) -> Check:
+    """One configuration problem: its setting, what is wrong and allowed, and where it was
+    set (a variable, a file and line, an argument)."""
+    detail = problem.message
+    if problem.source and problem.source not in detail:
+        detail += f" (from {problem.source})"
+    fix = (
+        f"change it in {problem.source}"
+        if problem.source
+        else "see docs/TEMPORAL_SETUP.md for the settings"
+    )
+    return Check(f"setting {problem.field}" if problem.field else "configuration", "fail",
+                 detail, fix)  # fmt: skip
+
+
 def checks(args: argparse.Namespace) -> list[Check]:
     try:
         config = load_config(args)
     except ConfigError as e:
-        problems = "; ".join(p.message for p in e.problems) or str(e)
-        return [Check("configuration", "fail", problems, "fix the settings named")]
+        return [_problem_check(p) for p in e.problems] or [
+            Check("configuration", "fail", str(e), "see docs/TEMPORAL_SETUP.md for the settings")
+        ]
     found = [
         Check(
             "configuration",

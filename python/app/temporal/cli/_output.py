@@ -1,5 +1,5 @@
 """How the CLI reports: text for people, one JSON document with ``--json`` for scripts, and
-the exit codes (0 ok, 1 workflow failed, 2 usage or config error, 3 cannot connect)."""
+the exit codes (described in the parser's description, ``cli/__init__.py``)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,12 @@ def exit_code_for(error: BaseException) -> int:
     return WORKFLOW_FAILED
 
 
-def fix_for(error: BaseException) -> Optional[str]:
+def _follow_again(workflow_id: Optional[str]) -> str:
+    command = f"project-ai-temporal workflows result {workflow_id or 'WORKFLOW_ID'}"
+    return f"`{command}` waits for it again"
+
+
+def fix_for(error: BaseException, workflow_id: Optional[str] = None) -> Optional[str]:
     if isinstance(error, CommandError):
         return error.fix
     if isinstance(error, TemporalConnectionError):
@@ -69,7 +74,7 @@ def fix_for(error: BaseException) -> Optional[str]:
         return "fix the setting named above (`project-ai-temporal doctor` lists every problem)"
     if isinstance(error, WorkflowResultTimeoutError):
         return (
-            "the workflow keeps running: `project-ai-temporal workflows result ID` waits again;"
+            f"the workflow keeps running: {_follow_again(workflow_id)};"
             " check that a worker polls its task queue and hosts its type"
         )
     return None
@@ -92,10 +97,21 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+INTERRUPTED = 130
+
+
 class Output:
     def __init__(self, json_mode: bool) -> None:
         self.json_mode = json_mode
         self._live = False
+        self.workflow: dict[str, str] = {}
+        """The workflow this command started or follows (workflow_id, run_id): every
+        document after that names it, errors and interruptions included."""
+
+    def following(self, workflow_id: str, run_id: Optional[str] = None) -> None:
+        self.workflow = {"workflow_id": workflow_id}
+        if run_id:
+            self.workflow["run_id"] = run_id
 
     def emit(self, data: dict[str, Any], text: Iterable[str]) -> None:
         """The command's answer: ``data`` as JSON, or the lines of ``text``."""
@@ -130,21 +146,37 @@ class Output:
 
     def error(self, error: BaseException) -> int:
         code = exit_code_for(error)
-        fix = fix_for(error)
+        document: dict[str, Any] = {"error": str(error), "fix": fix_for(error, self._id())}
+        if isinstance(error, ConfigError):
+            document["problems"] = [p._asdict() for p in error.problems]
+        return self._failed(code, document)
+
+    def interrupted(self) -> int:
+        """Ctrl-C: a document like any other ending (exit 130); a started workflow keeps
+        running on the server, and the answer says so."""
+        fix = f"it keeps running: {_follow_again(self._id())}" if self.workflow else None
+        return self._failed(INTERRUPTED, {"error": "interrupted", "fix": fix})
+
+    def _id(self) -> Optional[str]:
+        return self.workflow.get("workflow_id")
+
+    def _failed(self, code: int, document: dict[str, Any]) -> int:
         self.end_progress()
         if self.json_mode:
-            document = {"ok": False, "exit_code": code, "error": str(error), "fix": fix}
-            if isinstance(error, ConfigError):
-                document["problems"] = [p._asdict() for p in error.problems]
-            print(json.dumps(document, indent=2, sort_keys=True))
+            document = {"ok": False, "exit_code": code, **self.workflow, **document}
+            print(json.dumps(document, indent=2, sort_keys=True), flush=True)
         else:
-            print(f"error: {error}", file=sys.stderr)
-            if fix:
-                print(f"fix: {fix}", file=sys.stderr)
+            print(f"error: {document['error']}", file=sys.stderr)
+            if self.workflow:
+                run = f" (run {self.workflow['run_id']})" if "run_id" in self.workflow else ""
+                print(f"workflow: {self._id()}{run}", file=sys.stderr)
+            if document["fix"]:
+                print(f"fix: {document['fix']}", file=sys.stderr)
         return code
 
 
 __all__ = [
+    "INTERRUPTED",
     "OK",
     "UNREACHABLE",
     "USAGE",

@@ -11,8 +11,10 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
+from app.temporal import _core
+from app.temporal._convert import check_field_types, to_json
 from app.temporal.cli._common import load_config
 from app.temporal.cli._output import OK, WORKFLOW_FAILED, CommandError, Output, jsonable
 from app.temporal.client import TemporalClientManager, WorkflowHandle
@@ -237,28 +239,46 @@ def build_request(kind: str, args: argparse.Namespace) -> Any:
             f"{cls.__name__} needs {', '.join(missing)}",
             fix=f"give {options} or put them in --input FILE",
         )
-    return cls(**fields)
+    request = cls(**fields)
+    check_field_types(request)
+    # What the workflow's first steps would refuse, by their own rules (the Rust core's).
+    problem = _core.request_problem(KINDS[kind].workflow.name, to_json(request).decode())
+    if problem:
+        raise CommandError(
+            f"{cls.__name__}: {problem}", fix="change that value; no workflow was started"
+        )
+    return request
 
 
-def _progress_line(progress: WorkflowProgress) -> str:
-    line = f"[{min(progress.step_number, progress.total_steps)}/{progress.total_steps}] "
-    line += progress.step
-    retried = {step: n for step, n in progress.attempts.items() if n > 1}
-    if retried:
-        line += " (retried: " + ", ".join(f"{s} x{n}" for s, n in retried.items()) + ")"
-    return line
+_ENDS = ("completed", "failed", "cancelled")
+
+
+def _done_line(number: int, total: int, step: str, attempts: int) -> str:
+    retried = f" after {attempts} attempts" if attempts > 1 else ""
+    return f"[{number}/{total}] {step} done{retried}"
 
 
 async def _watch(handle: WorkflowHandle[Any], out: Output) -> None:
-    last: Optional[WorkflowProgress] = None
+    """Each step as it starts (a live line) and as it ends (a line that stays), every step
+    numbered even when it ran between two queries; the end itself is the result's to say."""
+    shown = 0
+    current = ""
     while True:
         try:
             progress = await handle.query("status", result_type=WorkflowProgress)
         except TemporalError:  # not picked up by a worker yet
             progress = None
-        if progress is not None and progress != last:
-            out.progress(_progress_line(progress))
-            last = progress
+        if progress is not None:
+            total = progress.total_steps
+            for number, step in enumerate(progress.completed_steps[shown:], start=shown + 1):
+                out.note(_done_line(number, total, step, progress.attempts.get(step, 1)))
+            shown = len(progress.completed_steps)
+            if progress.step in _ENDS:
+                return
+            line = f"[{progress.step_number}/{total}] {progress.step} ..."
+            if progress.step_number > shown and line != current:
+                out.progress(line)
+                current = line
         await asyncio.sleep(0.25)
 
 
@@ -283,6 +303,7 @@ async def _start_and_follow(args: argparse.Namespace, out: Output) -> int:
     client = await manager.connect()
     try:
         handle = await client.start_workflow(kind.workflow, request, id=workflow_id)
+        out.following(handle.id, handle.run_id)
         started = {"workflow_id": handle.id, "run_id": handle.run_id, "type": kind.workflow.name}
         if getattr(args, "no_wait", False):
             out.emit(
@@ -294,6 +315,9 @@ async def _start_and_follow(args: argparse.Namespace, out: Output) -> int:
         watcher = asyncio.ensure_future(_watch(handle, out))
         try:
             result = await handle.result(timeout=getattr(args, "timeout", None))
+            # The steps that ended since the last query, then the end (bounded: the query
+            # needs a worker).
+            await asyncio.wait([watcher], timeout=2)
         finally:
             watcher.cancel()
         success = bool(getattr(result, "success", True))

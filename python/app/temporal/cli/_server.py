@@ -8,6 +8,7 @@ import asyncio
 from typing import Optional
 
 from app.temporal.background import (
+    DEFAULT_UI_PORT,
     ServerState,
     read_state,
     server_folder,
@@ -15,7 +16,7 @@ from app.temporal.background import (
     stop_background,
 )
 from app.temporal.cli._common import load_config
-from app.temporal.cli._output import OK, UNREACHABLE, Output
+from app.temporal.cli._output import OK, UNREACHABLE, CommandError, Output
 from app.temporal.client import TemporalClientManager
 from app.temporal.config import TemporalConfig
 from app.temporal.errors import RPCError, TemporalConnectionError
@@ -46,7 +47,7 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
         type=int,
         help="gRPC port (default: the port of --host/TEMPORAL_HOST when it is local, else 7233)",
     )
-    start.add_argument("--ui-port", type=int, default=8233, help="Web UI port (default 8233)")
+    start.add_argument("--ui-port", type=int, help=f"Web UI port (default {DEFAULT_UI_PORT})")
     start.add_argument(
         "--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)"
     )
@@ -82,6 +83,16 @@ def _default_port(config: TemporalConfig) -> int:
     return 7233
 
 
+def _ports_not_running(args: argparse.Namespace, running: ServerState) -> list[str]:
+    """The ports asked for that the running server does not use."""
+    asked = [("--port", args.port, running.address), ("--ui-port", args.ui_port, running.ui_url)]
+    return [
+        f"{option} {port}"
+        for option, port, where in asked
+        if port is not None and not (where or "").endswith(f":{port}")
+    ]
+
+
 def _state_lines(state: ServerState) -> list[str]:
     return [
         f"Temporal dev server at {state.address} (pid {state.pid})",
@@ -93,6 +104,13 @@ def _state_lines(state: ServerState) -> list[str]:
 def run_start(args: argparse.Namespace, out: Output) -> int:
     config = load_config(args)
     running = read_state(config.data_dir)
+    if running is not None and _ports_not_running(args, running):
+        raise CommandError(
+            f"a dev server already runs for {server_folder(config.data_dir)} at "
+            f"{running.address} (Web UI: {running.ui_url or 'off'}); it was not started again "
+            f"with {' and '.join(_ports_not_running(args, running))}",
+            fix="stop it first (`project-ai-temporal server stop`), then start it with the ports",
+        )
     if running is not None:
         out.emit(
             {"ok": True, "already_running": True, **running.to_dict()},
@@ -105,7 +123,7 @@ def run_start(args: argparse.Namespace, out: Output) -> int:
     state = start_background(
         config.data_dir,
         port=port,
-        ui_port=args.ui_port,
+        ui_port=DEFAULT_UI_PORT if args.ui_port is None else args.ui_port,
         ip=args.ip,
         headless=args.headless,
         namespaces=namespaces,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Optional
+from typing import Any, Optional
 
 from app.temporal.cli._common import with_client
 from app.temporal.cli._output import OK, WORKFLOW_FAILED, Output, jsonable
@@ -36,7 +36,13 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
         help="visibility query, e.g. \"WorkflowType='AILearningWorkflow' AND "
         "ExecutionStatus='Running'\"",
     )
-    listing.add_argument("--limit", type=int, default=20, help="at most this many (20)")
+    listing.add_argument(
+        "--limit",
+        type=int,
+        default=20,
+        help="at most this many (20): the server's first ones (running, then the most"
+        " recently closed), shown newest started first",
+    )
     listing.set_defaults(handler=run_list)
 
     def with_id(name: str, help: str, description: str) -> argparse.ArgumentParser:
@@ -78,9 +84,15 @@ def _row(item: WorkflowExecutionDescription) -> str:
     return f"{item.id:<44} {item.workflow_type:<24} {item.status.value:<11} {started}"
 
 
+def _started(item: WorkflowExecutionDescription) -> float:
+    return item.start_time.timestamp() if item.start_time else 0.0
+
+
 def run_list(args: argparse.Namespace, out: Output) -> int:
     async def body(client: Client) -> int:
         items = [i async for i in client.list_workflows(args.query, limit=args.limit)]
+        # Newest first: the server lists running workflows first, then by close time.
+        items.sort(key=_started, reverse=True)
         header = f"{'WORKFLOW ID':<44} {'TYPE':<24} {'STATUS':<11} STARTED (UTC)"
         out.emit(
             {"ok": True, "workflows": items},
@@ -96,20 +108,30 @@ def run_describe(args: argparse.Namespace, out: Output) -> int:
         handle = client.get_workflow_handle(args.workflow_id, run_id=args.run_id)
         description = await handle.describe()
         progress: Optional[WorkflowProgress] = None
+        unanswered = ""
         try:
             # Bounded: a query waits for a worker, and none may poll this task queue.
             progress = await asyncio.wait_for(
                 handle.query("status", result_type=WorkflowProgress), QUERY_TIMEOUT
             )
-        except (TemporalError, asyncio.TimeoutError):
-            progress = None
+        except (TemporalError, asyncio.TimeoutError) as e:
+            unanswered = (
+                f"no worker answered the status query within {QUERY_TIMEOUT:g} s (is one"
+                f" polling task queue {description.task_queue}?)"
+                if isinstance(e, asyncio.TimeoutError)
+                else f"the status query failed: {e}"
+            )
         lines = [f"{k}: {v}" for k, v in jsonable(description).items()]
+        document: dict[str, Any] = {"ok": True, "workflow": description, "progress": progress}
         if progress is not None:
             lines.append(
                 f"progress: step {progress.step_number}/{progress.total_steps} {progress.step};"
                 f" done: {', '.join(progress.completed_steps) or '-'}"
             )
-        out.emit({"ok": True, "workflow": description, "progress": progress}, lines)
+        else:
+            lines.append(f"progress: unknown; {unanswered}")
+            document["progress_unknown"] = unanswered
+        out.emit(document, lines)
         return OK
 
     return asyncio.run(with_client(args, body))
@@ -118,6 +140,7 @@ def run_describe(args: argparse.Namespace, out: Output) -> int:
 def run_result(args: argparse.Namespace, out: Output) -> int:
     async def body(client: Client) -> int:
         handle = client.get_workflow_handle(args.workflow_id, run_id=args.run_id)
+        out.following(args.workflow_id, args.run_id)
         result = await handle.result(timeout=args.timeout)
         success = not isinstance(result, dict) or result.get("success", True) is not False
         lines = [f"{args.workflow_id}: {'succeeded' if success else 'FAILED'}"]
