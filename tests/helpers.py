@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -14,12 +15,27 @@ from pathlib import Path
 from app.temporal import TemporalConfig
 from app.temporal.config import config_fields
 
+# Ports the tests hand to servers come from below the kernel's ephemeral range (32768 and
+# up on Linux, 49152 and up on macOS and Windows), from which outgoing connections and
+# port-0 binds draw: between the check here and the server's bind, nothing else is given
+# one of them. Each test session takes its own block (by process id), and hands each port
+# out once, so a port is never reused while an earlier server's socket may linger.
+_PORTS_LOW, _PORTS_HIGH, _BLOCK = 20_000, 32_000, 400
+_block_start = _PORTS_LOW + (os.getpid() % ((_PORTS_HIGH - _PORTS_LOW) // _BLOCK)) * _BLOCK
+_handed_out = itertools.count()
+
 
 def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port free on loopback now, never handed out before in this session."""
+    for _ in range(_BLOCK):
+        port = _block_start + next(_handed_out) % _BLOCK
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port left in {_block_start}-{_block_start + _BLOCK - 1}")
 
 
 _SETTING_VARIABLES = frozenset(v for f in config_fields() for v in [f["env"], *f["aliases"]])

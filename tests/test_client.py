@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import socket
 import subprocess
 import sys
 import textwrap
@@ -33,6 +32,7 @@ from app.temporal import (
     WorkflowResultTimeoutError,
     WorkflowRun,
 )
+from tests.helpers import free_port
 
 
 @dataclasses.dataclass
@@ -235,9 +235,7 @@ async def test_disconnect_really_closes(test_config: TemporalConfig) -> None:
 
 
 def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
 async def test_closed_port_fails_fast_naming_the_address() -> None:

@@ -39,3 +39,20 @@ def test_doc_links_point_at_files() -> None:
         path = ROOT / "docs" / name
         for target in re.findall(r"\]\(([^)#:]+)\)", path.read_text(encoding="utf-8")):
             assert (path.parent / target).exists(), f"{name} links {target}"
+
+
+def test_benchmark_results_come_from_one_run_of_run_sh() -> None:
+    """Every generated section of docs/BENCHMARKS.md names the run.sh run it came from, and
+    it is the same run for all of them."""
+    text = (ROOT / "docs" / "BENCHMARKS.md").read_text()
+    names = re.findall(r"<!-- (.+?):start -->", text)
+    runs = {
+        name: re.search(
+            rf"<!-- {re.escape(name)}:start -->\n## .+?\n\nRun .+?; part of run.sh run (\S+)\.\n",
+            text,
+        )
+        for name in names
+    }
+    assert len(names) >= 12
+    assert [name for name, found in runs.items() if found is None] == []
+    assert len({found.group(1) for found in runs.values() if found}) == 1, runs

@@ -27,6 +27,7 @@ from app.temporal import (
     WorkflowProgress,
 )
 from app.temporal.client import Client, WorkflowHandle
+from tests.helpers import free_port
 
 CONTENT = "Temporal retries activities by policy; this text is long enough to learn."
 
@@ -227,12 +228,9 @@ async def test_a_second_signal_exits_at_once(dev_server: DevServer, tmp_path: Pa
 async def test_prometheus_endpoint_serves_sdk_metrics(
     dev_server: DevServer, tmp_path: Path
 ) -> None:
-    import socket
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     config = config_for(dev_server, tmp_path, metrics_address=f"127.0.0.1:{port}")
     async with Worker(config), TemporalClientManager(config=config) as manager:
         assert (await (await start(manager.client)).result(timeout=60)).success
