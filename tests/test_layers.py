@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "domain/image": 4,
     "domain/learning": 4,
     "domain/memory": 4,
+    "domain/precheck": 4,
     "activities": 5,
     "workflows": 6,
     "worker": 7,
@@ -37,7 +38,7 @@ PATH = re.compile(r"\bcrate::(\{|\w+(?:::\w+)*)")
 
 def module_of(parts: tuple[str, ...]) -> str:
     head = parts[0].removesuffix(".rs")
-    if head == "domain" and len(parts) > 2:
+    if head == "domain" and len(parts) >= 2 and parts[1] != "mod.rs":
         return f"domain/{parts[1].removesuffix('.rs')}"
     return head
 
