@@ -2,6 +2,10 @@
 //! classified (refused, name lookup, TLS, timeout) and always naming the address.
 
 use std::error::Error as _;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use temporalio_client::errors::ClientConnectError;
 use temporalio_client::{
@@ -28,6 +32,7 @@ pub async fn connect(settings: &ConnectSettings) -> Result<Client, ClientError> 
         .transpose()
         .map_err(ClientError::Settings)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let uses_tls = tls.is_some();
     let url = Url::parse(&format!("{scheme}://{address}"))
         .map_err(|e| ClientError::Settings(format!("address {address:?} is not usable: {e}")))?;
     let options = ConnectionOptions::new(url)
@@ -55,7 +60,13 @@ pub async fn connect(settings: &ConnectSettings) -> Result<Client, ClientError> 
                 ));
             }
             Ok(Err(e)) => {
-                let (cause, detail) = classify(&e);
+                let (mut cause, detail) = classify(&e);
+                // An HTTP/1 server (often the Web UI's port) fails the HTTP/2 handshake in
+                // more than one way (a frame too long, a broken pipe): ask it directly.
+                let unclear = matches!(cause, ConnectCause::Rejected | ConnectCause::Other);
+                if unclear && !uses_tls && speaks_http1(address).await {
+                    cause = ConnectCause::NotGrpc;
+                }
                 return Err(failed(cause, detail));
             }
             Ok(Ok(connection)) => connection,
@@ -65,6 +76,23 @@ pub async fn connect(settings: &ConnectSettings) -> Result<Client, ClientError> 
         ClientOptions::new(settings.namespace.clone()).build(),
     )
     .map_err(|e| ClientError::Settings(e.to_string()))
+}
+
+/// Whether what listens at `address` answers a plain HTTP/1.1 request as a web server does
+/// (its first bytes `HTTP/1.`), within a second; only 8 bytes are read.
+async fn speaks_http1(address: &str) -> bool {
+    let probe = async {
+        let mut stream = TcpStream::connect(address).await.ok()?;
+        let request = b"GET / HTTP/1.1\r\nHost: temporal\r\nConnection: close\r\n\r\n";
+        stream.write_all(request).await.ok()?;
+        let mut head = [0u8; 8];
+        stream.read_exact(&mut head).await.ok()?;
+        Some(head.starts_with(b"HTTP/1."))
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), probe).await,
+        Ok(Some(true))
+    )
 }
 
 fn tls_options(material: TlsMaterial) -> TlsOptions {

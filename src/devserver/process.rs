@@ -62,9 +62,32 @@ fn check_port_free(ip: &str, port: u16, what: &'static str) -> Result<(), DevSer
     }
 }
 
+/// How many times a start is tried when it failed only because a port it was to use was
+/// taken meanwhile: the ports picked here, and the HTTP port the CLI picks itself, are free
+/// when picked, not when bound.
+const START_ATTEMPTS: u32 = 3;
+
 impl DevServer {
     /// Starts the server and returns once its frontend answers.
     pub async fn start(options: &DevServerOptions) -> Result<DevServer, DevServerError> {
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(options).await {
+                Err(DevServerError::ExitedEarly { log_tail, .. })
+                    if attempt < START_ATTEMPTS && log_tail.contains("address already in use") =>
+                {
+                    tracing::warn!(
+                        attempt,
+                        "a port of the dev server was taken; starting again"
+                    );
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn start_once(options: &DevServerOptions) -> Result<DevServer, DevServerError> {
         let port = match options.port {
             Some(port) => {
                 check_port_free(&options.ip, port, "the gRPC port")?;
