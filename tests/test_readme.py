@@ -23,14 +23,14 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 # event loop kept for the session, any other block as plain code between them. After each
 # block it reports what `result` and `erased` are, for the test to check.
 DRIVER = r"""
-import ast, asyncio, json, re, sys
+import ast, asyncio, inspect, json, re, sys
 blocks = re.findall(r"```python\n(.*?)```", open(sys.argv[1]).read(), re.S)
 loop = asyncio.new_event_loop()
 namespace = {"__name__": "__readme__"}
 seen = []
 for number, block in enumerate(blocks):
     code = compile(block, f"README block {number}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    if code.co_flags & 0x80:  # CO_COROUTINE: the block awaits
+    if code.co_flags & inspect.CO_COROUTINE:  # the block awaits
         loop.run_until_complete(eval(code, namespace))
     else:
         exec(code, namespace)

@@ -12,7 +12,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use super::errors::{StepError, blocking};
 use super::faults::Faults;
 use super::supervise::supervised;
-use crate::domain::image::backends::{self, Made};
+use crate::domain::image::backends::{self, Backend, Made};
 use crate::domain::image::http::BackendError;
 use crate::domain::image::settings::ImageSettings;
 use crate::domain::image::{prompt, render, safety};
@@ -117,13 +117,13 @@ pub async fn generate_image(
         )));
     }
     let (width, height) = prompt::parse_size(&request.size).map_err(invalid)?;
-    backends::check_backend(&request.backend).map_err(invalid)?;
+    let backend = Backend::parse(&request.backend).map_err(invalid)?;
     let enhanced = prompt::enhanced(&request.prompt, &request.style).map_err(invalid)?;
     let seed = request
         .seed
         .unwrap_or_else(|| render::derived_seed(&request.prompt, &request.style));
-    let made: Made = match request.backend.as_str() {
-        "local" => {
+    let made: Made = match backend {
+        Backend::Local => {
             let (prompt, style) = (request.prompt.clone(), request.style.clone());
             blocking(move || {
                 backends::local(&prompt, &style, width, height, seed, |_| {})
@@ -131,10 +131,10 @@ pub async fn generate_image(
             })
             .await?
         }
-        "openai" => backends::openai(settings, http, &enhanced, width, height).await?,
-        "huggingface" => backends::huggingface(settings, http, &enhanced, width, height).await?,
-        // check_backend above let it through: a backend listed but not drawn here.
-        other => return Err(invalid(format!("backend {other:?} is not implemented"))),
+        Backend::OpenAi => backends::openai(settings, http, &enhanced, width, height).await?,
+        Backend::HuggingFace => {
+            backends::huggingface(settings, http, &enhanced, width, height).await?
+        }
     };
     let name = format!("{stem}.{}", made.extension);
     let relative_path = format!("{IMAGES_FOLDER}/{name}");

@@ -7,7 +7,8 @@
 use serde_json::Value;
 
 use super::analysis::report::AnalysisType;
-use super::image::{backends, prompt};
+use super::image::backends::Backend;
+use super::image::prompt;
 use super::learning::validate;
 use super::memory::request as memory_request;
 use crate::wire::input::decode_value;
@@ -35,7 +36,7 @@ fn image(request: Value) -> Result<(), String> {
     let request: ImageGenerationRequest = decode_value(request)?;
     prompt::parse_size(&request.size)?;
     prompt::enhanced(&request.prompt, &request.style)?;
-    backends::check_backend(&request.backend)
+    Backend::parse(&request.backend).map(|_| ())
 }
 
 fn data(request: Value) -> Result<(), String> {

@@ -13,17 +13,31 @@ use super::render;
 use super::safety::MAX_PROMPT_CHARS;
 use super::settings::{ImageSettings, variable};
 
-pub const BACKENDS: &[&str] = &["local", "openai", "huggingface"];
+/// The image backends a request may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Local,
+    OpenAi,
+    HuggingFace,
+}
 
-/// Whether `name` is one of `BACKENDS`, else the problem.
-pub fn check_backend(name: &str) -> Result<(), String> {
-    if BACKENDS.contains(&name) {
-        Ok(())
-    } else {
-        Err(format!(
-            "backend {name:?} is not one of {}",
-            BACKENDS.join(", ")
-        ))
+impl Backend {
+    const ALL: [(Backend, &'static str); 3] = [
+        (Backend::Local, "local"),
+        (Backend::OpenAi, "openai"),
+        (Backend::HuggingFace, "huggingface"),
+    ];
+
+    /// The backend a request's `backend` names, else the problem with the allowed names.
+    pub fn parse(name: &str) -> Result<Backend, String> {
+        Self::ALL
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(backend, _)| *backend)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|(_, n)| *n).collect();
+                format!("backend {name:?} is not one of {}", names.join(", "))
+            })
     }
 }
 
