@@ -41,10 +41,17 @@ pub(crate) struct Artifacts {
     pub analysis_folders: Vec<String>,
 }
 
-/// One DELETE of an erasure and the full-text index its rows are in, if any.
+/// What takes rows out of an index kept beside them before they are deleted; given the
+/// deletion's parameters.
+pub(crate) type Unindex =
+    fn(&rusqlite::Transaction<'_>, &[&dyn rusqlite::ToSql]) -> rusqlite::Result<()>;
+
+/// One DELETE of an erasure, the full-text index its rows are in, if any, and what takes
+/// them out of an index of ours, if any.
 pub(crate) struct Deletion<'a> {
     pub sql: &'a str,
     pub fts: Option<&'a str>,
+    pub unindex: Option<Unindex>,
 }
 
 /// Runs `deletions` (each bound to `params`) in one transaction, merges the full-text
@@ -71,6 +78,9 @@ pub(crate) fn erase_rows(
         .map_err(|e| store.err(e))?;
     let mut removed = Vec::with_capacity(deletions.len());
     for deletion in deletions {
+        if let Some(unindex) = deletion.unindex {
+            unindex(&tx, params).map_err(|e| store.err(e))?;
+        }
         let n = tx.execute(deletion.sql, params).map_err(|e| store.err(e))? as u64;
         if let (Some(fts), true) = (deletion.fts, n > 0) {
             // Deleted entries linger in older segments until those are merged away.
@@ -155,18 +165,22 @@ impl Store {
                 Deletion {
                     sql: "DELETE FROM memories WHERE user_id = ?1",
                     fts: Some("memories_fts"),
+                    unindex: Some(super::memories::unindex_user),
                 },
                 Deletion {
                     sql: "DELETE FROM knowledge WHERE user_id = ?1",
                     fts: Some("knowledge_fts"),
+                    unindex: None,
                 },
                 Deletion {
                     sql: "DELETE FROM images WHERE user_id = ?1",
                     fts: None,
+                    unindex: None,
                 },
                 Deletion {
                     sql: "DELETE FROM analysis_outputs WHERE user_id = ?1",
                     fts: None,
+                    unindex: None,
                 },
             ],
             params![user_id],

@@ -18,7 +18,8 @@ use crate::wire::memory::MemoryKind;
 pub const MAX_SEARCH_LIMIT: u32 = 1_000;
 /// Longest search text (characters).
 pub const MAX_QUERY_CHARS: usize = 1_000;
-/// Most matches one search ranks: the newest ones, when more match.
+/// Most matches one search of a shared (PostgreSQL) store ranks: the newest ones, when more
+/// match. The embedded store ranks all of them (see `index`).
 pub const MAX_RANKED: i64 = 2_000;
 
 /// A stored memory: the memory and where it belongs.
@@ -138,8 +139,9 @@ impl Store {
         Ok(new)
     }
 
-    /// Adds every memory not yet in the full-text index to it; returns how many. Rows are
-    /// marked in the same transaction, so a retry or a second worker indexes nothing twice.
+    /// Adds every memory not yet in the full-text index to it and to the search index
+    /// (`index`); returns how many. Rows are marked in the same transaction, so a retry or a
+    /// second worker indexes nothing twice.
     pub fn index_pending_memories(&self) -> Result<u64, StoreError> {
         if let Some(shared) = self.shared() {
             return shared.index_pending_memories();
@@ -148,6 +150,15 @@ impl Store {
         let tx = connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
+        index::add(
+            &tx,
+            &format!(
+                "SELECT {} FROM memories m WHERE m.indexed = 0 ORDER BY m.id",
+                index::ROW_COLUMNS
+            ),
+            &[],
+        )
+        .map_err(|e| self.err(e))?;
         let added = tx
             .execute(
                 "INSERT INTO memories_fts (rowid, text, subject, value)
@@ -216,6 +227,7 @@ impl Store {
             &[Deletion {
                 sql: "DELETE FROM memories WHERE (?1 IS NULL OR conversation_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
                 fts: Some("memories_fts"),
+                unindex: Some(unindex_conversation),
             }],
             params![conversation_id, user_id],
             wait,
@@ -225,6 +237,38 @@ impl Store {
     }
 }
 
+/// Takes the memories a forget of (conversation, user) deletes out of the search index.
+fn unindex_conversation(
+    tx: &rusqlite::Transaction<'_>,
+    args: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<()> {
+    index::remove(
+        tx,
+        &format!(
+            "SELECT {} FROM memories m WHERE m.indexed = 1
+             AND (?1 IS NULL OR m.conversation_id = ?1) AND (?2 IS NULL OR m.user_id = ?2) ORDER BY m.id",
+            index::ROW_COLUMNS
+        ),
+        args,
+    )
+}
+
+/// Takes a user's memories out of the search index, before their erasure.
+pub(crate) fn unindex_user(
+    tx: &rusqlite::Transaction<'_>,
+    args: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<()> {
+    index::remove(
+        tx,
+        &format!(
+            "SELECT {} FROM memories m WHERE m.indexed = 1 AND m.user_id = ?1 ORDER BY m.id",
+            index::ROW_COLUMNS
+        ),
+        args,
+    )
+}
+
+mod index;
 mod rank;
 mod search;
 

@@ -100,16 +100,20 @@ impl Store {
         std::fs::create_dir_all(data_dir).map_err(|e| StoreError::io(data_dir, e))?;
         let path = data_dir.join(STORE_FILE);
         let connection = open_connection(&path)?;
-        schema::migrate(&connection).map_err(|e| StoreError::sqlite(&path, e))?;
+        let found = schema::migrate(&connection).map_err(|e| StoreError::sqlite(&path, e))?;
         memories::register_functions(&connection).map_err(|e| StoreError::sqlite(&path, e))?;
-        Ok(Store {
+        let store = Store {
             data_dir: data_dir.to_owned(),
             artifacts_dir: data_dir.to_owned(),
             path,
             connection: Arc::new(Mutex::new(connection)),
             shared: None,
             mirror: Arc::default(),
-        })
+        };
+        if found < schema::MEMORY_INDEX_VERSION {
+            store.index_pending_memories()?;
+        }
+        Ok(store)
     }
 
     /// The store `location` names for a data dir: the embedded one, or PostgreSQL (then

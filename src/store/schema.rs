@@ -117,22 +117,66 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE knowledge_shared (
         id TEXT PRIMARY KEY REFERENCES knowledge(id) ON DELETE CASCADE
     );",
+    // 7: the memory search index beside memories_fts (store::memories::index), kept in the
+    // same transactions. Existing memories are indexed again from scratch, FTS5 included,
+    // when the store is next opened (Store::open).
+    "CREATE TABLE memory_index_owners (
+        id          INTEGER PRIMARY KEY,    -- 0: memories without a user
+        user_id     TEXT UNIQUE,
+        memories    INTEGER NOT NULL
+    );
+    INSERT INTO memory_index_owners (id, user_id, memories) VALUES (0, NULL, 0);
+    CREATE TABLE memory_index_terms (
+        term        TEXT PRIMARY KEY,
+        memories    INTEGER NOT NULL        -- how many indexed memories hold the term
+    ) WITHOUT ROWID;
+    CREATE TABLE memory_index_blocks (
+        term        TEXT NOT NULL,
+        owner       INTEGER NOT NULL,
+        first       INTEGER NOT NULL,       -- the block's lowest and highest memory id
+        last        INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        frontier    BLOB NOT NULL,          -- see store::memories::index::postings
+        PRIMARY KEY (term, owner, first)
+    ) WITHOUT ROWID;
+    CREATE TABLE memory_index_postings (
+        term        TEXT NOT NULL,
+        owner       INTEGER NOT NULL,
+        first       INTEGER NOT NULL,
+        postings    BLOB NOT NULL,
+        PRIMARY KEY (term, owner, first)
+    ) WITHOUT ROWID;
+    CREATE TABLE memory_index_totals (
+        memories    INTEGER NOT NULL,
+        tokens      INTEGER NOT NULL
+    );
+    INSERT INTO memory_index_totals (memories, tokens) VALUES (0, 0);
+    INSERT INTO memories_fts(memories_fts) VALUES ('delete-all');
+    UPDATE memories SET indexed = 0;",
 ];
 
+/// The version whose migration made the memory search index: a file older than that has
+/// its memories indexed again when opened.
+pub const MEMORY_INDEX_VERSION: i64 = 7;
+
 /// Applies the migrations this file has not seen, each in its own transaction, so two
-/// workers opening a new store at once do not both apply one.
-pub fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+/// workers opening a new store at once do not both apply one; returns the version the file
+/// had.
+pub fn migrate(connection: &Connection) -> rusqlite::Result<i64> {
+    let mut found = None;
     loop {
         let tx = rusqlite::Transaction::new_unchecked(
             connection,
             rusqlite::TransactionBehavior::Immediate,
         )?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let found = *found.get_or_insert(version);
         let Some(step) = usize::try_from(version)
             .ok()
             .and_then(|v| MIGRATIONS.get(v))
         else {
-            return tx.commit();
+            tx.commit()?;
+            return Ok(found);
         };
         tx.execute_batch(step)?;
         tx.pragma_update(None, "user_version", version + 1)?;

@@ -161,7 +161,9 @@ fn a_store_that_held_data_before_secure_delete_is_rebuilt_at_its_first_erasure()
         .execute_batch(
             "DROP TABLE knowledge_shared; DROP TABLE knowledge_unmirrored; DROP TABLE analysis_outputs;
              DROP TABLE erasure_state; DROP INDEX images_user;
-             DROP INDEX knowledge_user; PRAGMA user_version = 3;",
+             DROP INDEX knowledge_user; DROP TABLE memory_index_owners; DROP TABLE memory_index_terms;
+             DROP TABLE memory_index_blocks; DROP TABLE memory_index_postings;
+             DROP TABLE memory_index_totals; PRAGMA user_version = 3;",
         )
         .unwrap();
     drop(store);

@@ -41,7 +41,7 @@ pub fn register(connection: &Connection) -> rusqlite::Result<()> {
 
 /// FTS5's API object, as its documentation says to get it: `SELECT fts5(?1)` with a
 /// pointer bound as "fts5_api_ptr".
-unsafe fn fts5_api(db: *mut ffi::sqlite3) -> rusqlite::Result<*mut ffi::fts5_api> {
+pub(super) unsafe fn fts5_api(db: *mut ffi::sqlite3) -> rusqlite::Result<*mut ffi::fts5_api> {
     let mut statement: *mut ffi::sqlite3_stmt = ptr::null_mut();
     let sql = c"SELECT fts5(?1)";
     // SAFETY: db is open; the statement is finalized on every path below.
@@ -68,7 +68,7 @@ unsafe fn fts5_api(db: *mut ffi::sqlite3) -> rusqlite::Result<*mut ffi::fts5_api
     }
 }
 
-fn check(db: *mut ffi::sqlite3, rc: c_int) -> rusqlite::Result<()> {
+pub(super) fn check(db: *mut ffi::sqlite3, rc: c_int) -> rusqlite::Result<()> {
     if rc == ffi::SQLITE_OK || rc == ffi::SQLITE_DONE || rc == ffi::SQLITE_ROW {
         return Ok(());
     }
@@ -87,6 +87,30 @@ fn failure(message: &str) -> rusqlite::Error {
         ffi::Error::new(ffi::SQLITE_ERROR),
         Some(format!("{FUNCTION}: {message}")),
     )
+}
+
+/// FTS5's IDF of a phrase found in `hits` of `rows` rows (never below a millionth).
+pub fn inverse_document_frequency(rows: i64, hits: i64) -> f64 {
+    let value = (((rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
+    if value <= 0.0 { 1e-6 } else { value }
+}
+
+/// The average row length, as FTS5 computes it.
+pub fn average_length(rows: i64, tokens: i64) -> f64 {
+    tokens as f64 / rows as f64
+}
+
+/// One phrase's share of a row's BM25: its IDF, its weighted frequency `f` in a row of `d`
+/// tokens. FTS5's operations in FTS5's order, so the sum over the phrases (in query order)
+/// is bm25()'s to the last bit.
+pub fn term_score(idf: f64, f: f64, d: f64, avgdl: f64) -> f64 {
+    idf * ((f * (K1 + 1.0)) / (f + K1 * (1.0 - B + B * d / avgdl)))
+}
+
+/// The most `term_score` can be for a phrase of this IDF, whatever its frequency and the
+/// row's length: the limit of its ratio as the frequency grows.
+pub fn term_score_bound(idf: f64) -> f64 {
+    idf * (K1 + 1.0)
 }
 
 /// What one query computes once: the average row length and each phrase's IDF. Kept as
@@ -192,7 +216,7 @@ unsafe fn score(
         let d = length as f64;
         let mut score = 0.0;
         for (idf, f) in data.idf.iter().zip(&data.freq) {
-            score += idf * ((f * (K1 + 1.0)) / (f + K1 * (1.0 - B + B * d / data.avgdl)));
+            score += term_score(*idf, *f, d, data.avgdl);
         }
         Ok(-score)
     }
@@ -221,11 +245,10 @@ unsafe fn query_data<'a>(
             let mut hits: i64 = 0;
             let out = (&mut hits as *mut i64).cast::<c_void>();
             ok(query_phrase(fts, phrase, out, Some(count_rows)))?;
-            let value = (((rows - hits) as f64 + 0.5) / (hits as f64 + 0.5)).ln();
-            idf.push(if value <= 0.0 { 1e-6 } else { value });
+            idf.push(inverse_document_frequency(rows, hits));
         }
         let data = Box::new(QueryData {
-            avgdl: tokens as f64 / rows as f64,
+            avgdl: average_length(rows, tokens),
             freq: vec![0.0; idf.len()],
             idf,
         });

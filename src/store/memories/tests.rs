@@ -354,7 +354,7 @@ fn hashes_depend_on_user_conversation_and_memory() {
 }
 
 #[test]
-fn a_very_common_word_ranks_the_newest_matches() {
+fn the_best_match_is_found_however_many_newer_ones_match() {
     let (_dir, store) = open();
     let best = memory(
         MemoryKind::Fact,
@@ -366,7 +366,7 @@ fn a_very_common_word_ranks_the_newest_matches() {
     store
         .insert_memories("old", Some("rare"), None, &[best])
         .unwrap();
-    let many: Vec<Memory> = (0..MAX_RANKED as u32 + 10)
+    let many: Vec<Memory> = (0..3_000)
         .map(|i| {
             memory(
                 MemoryKind::Message,
@@ -381,7 +381,7 @@ fn a_very_common_word_ranks_the_newest_matches() {
         .insert_memories("new", Some("busy"), None, &many)
         .unwrap();
     // Rows without the word, so that its IDF is not the floor FTS5 gives a word in most rows.
-    let others: Vec<Memory> = (0..3_000)
+    let others: Vec<Memory> = (0..4_000)
         .map(|i| memory(MemoryKind::Message, i, &format!("filler {i}"), None, None))
         .collect();
     store
@@ -390,78 +390,79 @@ fn a_very_common_word_ranks_the_newest_matches() {
     store.index_pending_memories().unwrap();
     let hits = store.search_memories("common", None, None, 5).unwrap();
     assert_eq!(hits.len(), 5);
-    assert!(
-        hits.iter().all(|h| h.memory.conversation_id == "new"),
-        "the oldest match is outside the window"
+    assert_eq!(
+        hits[0].memory.conversation_id, "old",
+        "the oldest match is the best"
     );
-    // The IDF still counts every match, the ones outside the window too: the ranks are
-    // FTS5's bm25() over the whole index, times the confidence, to the last bit; with a
-    // filter too.
-    let busy = store
-        .search_memories("common", Some("busy"), None, 5)
-        .unwrap();
-    assert_eq!(busy.len(), 5);
-    let connection = store.connection();
-    let mut bm25 = connection
-        .prepare(
-            "SELECT bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence
-             FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
-             WHERE memories_fts MATCH '\"common\"' AND memories_fts.rowid = ?1",
-        )
-        .unwrap();
-    for hit in hits.iter().chain(&busy) {
-        let expected: f64 = bm25.query_row([hit.memory.id], |r| r.get(0)).unwrap();
-        assert_eq!(hit.rank.to_bits(), expected.to_bits(), "{}", hit.memory.id);
-    }
-    drop(bm25);
-    drop(connection);
-    // A filter narrows the matches before the window: the rare user's memory is found, first.
     let rare = store
         .search_memories("common", Some("rare"), None, 5)
         .unwrap();
     assert_eq!(rare.len(), 1);
+    let busy = store
+        .search_memories("common", Some("busy"), None, 5)
+        .unwrap();
+    assert!(busy.iter().all(|h| h.memory.conversation_id == "new"));
     let facts = store
         .search_memories("common", None, Some(MemoryKind::Fact), 5)
         .unwrap();
     assert_eq!(facts[0].memory.conversation_id, "old");
 }
 
-#[test]
-fn stopping_early_ranks_exactly_as_scoring_everything() {
-    let (_dir, store) = open();
+/// Memories of 3 users and no user, of every kind, in 6 conversations indexed one after
+/// the other, with words of very different frequencies (the commonest fill many blocks).
+fn varied_store() -> (tempfile::TempDir, Store) {
+    let (dir, store) = open();
     let mut rng = fastrand::Rng::with_seed(3);
     let words = [
         "tea", "river", "lyon", "jazz", "kayak", "blue", "train", "garden",
     ];
-    let memories: Vec<Memory> = (0..400)
-        .map(|i| {
-            let text: Vec<&str> = (0..rng.usize(1..12))
-                .map(|_| words[rng.usize(..words.len())])
-                .collect();
-            let mut m = memory(
-                MemoryKind::ALL[rng.usize(..6)],
-                i,
-                &text.join(" "),
-                None,
-                None,
-            );
-            m.confidence = [0.5, 0.6, 0.8, 0.9, 1.0][rng.usize(..5)];
-            m
-        })
-        .collect();
-    store
-        .insert_memories("c", Some("u"), None, &memories)
-        .unwrap();
-    store.index_pending_memories().unwrap();
+    for c in 0..6u32 {
+        let memories: Vec<Memory> = (0..700)
+            .map(|i| {
+                // Skewed: "tea" is in most memories, "garden" in few.
+                let text: Vec<&str> = (0..rng.usize(1..12))
+                    .map(|_| words[rng.usize(..words.len()).min(rng.usize(..words.len()))])
+                    .collect();
+                let mut m = memory(
+                    MemoryKind::ALL[rng.usize(..6)],
+                    i,
+                    &text.join(" "),
+                    (i % 7 == 0).then_some(words[rng.usize(..words.len())]),
+                    None,
+                );
+                m.confidence = [0.5, 0.6, 0.8, 0.9, 1.0, 1.0][rng.usize(..6)];
+                m
+            })
+            .collect();
+        let user = ["u1", "u2", "u3"].get(c as usize % 4).copied();
+        store
+            .insert_memories(&format!("c{c}"), user, None, &memories)
+            .unwrap();
+        store.index_pending_memories().unwrap();
+    }
+    (dir, store)
+}
+
+/// Search agrees with scoring every match in SQL (FTS5's bm25(), its snippets), for
+/// every query, limit and filter tried: the same ids, snippets and ranks to the last bit.
+fn assert_search_is_the_full_ranking(store: &Store) {
     let mut cases = Vec::new();
-    for query in ["tea", "river lyon", "jazz", "blue garden train"] {
+    for query in [
+        "tea",
+        "river lyon",
+        "jazz",
+        "blue garden train",
+        "garden",
+        "tea tea",
+    ] {
         for limit in [1_i64, 3, 10, 50] {
             for kind in [None, Some(MemoryKind::Fact)] {
-                cases.push((query, limit, kind));
+                for user in [None, Some("u2")] {
+                    cases.push((query, limit, kind, user));
+                }
             }
         }
     }
-    // Scoring every match with the weighted score, in SQL, with FTS5's own snippets.
     let expected: Vec<Vec<(i64, String, u64)>> = {
         let connection = store.connection();
         let mut everything = connection
@@ -470,15 +471,16 @@ fn stopping_early_ranks_exactly_as_scoring_everything() {
                         bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence
                  FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
                  WHERE memories_fts MATCH ?1 AND (?3 IS NULL OR m.kind = ?3)
+                       AND (?4 IS NULL OR m.user_id = ?4)
                  ORDER BY bm25(memories_fts, 1.0, 2.0, 2.0) * m.confidence, m.id LIMIT ?2",
             )
             .unwrap();
         cases
             .iter()
-            .map(|(query, limit, kind)| {
+            .map(|(query, limit, kind, user)| {
                 everything
                     .query_map(
-                        params![every_word(query), limit, kind.map(MemoryKind::as_str)],
+                        params![every_word(query), limit, kind.map(MemoryKind::as_str), user],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, f64>(2)?.to_bits())),
                     )
                     .unwrap()
@@ -487,16 +489,55 @@ fn stopping_early_ranks_exactly_as_scoring_everything() {
             })
             .collect()
     };
-    for ((query, limit, kind), expected) in cases.iter().zip(&expected) {
+    for ((query, limit, kind, user), expected) in cases.iter().zip(&expected) {
         let got: Vec<(i64, String, u64)> = store
-            .search_memories(query, None, *kind, *limit)
+            .search_memories(query, *user, *kind, *limit)
             .unwrap()
             .into_iter()
             .map(|h| (h.memory.id, h.snippet, h.rank.to_bits()))
             .collect();
-        assert_eq!(&got, expected, "{query} {limit} {kind:?}");
+        assert_eq!(&got, expected, "{query} {limit} {kind:?} {user:?}");
     }
     assert!(expected.iter().filter(|e| e.len() > 1).count() > 10);
+}
+
+#[test]
+fn search_is_the_full_ranking_before_and_after_forgetting() {
+    let (_dir, store) = varied_store();
+    let blocks: i64 = store
+        .connection()
+        .query_row(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM memory_index_blocks GROUP BY term, owner)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(blocks > 3, "the common words span several blocks: {blocks}");
+    assert_search_is_the_full_ranking(&store);
+    store
+        .forget_memories(Some("c1"), None, DEFAULT_WAIT)
+        .unwrap();
+    assert_search_is_the_full_ranking(&store);
+    store.forget_user("u3", DEFAULT_WAIT).unwrap();
+    assert_search_is_the_full_ranking(&store);
+}
+
+#[test]
+fn an_older_store_is_indexed_again_when_opened() {
+    let (dir, store) = varied_store();
+    drop(store);
+    {
+        // As migration 6 left it: no search index.
+        let c = rusqlite::Connection::open(dir.path().join(crate::store::STORE_FILE)).unwrap();
+        c.execute_batch(
+            "DROP TABLE memory_index_owners; DROP TABLE memory_index_terms;
+             DROP TABLE memory_index_blocks; DROP TABLE memory_index_postings;
+             DROP TABLE memory_index_totals; PRAGMA user_version = 6;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_search_is_the_full_ranking(&store);
 }
 
 /// A store holding one memory of user u1 with a distinctive word, and a reader holding

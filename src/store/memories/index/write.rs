@@ -1,0 +1,307 @@
+//! Keeping the side index equal to `memories_fts`: memories are added to it in the
+//! transaction that adds them to FTS5, and taken out of it in the transaction that deletes
+//! them (before the rows go, while their text is there to tokenize again).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{OptionalExtension, ToSql, Transaction, params};
+
+use super::postings::{
+    BLOCK_POSTINGS, Posting, decode, encode, encode_frontier, frontier, kind_code,
+};
+use super::tokens::{Purpose, Tokenizer};
+use crate::store::memories::rank::COLUMN_WEIGHTS;
+use crate::wire::memory::MemoryKind;
+
+/// A memory as the index needs it.
+struct Row {
+    id: i64,
+    columns: [Option<String>; 3],
+    user_id: Option<String>,
+    kind: u8,
+    confidence: f64,
+}
+
+/// Postings to add or remove, by (term, owner), ids ascending.
+type Groups = BTreeMap<(String, i64), Vec<Posting>>;
+
+/// Adds the memories `select` returns (id, text, subject, value, user_id, kind,
+/// confidence; ids ascending) to the index.
+pub fn add(tx: &Transaction<'_>, select: &str, args: &[&dyn ToSql]) -> rusqlite::Result<()> {
+    let rows = read_rows(tx, select, args)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (groups, tokens) = group(tx, &rows, true)?;
+    for ((term, owner), postings) in &groups {
+        merge_into_blocks(tx, term, *owner, postings)?;
+    }
+    let mut term_count = tx.prepare_cached(
+        "INSERT INTO memory_index_terms (term, memories) VALUES (?1, ?2)
+         ON CONFLICT(term) DO UPDATE SET memories = memories + excluded.memories",
+    )?;
+    for (term, n) in per_term(&groups) {
+        term_count.execute(params![term, n])?;
+    }
+    tx.execute(
+        "UPDATE memory_index_totals SET memories = memories + ?1, tokens = tokens + ?2",
+        params![rows.len() as i64, tokens],
+    )?;
+    Ok(())
+}
+
+/// Removes the memories `select` returns (same columns as for `add`) from the index; to be
+/// called before they are deleted.
+pub fn remove(tx: &Transaction<'_>, select: &str, args: &[&dyn ToSql]) -> rusqlite::Result<()> {
+    let rows = read_rows(tx, select, args)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (groups, tokens) = group(tx, &rows, false)?;
+    for ((term, owner), postings) in &groups {
+        remove_from_blocks(tx, term, *owner, postings)?;
+    }
+    let mut term_count = tx
+        .prepare_cached("UPDATE memory_index_terms SET memories = memories - ?2 WHERE term = ?1")?;
+    for (term, n) in per_term(&groups) {
+        term_count.execute(params![term, n])?;
+    }
+    tx.execute("DELETE FROM memory_index_terms WHERE memories <= 0", [])?;
+    let mut per_owner: HashMap<Option<&str>, i64> = HashMap::new();
+    for row in &rows {
+        *per_owner.entry(row.user_id.as_deref()).or_default() += 1;
+    }
+    for (user_id, n) in per_owner {
+        tx.execute(
+            "UPDATE memory_index_owners SET memories = memories - ?2 WHERE user_id IS ?1",
+            params![user_id, n],
+        )?;
+    }
+    // A user's id is theirs to erase too; the row of memories without a user stays.
+    tx.execute(
+        "DELETE FROM memory_index_owners WHERE memories <= 0 AND id <> 0",
+        [],
+    )?;
+    tx.execute(
+        "UPDATE memory_index_totals SET memories = memories - ?1, tokens = tokens - ?2",
+        params![rows.len() as i64, tokens],
+    )?;
+    Ok(())
+}
+
+fn read_rows(
+    tx: &Transaction<'_>,
+    select: &str,
+    args: &[&dyn ToSql],
+) -> rusqlite::Result<Vec<Row>> {
+    let mut statement = tx.prepare_cached(select)?;
+    let rows = statement.query_map(args, |r| {
+        let kind: String = r.get(5)?;
+        Ok(Row {
+            id: r.get(0)?,
+            columns: [Some(r.get(1)?), r.get(2)?, r.get(3)?],
+            user_id: r.get(4)?,
+            kind: MemoryKind::parse(&kind).map_or(u8::MAX, kind_code),
+            confidence: r.get::<_, f64>(6)?.clamp(0.0, 1.0),
+        })
+    })?;
+    rows.collect()
+}
+
+/// Each row's postings, grouped by (term, owner), and the rows' total length in tokens.
+/// Owners are made as needed when `adding`, and counted.
+fn group(tx: &Transaction<'_>, rows: &[Row], adding: bool) -> rusqlite::Result<(Groups, i64)> {
+    let tokenizer = Tokenizer::new(tx)?;
+    let mut groups = Groups::new();
+    let mut owners: HashMap<Option<String>, i64> = HashMap::new();
+    let mut total: i64 = 0;
+    for row in rows {
+        let owner = match owners.get(&row.user_id) {
+            Some(owner) => *owner,
+            None => {
+                let owner = owner_of(tx, row.user_id.as_deref(), adding)?;
+                owners.insert(row.user_id.clone(), owner);
+                owner
+            }
+        };
+        if adding {
+            tx.prepare_cached(
+                "UPDATE memory_index_owners SET memories = memories + 1 WHERE id = ?1",
+            )?
+            .execute([owner])?;
+        }
+        let mut frequencies: HashMap<String, u32> = HashMap::new();
+        let mut length: u32 = 0;
+        for (column, text) in row.columns.iter().enumerate() {
+            let Some(text) = text else { continue };
+            // Column weights are whole numbers (a test checks), so frequencies are too.
+            let weight = COLUMN_WEIGHTS[column] as u32;
+            for token in tokenizer.tokens(text, Purpose::Document)? {
+                length = length.saturating_add(1);
+                *frequencies.entry(token).or_default() += weight;
+            }
+        }
+        total += i64::from(length);
+        for (term, f) in frequencies {
+            groups.entry((term, owner)).or_default().push(Posting {
+                id: row.id,
+                f,
+                d: length,
+                kind: row.kind,
+                confidence: row.confidence,
+            });
+        }
+    }
+    Ok((groups, total))
+}
+
+/// The owner id of a user's memories (0 for memories without a user); made when `create`.
+fn owner_of(tx: &Transaction<'_>, user_id: Option<&str>, create: bool) -> rusqlite::Result<i64> {
+    let Some(user_id) = user_id else {
+        return Ok(0);
+    };
+    if create {
+        tx.prepare_cached(
+            "INSERT INTO memory_index_owners (user_id, memories) VALUES (?1, 0) ON CONFLICT(user_id) DO NOTHING",
+        )?
+        .execute([user_id])?;
+    }
+    Ok(tx
+        .prepare_cached("SELECT id FROM memory_index_owners WHERE user_id = ?1")?
+        .query_row([user_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(-1))
+}
+
+fn per_term(groups: &Groups) -> BTreeMap<&str, i64> {
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+    for ((term, _), postings) in groups {
+        *counts.entry(term.as_str()).or_default() += postings.len() as i64;
+    }
+    counts
+}
+
+/// Blocks of (term, owner) with `first`, `last` and their postings.
+fn blocks_overlapping(
+    tx: &Transaction<'_>,
+    term: &str,
+    owner: i64,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<(i64, Vec<Posting>)>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT b.first, p.postings FROM memory_index_blocks b
+         JOIN memory_index_postings p ON (p.term, p.owner, p.first) = (b.term, b.owner, b.first)
+         WHERE b.term = ?1 AND b.owner = ?2 AND b.last >= ?3 AND b.first <= ?4",
+    )?;
+    let rows = statement.query_map(params![term, owner, from, to], |r| {
+        let first: i64 = r.get(0)?;
+        let bytes: Vec<u8> = r.get(1)?;
+        let postings = decode(first, &bytes).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, e.into())
+        })?;
+        Ok((first, postings))
+    })?;
+    rows.collect()
+}
+
+fn merge_into_blocks(
+    tx: &Transaction<'_>,
+    term: &str,
+    owner: i64,
+    new: &[Posting],
+) -> rusqlite::Result<()> {
+    let (Some(lowest), Some(highest)) = (new.first(), new.last()) else {
+        return Ok(());
+    };
+    // New memories come after every indexed one, so they usually go at the end: into the
+    // last block while it has room. Any block they would fall inside is rewritten with them.
+    let mut affected = blocks_overlapping(tx, term, owner, lowest.id, highest.id)?;
+    if affected.is_empty() {
+        let last: Option<(i64, i64)> = tx
+            .prepare_cached(
+                "SELECT first, count FROM memory_index_blocks WHERE term = ?1 AND owner = ?2
+                 ORDER BY first DESC LIMIT 1",
+            )?
+            .query_row(params![term, owner], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((first, count)) = last
+            && (count as usize) < BLOCK_POSTINGS
+        {
+            affected = blocks_overlapping(tx, term, owner, first, first)?;
+        }
+    }
+    let mut merged: BTreeMap<i64, Posting> = BTreeMap::new();
+    for (first, postings) in &affected {
+        delete_block(tx, term, owner, *first)?;
+        merged.extend(postings.iter().map(|p| (p.id, *p)));
+    }
+    merged.extend(new.iter().map(|p| (p.id, *p)));
+    let all: Vec<Posting> = merged.into_values().collect();
+    for chunk in all.chunks(BLOCK_POSTINGS) {
+        write_block(tx, term, owner, chunk)?;
+    }
+    Ok(())
+}
+
+fn remove_from_blocks(
+    tx: &Transaction<'_>,
+    term: &str,
+    owner: i64,
+    gone: &[Posting],
+) -> rusqlite::Result<()> {
+    let (Some(lowest), Some(highest)) = (gone.first(), gone.last()) else {
+        return Ok(());
+    };
+    let ids: std::collections::HashSet<i64> = gone.iter().map(|p| p.id).collect();
+    for (first, postings) in blocks_overlapping(tx, term, owner, lowest.id, highest.id)? {
+        let kept: Vec<Posting> = postings
+            .into_iter()
+            .filter(|p| !ids.contains(&p.id))
+            .collect();
+        delete_block(tx, term, owner, first)?;
+        if !kept.is_empty() {
+            write_block(tx, term, owner, &kept)?;
+        }
+    }
+    Ok(())
+}
+
+fn delete_block(tx: &Transaction<'_>, term: &str, owner: i64, first: i64) -> rusqlite::Result<()> {
+    for sql in [
+        "DELETE FROM memory_index_blocks WHERE term = ?1 AND owner = ?2 AND first = ?3",
+        "DELETE FROM memory_index_postings WHERE term = ?1 AND owner = ?2 AND first = ?3",
+    ] {
+        tx.prepare_cached(sql)?
+            .execute(params![term, owner, first])?;
+    }
+    Ok(())
+}
+
+fn write_block(
+    tx: &Transaction<'_>,
+    term: &str,
+    owner: i64,
+    postings: &[Posting],
+) -> rusqlite::Result<()> {
+    let (Some(first), Some(last)) = (postings.first(), postings.last()) else {
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "INSERT INTO memory_index_blocks (term, owner, first, last, count, frontier)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        term,
+        owner,
+        first.id,
+        last.id,
+        postings.len() as i64,
+        encode_frontier(&frontier(postings))
+    ])?;
+    tx.prepare_cached(
+        "INSERT INTO memory_index_postings (term, owner, first, postings) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![term, owner, first.id, encode(postings)])?;
+    Ok(())
+}
