@@ -120,7 +120,10 @@ def seed_images(data_dir: Path, existing: int) -> None:
 def seed_memories(data_dir: Path, existing: int) -> None:
     """`existing` memories, indexed, as the workflow leaves them: messages of the search
     benchmark's corpus (Zipf-distributed words), in conversations of 1,000 messages of 10
-    users, with the confidence the extraction gives kept messages."""
+    users, with the confidence the extraction gives kept messages. They are indexed the way
+    a store from before the search index is when it is first opened (Store::open after
+    migration 7): its tables are dropped and the schema version set back, and opening the
+    store indexes every memory, FTS5 and the search index alike."""
     store = store_file(data_dir)
     corpus = Corpus(seed=3)
     rows = (
@@ -138,13 +141,16 @@ def seed_memories(data_dir: Path, existing: int) -> None:
         db.executemany(
             "INSERT INTO memories (hash, conversation_id, user_id, kind, text, role,"
             " message_index, confidence, created_at, indexed)"
-            " VALUES (?, ?, ?, 'message', ?, 'user', ?, 0.5, ?, 1)",
+            " VALUES (?, ?, ?, 'message', ?, 'user', ?, 0.5, ?, 0)",
             rows,
         )
-        db.execute(
-            "INSERT INTO memories_fts (rowid, text, subject, value)"
-            " SELECT id, text, subject, value FROM memories"
-        )
+        tables = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'memory_index_%'"
+        ).fetchall()
+        for (table,) in tables:
+            db.execute(f"DROP TABLE {table}")
+        db.execute("PRAGMA user_version = 6")
+    MemoryStore(data_dir).count()
 
 
 Figures = dict[str, float]

@@ -60,7 +60,12 @@ async def main() -> None:
             for name, store in order if run % 2 == 0 else reversed(order):
                 for mix, qs in mixes.items():
                     search = store.search
-                    runs[name][mix].append(latencies(lambda q, s=search: s(q, limit=10), qs))
+                    runs[name][mix].append(
+                        latencies(
+                            lambda q, s=search: s(q[0], user_id=q[1], kind=q[2], limit=10),  # type: ignore[misc]
+                            qs,
+                        )
+                    )
             print(f"run {run + 1} done", flush=True)
 
     def per_run(name: str, mix: str, p: float) -> list[float]:

@@ -3,7 +3,7 @@
 //! for full-text search (FTS5, BM25) by a separate, incremental step, and erasable per
 //! conversation or per user.
 
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -18,6 +18,8 @@ use crate::wire::memory::MemoryKind;
 pub const MAX_SEARCH_LIMIT: u32 = 1_000;
 /// Longest search text (characters).
 pub const MAX_QUERY_CHARS: usize = 1_000;
+/// Most memories one indexing transaction takes.
+const INDEX_CHUNK: u64 = 20_000;
 /// Most matches one search of a shared (PostgreSQL) store ranks: the newest ones, when more
 /// match. The embedded store ranks all of them (see `index`).
 pub const MAX_RANKED: i64 = 2_000;
@@ -141,34 +143,52 @@ impl Store {
 
     /// Adds every memory not yet in the full-text index to it and to the search index
     /// (`index`); returns how many. Rows are marked in the same transaction, so a retry or a
-    /// second worker indexes nothing twice.
+    /// second worker indexes nothing twice. A transaction takes at most `INDEX_CHUNK`
+    /// memories, which bounds the memory a large backlog (a store from before the search
+    /// index) needs.
     pub fn index_pending_memories(&self) -> Result<u64, StoreError> {
         if let Some(shared) = self.shared() {
             return shared.index_pending_memories();
         }
+        let mut total = 0;
+        loop {
+            let added = self.index_pending_chunk().map_err(|e| self.err(e))?;
+            total += added;
+            if added < INDEX_CHUNK {
+                return Ok(total);
+            }
+        }
+    }
+
+    fn index_pending_chunk(&self) -> rusqlite::Result<u64> {
         let mut connection = self.connection();
-        let tx = connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
+        let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let upto: i64 = tx
+            .query_row(
+                "SELECT id FROM memories WHERE indexed = 0 ORDER BY id LIMIT 1 OFFSET ?1",
+                [INDEX_CHUNK as i64 - 1],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(i64::MAX);
         index::add(
             &tx,
             &format!(
-                "SELECT {} FROM memories m WHERE m.indexed = 0 ORDER BY m.id",
+                "SELECT {} FROM memories m WHERE m.indexed = 0 AND m.id <= ?1 ORDER BY m.id",
                 index::ROW_COLUMNS
             ),
-            &[],
-        )
-        .map_err(|e| self.err(e))?;
-        let added = tx
-            .execute(
-                "INSERT INTO memories_fts (rowid, text, subject, value)
-                 SELECT id, text, subject, value FROM memories WHERE indexed = 0",
-                [],
-            )
-            .map_err(|e| self.err(e))?;
-        tx.execute("UPDATE memories SET indexed = 1 WHERE indexed = 0", [])
-            .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
+            &[&upto],
+        )?;
+        let added = tx.execute(
+            "INSERT INTO memories_fts (rowid, text, subject, value)
+             SELECT id, text, subject, value FROM memories WHERE indexed = 0 AND id <= ?1",
+            [upto],
+        )?;
+        tx.execute(
+            "UPDATE memories SET indexed = 1 WHERE indexed = 0 AND id <= ?1",
+            [upto],
+        )?;
+        tx.commit()?;
         Ok(added as u64)
     }
 

@@ -520,6 +520,22 @@ fn search_is_the_full_ranking_before_and_after_forgetting() {
     assert_search_is_the_full_ranking(&store);
     store.forget_user("u3", DEFAULT_WAIT).unwrap();
     assert_search_is_the_full_ranking(&store);
+    // Memories whose ids fall inside the indexed range (in the gap c1 left), not after it,
+    // go into the blocks there.
+    store
+        .connection()
+        .execute_batch(
+            "INSERT INTO memories (id, hash, conversation_id, user_id, kind, text, role,
+                                   message_index, confidence, created_at)
+             SELECT (SELECT max(id) FROM memories WHERE conversation_id = 'c0')
+                        + row_number() OVER (ORDER BY id),
+                    hash || 'x', 'gap', user_id, kind, text || ' tea', role,
+                    message_index, confidence, created_at
+             FROM memories WHERE conversation_id = 'c4' AND message_index % 3 = 0",
+        )
+        .unwrap();
+    assert!(store.index_pending_memories().unwrap() > 100);
+    assert_search_is_the_full_ranking(&store);
 }
 
 #[test]

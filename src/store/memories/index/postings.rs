@@ -123,6 +123,11 @@ impl std::fmt::Display for Malformed {
 
 impl std::error::Error for Malformed {}
 
+/// A damaged block as the SQL error of the statement that read it.
+pub fn damaged(e: Malformed) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())
+}
+
 fn put_point(out: &mut Vec<u8>, p: &Posting) {
     put_varint(out, u64::from(p.f));
     put_varint(out, u64::from(p.d));
@@ -178,6 +183,12 @@ mod tests {
             kind,
             confidence,
         }
+    }
+
+    #[test]
+    fn column_weights_are_whole_numbers_so_frequencies_are() {
+        use crate::store::memories::rank::COLUMN_WEIGHTS;
+        assert!(COLUMN_WEIGHTS.iter().all(|w| w.fract() == 0.0 && *w >= 1.0));
     }
 
     #[test]

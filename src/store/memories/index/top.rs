@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::postings::{Malformed, Posting, decode, decode_frontier};
+use super::postings::{Posting, damaged, decode, decode_frontier};
 use super::tokens::{Purpose, Tokenizer};
 use crate::store::memories::rank::{
     average_length, inverse_document_frequency, term_score, term_score_bound,
@@ -309,8 +309,4 @@ impl Lookups {
                 .map(|at| postings[at])
         }))
     }
-}
-
-fn damaged(e: Malformed) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e.into())
 }

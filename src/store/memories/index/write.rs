@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params};
 
 use super::postings::{
-    BLOCK_POSTINGS, Posting, decode, encode, encode_frontier, frontier, kind_code,
+    BLOCK_POSTINGS, Posting, damaged, decode, encode, encode_frontier, frontier, kind_code,
 };
 use super::tokens::{Purpose, Tokenizer};
 use crate::store::memories::rank::COLUMN_WEIGHTS;
@@ -115,6 +115,7 @@ fn group(tx: &Transaction<'_>, rows: &[Row], adding: bool) -> rusqlite::Result<(
     let mut groups = Groups::new();
     let mut owners: HashMap<Option<String>, i64> = HashMap::new();
     let mut total: i64 = 0;
+    let mut added: HashMap<i64, i64> = HashMap::new();
     for row in rows {
         let owner = match owners.get(&row.user_id) {
             Some(owner) => *owner,
@@ -125,10 +126,7 @@ fn group(tx: &Transaction<'_>, rows: &[Row], adding: bool) -> rusqlite::Result<(
             }
         };
         if adding {
-            tx.prepare_cached(
-                "UPDATE memory_index_owners SET memories = memories + 1 WHERE id = ?1",
-            )?
-            .execute([owner])?;
+            *added.entry(owner).or_default() += 1;
         }
         let mut frequencies: HashMap<String, u32> = HashMap::new();
         let mut length: u32 = 0;
@@ -151,6 +149,10 @@ fn group(tx: &Transaction<'_>, rows: &[Row], adding: bool) -> rusqlite::Result<(
                 confidence: row.confidence,
             });
         }
+    }
+    for (owner, n) in added {
+        tx.prepare_cached("UPDATE memory_index_owners SET memories = memories + ?2 WHERE id = ?1")?
+            .execute([owner, n])?;
     }
     Ok((groups, total))
 }
@@ -181,7 +183,9 @@ fn per_term(groups: &Groups) -> BTreeMap<&str, i64> {
     counts
 }
 
-/// Blocks of (term, owner) with `first`, `last` and their postings.
+/// The blocks of (term, owner) that hold ids from `from` to `to`: (first id, postings).
+/// Blocks do not overlap, so the walk goes down from the last one starting at or before
+/// `to` and stops at the first that ends before `from`.
 fn blocks_overlapping(
     tx: &Transaction<'_>,
     term: &str,
@@ -190,19 +194,21 @@ fn blocks_overlapping(
     to: i64,
 ) -> rusqlite::Result<Vec<(i64, Vec<Posting>)>> {
     let mut statement = tx.prepare_cached(
-        "SELECT b.first, p.postings FROM memory_index_blocks b
+        "SELECT b.first, b.last, p.postings FROM memory_index_blocks b
          JOIN memory_index_postings p ON (p.term, p.owner, p.first) = (b.term, b.owner, b.first)
-         WHERE b.term = ?1 AND b.owner = ?2 AND b.last >= ?3 AND b.first <= ?4",
+         WHERE b.term = ?1 AND b.owner = ?2 AND b.first <= ?3 ORDER BY b.first DESC",
     )?;
-    let rows = statement.query_map(params![term, owner, from, to], |r| {
-        let first: i64 = r.get(0)?;
-        let bytes: Vec<u8> = r.get(1)?;
-        let postings = decode(first, &bytes).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, e.into())
-        })?;
-        Ok((first, postings))
-    })?;
-    rows.collect()
+    let mut rows = statement.query(params![term, owner, to])?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next()? {
+        let (first, last): (i64, i64) = (row.get(0)?, row.get(1)?);
+        if last < from {
+            break;
+        }
+        let postings = decode(first, row.get_ref(2)?.as_blob()?).map_err(damaged)?;
+        found.push((first, postings));
+    }
+    Ok(found)
 }
 
 fn merge_into_blocks(
@@ -214,34 +220,49 @@ fn merge_into_blocks(
     let (Some(lowest), Some(highest)) = (new.first(), new.last()) else {
         return Ok(());
     };
-    // New memories come after every indexed one, so they usually go at the end: into the
-    // last block while it has room. Any block they would fall inside is rewritten with them.
-    let mut affected = blocks_overlapping(tx, term, owner, lowest.id, highest.id)?;
-    if affected.is_empty() {
-        let last: Option<(i64, i64)> = tx
-            .prepare_cached(
-                "SELECT first, count FROM memory_index_blocks WHERE term = ?1 AND owner = ?2
-                 ORDER BY first DESC LIMIT 1",
-            )?
-            .query_row(params![term, owner], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        if let Some((first, count)) = last
-            && (count as usize) < BLOCK_POSTINGS
+    let last: Option<(i64, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT first, last, count FROM memory_index_blocks WHERE term = ?1 AND owner = ?2
+             ORDER BY first DESC LIMIT 1",
+        )?
+        .query_row(params![term, owner], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    match last {
+        // New memories come after every indexed one, so they go at the end: into the last
+        // block while it has room, then into new blocks.
+        None => {}
+        Some((first, last_id, count))
+            if lowest.id > last_id && (count as usize) < BLOCK_POSTINGS =>
         {
-            affected = blocks_overlapping(tx, term, owner, first, first)?;
+            let bytes: Vec<u8> = tx
+                .prepare_cached(
+                    "SELECT postings FROM memory_index_postings
+                     WHERE term = ?1 AND owner = ?2 AND first = ?3",
+                )?
+                .query_row(params![term, owner, first], |r| r.get(0))?;
+            let mut postings = decode(first, &bytes).map_err(damaged)?;
+            let room = BLOCK_POSTINGS - postings.len().min(BLOCK_POSTINGS);
+            let (into_last, rest) = new.split_at(room.min(new.len()));
+            postings.extend_from_slice(into_last);
+            rewrite_block(tx, term, owner, &postings)?;
+            return write_blocks(tx, term, owner, rest);
+        }
+        Some((_, last_id, _)) if lowest.id > last_id => {}
+        // Should one fall inside the indexed range, the blocks there are rewritten with it.
+        Some(_) => {
+            let mut merged: BTreeMap<i64, Posting> = BTreeMap::new();
+            for (first, postings) in blocks_overlapping(tx, term, owner, lowest.id, highest.id)? {
+                delete_block(tx, term, owner, first)?;
+                merged.extend(postings.into_iter().map(|p| (p.id, p)));
+            }
+            merged.extend(new.iter().map(|p| (p.id, *p)));
+            let all: Vec<Posting> = merged.into_values().collect();
+            return write_blocks(tx, term, owner, &all);
         }
     }
-    let mut merged: BTreeMap<i64, Posting> = BTreeMap::new();
-    for (first, postings) in &affected {
-        delete_block(tx, term, owner, *first)?;
-        merged.extend(postings.iter().map(|p| (p.id, *p)));
-    }
-    merged.extend(new.iter().map(|p| (p.id, *p)));
-    let all: Vec<Posting> = merged.into_values().collect();
-    for chunk in all.chunks(BLOCK_POSTINGS) {
-        write_block(tx, term, owner, chunk)?;
-    }
-    Ok(())
+    write_blocks(tx, term, owner, new)
 }
 
 fn remove_from_blocks(
@@ -275,6 +296,48 @@ fn delete_block(tx: &Transaction<'_>, term: &str, owner: i64, first: i64) -> rus
         tx.prepare_cached(sql)?
             .execute(params![term, owner, first])?;
     }
+    Ok(())
+}
+
+/// Writes `postings` (ids ascending) as new blocks of at most `BLOCK_POSTINGS`.
+fn write_blocks(
+    tx: &Transaction<'_>,
+    term: &str,
+    owner: i64,
+    postings: &[Posting],
+) -> rusqlite::Result<()> {
+    for chunk in postings.chunks(BLOCK_POSTINGS) {
+        write_block(tx, term, owner, chunk)?;
+    }
+    Ok(())
+}
+
+/// Writes a block whose first id is stored already, in place.
+fn rewrite_block(
+    tx: &Transaction<'_>,
+    term: &str,
+    owner: i64,
+    postings: &[Posting],
+) -> rusqlite::Result<()> {
+    let (Some(first), Some(last)) = (postings.first(), postings.last()) else {
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "UPDATE memory_index_blocks SET last = ?4, count = ?5, frontier = ?6
+         WHERE term = ?1 AND owner = ?2 AND first = ?3",
+    )?
+    .execute(params![
+        term,
+        owner,
+        first.id,
+        last.id,
+        postings.len() as i64,
+        encode_frontier(&frontier(postings))
+    ])?;
+    tx.prepare_cached(
+        "UPDATE memory_index_postings SET postings = ?4 WHERE term = ?1 AND owner = ?2 AND first = ?3",
+    )?
+    .execute(params![term, owner, first.id, encode(postings)])?;
     Ok(())
 }
 
