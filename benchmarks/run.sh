@@ -32,6 +32,8 @@ cd benchmarks
     --variants official,ours,ours+eager+local,official+eager+local
 "$venv/bin/python" data_analysis.py --rows 1000000 --runs 3 --report
 "$venv/bin/python" memory_search.py --memories 100000 --queries 1000 --report
+"$venv/bin/python" memory_search.py --memories 1000000 --queries 1000 --runs 3 --agreement 100 \
+    --no-original --report
 "$venv/bin/python" workflows_e2e.py --runs 5 --sequential 20 --count 200 --report
 "$venv/bin/python" devserver_storage.py --count 200 --in-flight 50 --runs 5 --report
 "$venv/bin/python" growth.py knowledge --existing 200000 --count 400 --runs 5 --report

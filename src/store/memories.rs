@@ -171,6 +171,11 @@ impl Store {
             )
             .optional()?
             .unwrap_or(i64::MAX);
+        let added = tx.execute(
+            "INSERT INTO memories_fts (rowid, text, subject, value)
+             SELECT id, text, subject, value FROM memories WHERE indexed = 0 AND id <= ?1",
+            [upto],
+        )?;
         index::add(
             &tx,
             &format!(
@@ -178,11 +183,6 @@ impl Store {
                 index::ROW_COLUMNS
             ),
             &[&upto],
-        )?;
-        let added = tx.execute(
-            "INSERT INTO memories_fts (rowid, text, subject, value)
-             SELECT id, text, subject, value FROM memories WHERE indexed = 0 AND id <= ?1",
-            [upto],
         )?;
         tx.execute(
             "UPDATE memories SET indexed = 1 WHERE indexed = 0 AND id <= ?1",

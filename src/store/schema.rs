@@ -128,8 +128,10 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO memory_index_owners (id, user_id, memories) VALUES (0, NULL, 0);
     CREATE TABLE memory_index_terms (
         term        TEXT PRIMARY KEY,
-        memories    INTEGER NOT NULL        -- how many indexed memories hold the term
+        memories    INTEGER NOT NULL,       -- how many indexed memories hold the term
+        blocks      INTEGER NOT NULL DEFAULT 0  -- 1: its postings are in memory_index_blocks
     ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE memory_index_instances USING fts5vocab(memories_fts, instance);
     CREATE TABLE memory_index_blocks (
         term        TEXT NOT NULL,
         owner       INTEGER NOT NULL,

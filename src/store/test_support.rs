@@ -1,5 +1,5 @@
 //! What the erasure tests of several stores share: a reader holding an old snapshot, and a
-//! search of the raw bytes of files.
+//! search of the raw bytes of files; and a store as it was before the memory search index.
 
 use std::path::Path;
 
@@ -34,4 +34,22 @@ pub fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// Drops the memory search index's tables, as a store from before migration 7 was.
+pub fn drop_memory_index(connection: &rusqlite::Connection) {
+    let tables: Vec<String> = connection
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'memory_index_%'",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for table in tables {
+        connection
+            .execute_batch(&format!("DROP TABLE {table}"))
+            .unwrap();
+    }
 }

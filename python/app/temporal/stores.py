@@ -205,11 +205,12 @@ class MemoryStore:
         """Memories containing every word of ``query``, best first. Any text is a valid
         query: each word is searched as a word (quotes, ``AND``, ``*``, ``:`` are not query
         syntax), case, accents and English endings are ignored ("Loves" finds "love");
-        text without words finds nothing. Ranking: BM25 times the memory's confidence; when
-        more than ``MEMORY_LIMITS["max_ranked"]`` (2000) memories match, the newest of them
-        are ranked. A memory is found once ``update_memory_indexes`` has run. Raises
-        :class:`InvalidQueryError` for an unknown ``kind``, a ``limit`` outside 1 to 1000 or
-        a query over 1000 characters."""
+        text without words finds nothing. Ranking: BM25 times the memory's confidence, ties
+        to the older memory; the result is the exact best ``limit`` of every match that
+        passes the filters (with a shared PostgreSQL store: of the newest
+        ``MEMORY_LIMITS["max_ranked"]`` (2000) such matches). A memory is found once
+        ``update_memory_indexes`` has run. Raises :class:`InvalidQueryError` for an unknown
+        ``kind``, a ``limit`` outside 1 to 1000 or a query over 1000 characters."""
         found = self._core.search(query, user_id, kind, limit)
         return decode(found, list[MemoryHit])  # type: ignore[no-any-return]
 

@@ -4,7 +4,7 @@ use super::*;
 use crate::store::checkpoint::DEFAULT_WAIT;
 use crate::store::images::ImageRecord;
 use crate::store::knowledge::KnowledgeEntry;
-use crate::store::test_support::{files_holding, reader_in_transaction};
+use crate::store::test_support::{drop_memory_index, files_holding, reader_in_transaction};
 use crate::wire::memory::Memory;
 use crate::wire::memory::MemoryKind;
 
@@ -161,11 +161,10 @@ fn a_store_that_held_data_before_secure_delete_is_rebuilt_at_its_first_erasure()
         .execute_batch(
             "DROP TABLE knowledge_shared; DROP TABLE knowledge_unmirrored; DROP TABLE analysis_outputs;
              DROP TABLE erasure_state; DROP INDEX images_user;
-             DROP INDEX knowledge_user; DROP TABLE memory_index_owners; DROP TABLE memory_index_terms;
-             DROP TABLE memory_index_blocks; DROP TABLE memory_index_postings;
-             DROP TABLE memory_index_totals; PRAGMA user_version = 3;",
+             DROP INDEX knowledge_user; PRAGMA user_version = 3;",
         )
         .unwrap();
+    drop_memory_index(&store.connection());
     drop(store);
     let store = Store::open(dir.path()).unwrap();
     let marked = |store: &Store| -> i64 {

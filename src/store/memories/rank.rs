@@ -16,6 +16,8 @@ use rusqlite::ffi;
 /// The weight of a match in each column of `memories_fts` (text, subject, value): a match
 /// in the subject or the value counts twice a match in the text.
 pub const COLUMN_WEIGHTS: [f64; 3] = [1.0, 2.0, 2.0];
+/// The columns of `memories_fts`, in order.
+pub const COLUMN_NAMES: [&str; 3] = ["text", "subject", "value"];
 
 /// The SQL name of the function.
 pub const FUNCTION: &str = "memory_bm25";

@@ -8,7 +8,8 @@
 //! Tables (schema.rs, migration 7): `memory_index_blocks` (term, owner, first id, last id,
 //! count, frontier) and `memory_index_postings` (the block's postings), `memory_index_terms`
 //! (how many memories hold each term), `memory_index_owners` (user id to owner; 0 is no
-//! user), `memory_index_totals` (memories and tokens indexed).
+//! user), `memory_index_totals` (memories and tokens indexed), and `memory_index_instances`, FTS5's
+//! entries of a term (fts5vocab), from which a term that becomes common gets its blocks.
 
 mod postings;
 mod tokens;

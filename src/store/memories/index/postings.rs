@@ -9,6 +9,10 @@ use crate::wire::memory::MemoryKind;
 
 /// Most postings one block holds.
 pub const BLOCK_POSTINGS: usize = 256;
+/// A block with fewer postings than this takes new postings in place; a larger one is left
+/// as it is and new postings start a block. Rewriting a block costs its size (and
+/// secure_delete overwrites the old copy), so only small ones are rewritten.
+pub const SMALL_BLOCK: usize = BLOCK_POSTINGS / 4;
 /// Most points a frontier keeps per kind; past that, one point bounds the rest.
 const MAX_FRONTIER: usize = 8;
 

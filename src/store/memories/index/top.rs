@@ -66,8 +66,9 @@ impl Query {
     }
 }
 
-/// (rank, id) of the best `limit` memories matching every word, best first; None when a
-/// word is not one token to FTS5 (the caller ranks those with FTS5 itself).
+/// (rank, id) of the best `limit` memories matching every word, best first; None when the
+/// index leaves the query to FTS5 (the caller ranks it with FTS5 itself, exactly): when a
+/// word is not one token to FTS5, or when some word is rare (it has no blocks).
 pub fn top(
     tx: &Transaction<'_>,
     words: &[&str],
@@ -137,7 +138,7 @@ pub fn top(
     Ok(Some(best.ranked()))
 }
 
-/// The query's terms and statistics: None when a word is not one token; Some(None) when
+/// The query's terms and statistics: None when the query is left to FTS5; Some(None) when
 /// no memory holds some term (nothing matches every word).
 fn prepare(tx: &Transaction<'_>, words: &[&str]) -> rusqlite::Result<Option<Option<Query>>> {
     let tokenizer = Tokenizer::new(tx)?;
@@ -158,12 +159,25 @@ fn prepare(tx: &Transaction<'_>, words: &[&str]) -> rusqlite::Result<Option<Opti
         .prepare_cached("SELECT memories, tokens FROM memory_index_totals")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut held = Vec::with_capacity(terms.len());
-    let mut count = tx.prepare_cached("SELECT memories FROM memory_index_terms WHERE term = ?1")?;
+    let mut all_have_blocks = true;
+    let mut count =
+        tx.prepare_cached("SELECT memories, blocks FROM memory_index_terms WHERE term = ?1")?;
     for term in &terms {
-        match count.query_row([term], |r| r.get::<_, i64>(0)).optional()? {
-            Some(n) if n > 0 => held.push(n),
+        match count
+            .query_row([term], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)))
+            .optional()?
+        {
+            Some((n, has_blocks)) if n > 0 => {
+                held.push(n);
+                all_have_blocks &= has_blocks;
+            }
             _ => return Ok(Some(None)),
         }
+    }
+    // A term without blocks is in fewer than BLOCKS_FROM memories, and so is every memory
+    // holding all the words: FTS5 ranks those few.
+    if !all_have_blocks {
+        return Ok(None);
     }
     let lead = (0..terms.len()).min_by_key(|&t| held[t]).unwrap_or(0);
     Ok(Some(Some(Query {

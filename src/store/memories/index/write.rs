@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{OptionalExtension, ToSql, Transaction, params};
 
 use super::postings::{
-    BLOCK_POSTINGS, Posting, damaged, decode, encode, encode_frontier, frontier, kind_code,
+    BLOCK_POSTINGS, Posting, SMALL_BLOCK, damaged, decode, encode, encode_frontier, frontier,
+    kind_code,
 };
 use super::tokens::{Purpose, Tokenizer};
-use crate::store::memories::rank::COLUMN_WEIGHTS;
+use crate::store::memories::rank::{COLUMN_NAMES, COLUMN_WEIGHTS, sum_of_varints};
 use crate::wire::memory::MemoryKind;
 
 /// A memory as the index needs it.
@@ -22,31 +23,105 @@ struct Row {
     confidence: f64,
 }
 
+/// A term gets blocks once this many memories hold it. A rarer term's few matches are
+/// ranked by FTS5 at search time as fast as blocks would be, and leaving them out spares
+/// the index most of its writes: each indexing step touches the blocks of the common terms
+/// only, not of every word of the conversation.
+pub const BLOCKS_FROM: i64 = 1_000;
+
 /// Postings to add or remove, by (term, owner), ids ascending.
 type Groups = BTreeMap<(String, i64), Vec<Posting>>;
 
 /// Adds the memories `select` returns (id, text, subject, value, user_id, kind,
-/// confidence; ids ascending) to the index.
+/// confidence; ids ascending) to the index; they must be in `memories_fts` already (a term
+/// that reaches `BLOCKS_FROM` memories gets its blocks from FTS5's entries, theirs too).
 pub fn add(tx: &Transaction<'_>, select: &str, args: &[&dyn ToSql]) -> rusqlite::Result<()> {
     let rows = read_rows(tx, select, args)?;
     if rows.is_empty() {
         return Ok(());
     }
     let (groups, tokens) = group(tx, &rows, true)?;
-    for ((term, owner), postings) in &groups {
-        merge_into_blocks(tx, term, *owner, postings)?;
-    }
     let mut term_count = tx.prepare_cached(
         "INSERT INTO memory_index_terms (term, memories) VALUES (?1, ?2)
-         ON CONFLICT(term) DO UPDATE SET memories = memories + excluded.memories",
+         ON CONFLICT(term) DO UPDATE SET memories = memories + excluded.memories
+         RETURNING memories, blocks",
     )?;
     for (term, n) in per_term(&groups) {
-        term_count.execute(params![term, n])?;
+        let (held, has_blocks): (i64, bool) =
+            term_count.query_row(params![term, n], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if has_blocks {
+            for ((_, owner), postings) in
+                groups.range((term.to_owned(), i64::MIN)..=(term.to_owned(), i64::MAX))
+            {
+                merge_into_blocks(tx, term, *owner, postings)?;
+            }
+        } else if held >= BLOCKS_FROM {
+            make_blocks(tx, term)?;
+        }
     }
     tx.execute(
         "UPDATE memory_index_totals SET memories = memories + ?1, tokens = tokens + ?2",
         params![rows.len() as i64, tokens],
     )?;
+    Ok(())
+}
+
+/// Gives a term its blocks: the postings of every memory holding it, from FTS5's entries
+/// (which word in which column of which memory) and row lengths.
+fn make_blocks(tx: &Transaction<'_>, term: &str) -> rusqlite::Result<()> {
+    let mut statement = tx.prepare_cached(
+        "SELECT i.doc, i.col, d.sz, m.user_id, m.kind, m.confidence
+         FROM memory_index_instances i
+         JOIN memories_fts_docsize d ON d.id = i.doc JOIN memories m ON m.id = i.doc
+         WHERE i.term = ?1",
+    )?;
+    let mut rows = statement.query([term])?;
+    let mut owners: HashMap<Option<String>, i64> = HashMap::new();
+    let mut postings: BTreeMap<(i64, i64), Posting> = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let column: String = row.get(1)?;
+        let weight = COLUMN_NAMES
+            .iter()
+            .position(|c| *c == column)
+            .map_or(1, |c| COLUMN_WEIGHTS[c] as u32);
+        let user_id: Option<String> = row.get(3)?;
+        let owner = match owners.get(&user_id) {
+            Some(owner) => *owner,
+            None => {
+                let owner = owner_of(tx, user_id.as_deref(), false)?;
+                owners.insert(user_id, owner);
+                owner
+            }
+        };
+        match postings.get_mut(&(owner, id)) {
+            Some(p) => p.f += weight,
+            None => {
+                let length = sum_of_varints(row.get_ref(2)?.as_blob()?)
+                    .ok_or_else(|| damaged(super::postings::Malformed))?;
+                let kind: String = row.get(4)?;
+                postings.insert(
+                    (owner, id),
+                    Posting {
+                        id,
+                        f: weight,
+                        d: u32::try_from(length).unwrap_or(u32::MAX),
+                        kind: MemoryKind::parse(&kind).map_or(u8::MAX, kind_code),
+                        confidence: row.get::<_, f64>(5)?.clamp(0.0, 1.0),
+                    },
+                );
+            }
+        }
+    }
+    let mut by_owner: BTreeMap<i64, Vec<Posting>> = BTreeMap::new();
+    for ((owner, _), p) in postings {
+        by_owner.entry(owner).or_default().push(p);
+    }
+    for (owner, postings) in by_owner {
+        write_blocks(tx, term, owner, &postings)?;
+    }
+    tx.prepare_cached("UPDATE memory_index_terms SET blocks = 1 WHERE term = ?1")?
+        .execute([term])?;
     Ok(())
 }
 
@@ -231,11 +306,9 @@ fn merge_into_blocks(
         .optional()?;
     match last {
         // New memories come after every indexed one, so they go at the end: into the last
-        // block while it has room, then into new blocks.
+        // block while it is small, then into new blocks.
         None => {}
-        Some((first, last_id, count))
-            if lowest.id > last_id && (count as usize) < BLOCK_POSTINGS =>
-        {
+        Some((first, last_id, count)) if lowest.id > last_id && (count as usize) < SMALL_BLOCK => {
             let bytes: Vec<u8> = tx
                 .prepare_cached(
                     "SELECT postings FROM memory_index_postings
