@@ -76,7 +76,7 @@ fn make_blocks(tx: &Transaction<'_>, term: &str) -> rusqlite::Result<()> {
          WHERE i.term = ?1",
     )?;
     let mut rows = statement.query([term])?;
-    let mut owners: HashMap<Option<String>, i64> = HashMap::new();
+    let mut owners = Owners::new(false);
     let mut postings: BTreeMap<(i64, i64), Posting> = BTreeMap::new();
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
@@ -85,15 +85,7 @@ fn make_blocks(tx: &Transaction<'_>, term: &str) -> rusqlite::Result<()> {
             .iter()
             .position(|c| *c == column)
             .map_or(1, |c| COLUMN_WEIGHTS[c] as u32);
-        let user_id: Option<String> = row.get(3)?;
-        let owner = match owners.get(&user_id) {
-            Some(owner) => *owner,
-            None => {
-                let owner = owner_of(tx, user_id.as_deref(), false)?;
-                owners.insert(user_id, owner);
-                owner
-            }
-        };
+        let owner = owners.of(tx, row.get_ref(3)?.as_str_or_null()?)?;
         match postings.get_mut(&(owner, id)) {
             Some(p) => p.f += weight,
             None => {
@@ -188,18 +180,11 @@ fn read_rows(
 fn group(tx: &Transaction<'_>, rows: &[Row], adding: bool) -> rusqlite::Result<(Groups, i64)> {
     let tokenizer = Tokenizer::new(tx)?;
     let mut groups = Groups::new();
-    let mut owners: HashMap<Option<String>, i64> = HashMap::new();
+    let mut owners = Owners::new(adding);
     let mut total: i64 = 0;
     let mut added: HashMap<i64, i64> = HashMap::new();
     for row in rows {
-        let owner = match owners.get(&row.user_id) {
-            Some(owner) => *owner,
-            None => {
-                let owner = owner_of(tx, row.user_id.as_deref(), adding)?;
-                owners.insert(row.user_id.clone(), owner);
-                owner
-            }
-        };
+        let owner = owners.of(tx, row.user_id.as_deref())?;
         if adding {
             *added.entry(owner).or_default() += 1;
         }
@@ -232,22 +217,43 @@ fn group(tx: &Transaction<'_>, rows: &[Row], adding: bool) -> rusqlite::Result<(
     Ok((groups, total))
 }
 
-/// The owner id of a user's memories (0 for memories without a user); made when `create`.
-fn owner_of(tx: &Transaction<'_>, user_id: Option<&str>, create: bool) -> rusqlite::Result<i64> {
-    let Some(user_id) = user_id else {
-        return Ok(0);
-    };
-    if create {
-        tx.prepare_cached(
-            "INSERT INTO memory_index_owners (user_id, memories) VALUES (?1, 0) ON CONFLICT(user_id) DO NOTHING",
-        )?
-        .execute([user_id])?;
+/// Owner ids of users' memories (0 for memories without a user), looked up once per user;
+/// made when `create`.
+struct Owners {
+    known: HashMap<String, i64>,
+    create: bool,
+}
+
+impl Owners {
+    fn new(create: bool) -> Self {
+        Self {
+            known: HashMap::new(),
+            create,
+        }
     }
-    Ok(tx
-        .prepare_cached("SELECT id FROM memory_index_owners WHERE user_id = ?1")?
-        .query_row([user_id], |r| r.get(0))
-        .optional()?
-        .unwrap_or(-1))
+
+    fn of(&mut self, tx: &Transaction<'_>, user_id: Option<&str>) -> rusqlite::Result<i64> {
+        let Some(user_id) = user_id else {
+            return Ok(0);
+        };
+        if let Some(owner) = self.known.get(user_id) {
+            return Ok(*owner);
+        }
+        if self.create {
+            tx.prepare_cached(
+                "INSERT INTO memory_index_owners (user_id, memories) VALUES (?1, 0)
+                 ON CONFLICT(user_id) DO NOTHING",
+            )?
+            .execute([user_id])?;
+        }
+        let owner = tx
+            .prepare_cached("SELECT id FROM memory_index_owners WHERE user_id = ?1")?
+            .query_row([user_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(-1);
+        self.known.insert(user_id.to_owned(), owner);
+        Ok(owner)
+    }
 }
 
 fn per_term(groups: &Groups) -> BTreeMap<&str, i64> {
