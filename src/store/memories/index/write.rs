@@ -41,22 +41,28 @@ pub fn add(tx: &Transaction<'_>, select: &str, args: &[&dyn ToSql]) -> rusqlite:
         return Ok(());
     }
     let (groups, tokens) = group(tx, &rows, true)?;
-    let mut term_count = tx.prepare_cached(
-        "INSERT INTO memory_index_terms (term, memories) VALUES (?1, ?2)
+    // One statement for all the terms of the batch (thousands): counted, and told which
+    // have blocks and how many memories hold each now.
+    let counts = serde_json::to_string(&per_term(&groups))
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    let mut statement = tx.prepare_cached(
+        "INSERT INTO memory_index_terms (term, memories)
+         SELECT key, value FROM json_each(?1) WHERE true
          ON CONFLICT(term) DO UPDATE SET memories = memories + excluded.memories
-         RETURNING memories, blocks",
+         RETURNING term, memories, blocks",
     )?;
-    for (term, n) in per_term(&groups) {
-        let (held, has_blocks): (i64, bool) =
-            term_count.query_row(params![term, n], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let counted: Vec<(String, i64, bool)> = statement
+        .query_map([counts], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (term, held, has_blocks) in counted {
         if has_blocks {
             for ((_, owner), postings) in
-                groups.range((term.to_owned(), i64::MIN)..=(term.to_owned(), i64::MAX))
+                groups.range((term.clone(), i64::MIN)..=(term.clone(), i64::MAX))
             {
-                merge_into_blocks(tx, term, *owner, postings)?;
+                merge_into_blocks(tx, &term, *owner, postings)?;
             }
         } else if held >= BLOCKS_FROM {
-            make_blocks(tx, term)?;
+            make_blocks(tx, &term)?;
         }
     }
     tx.execute(
