@@ -262,13 +262,9 @@ fn unindex_conversation(
     tx: &rusqlite::Transaction<'_>,
     args: &[&dyn rusqlite::ToSql],
 ) -> rusqlite::Result<()> {
-    index::remove(
+    unindex(
         tx,
-        &format!(
-            "SELECT {} FROM memories m WHERE m.indexed = 1
-             AND (?1 IS NULL OR m.conversation_id = ?1) AND (?2 IS NULL OR m.user_id = ?2) ORDER BY m.id",
-            index::ROW_COLUMNS
-        ),
+        "(?1 IS NULL OR m.conversation_id = ?1) AND (?2 IS NULL OR m.user_id = ?2)",
         args,
     )
 }
@@ -278,14 +274,19 @@ pub(crate) fn unindex_user(
     tx: &rusqlite::Transaction<'_>,
     args: &[&dyn rusqlite::ToSql],
 ) -> rusqlite::Result<()> {
-    index::remove(
-        tx,
-        &format!(
-            "SELECT {} FROM memories m WHERE m.indexed = 1 AND m.user_id = ?1 ORDER BY m.id",
-            index::ROW_COLUMNS
-        ),
-        args,
-    )
+    unindex(tx, "m.user_id = ?1", args)
+}
+
+fn unindex(
+    tx: &rusqlite::Transaction<'_>,
+    condition: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<()> {
+    let select = format!(
+        "SELECT {} FROM memories m WHERE m.indexed = 1 AND {condition} ORDER BY m.id",
+        index::ROW_COLUMNS
+    );
+    index::remove(tx, &select, args)
 }
 
 mod index;

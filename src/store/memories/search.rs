@@ -5,7 +5,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::index::{self, Filters, kind_code};
 use super::{COLUMNS, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT, MemoryHit, stored};
@@ -83,7 +83,10 @@ fn search(
         .map(|(rank, id)| {
             Ok(MemoryHit {
                 memory: row.query_row([id], stored)?,
-                snippet: snippet.query_row(params![query, id], |r| r.get(0))?,
+                snippet: snippet
+                    .query_row(params![query, id], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or_default(),
                 rank,
             })
         })

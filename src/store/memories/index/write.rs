@@ -331,7 +331,7 @@ fn merge_into_blocks(
             let room = BLOCK_POSTINGS - postings.len().min(BLOCK_POSTINGS);
             let (into_last, rest) = new.split_at(room.min(new.len()));
             postings.extend_from_slice(into_last);
-            rewrite_block(tx, term, owner, &postings)?;
+            write_block(tx, term, owner, &postings)?;
             return write_blocks(tx, term, owner, rest);
         }
         Some((_, last_id, _)) if lowest.id > last_id => {}
@@ -397,35 +397,7 @@ fn write_blocks(
     Ok(())
 }
 
-/// Writes a block whose first id is stored already, in place.
-fn rewrite_block(
-    tx: &Transaction<'_>,
-    term: &str,
-    owner: i64,
-    postings: &[Posting],
-) -> rusqlite::Result<()> {
-    let (Some(first), Some(last)) = (postings.first(), postings.last()) else {
-        return Ok(());
-    };
-    tx.prepare_cached(
-        "UPDATE memory_index_blocks SET last = ?4, count = ?5, frontier = ?6
-         WHERE term = ?1 AND owner = ?2 AND first = ?3",
-    )?
-    .execute(params![
-        term,
-        owner,
-        first.id,
-        last.id,
-        postings.len() as i64,
-        encode_frontier(&frontier(postings))
-    ])?;
-    tx.prepare_cached(
-        "UPDATE memory_index_postings SET postings = ?4 WHERE term = ?1 AND owner = ?2 AND first = ?3",
-    )?
-    .execute(params![term, owner, first.id, encode(postings)])?;
-    Ok(())
-}
-
+/// Writes a block, new or in place of the stored one with the same first id.
 fn write_block(
     tx: &Transaction<'_>,
     term: &str,
@@ -437,7 +409,9 @@ fn write_block(
     };
     tx.prepare_cached(
         "INSERT INTO memory_index_blocks (term, owner, first, last, count, frontier)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO UPDATE SET last = excluded.last, count = excluded.count,
+                                   frontier = excluded.frontier",
     )?
     .execute(params![
         term,
@@ -448,7 +422,8 @@ fn write_block(
         encode_frontier(&frontier(postings))
     ])?;
     tx.prepare_cached(
-        "INSERT INTO memory_index_postings (term, owner, first, postings) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO memory_index_postings (term, owner, first, postings) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO UPDATE SET postings = excluded.postings",
     )?
     .execute(params![term, owner, first.id, encode(postings)])?;
     Ok(())
