@@ -629,3 +629,54 @@ fn forget_fails_naming_the_log_while_a_reader_outlasts_the_wait_and_a_second_cal
     drop(reader);
     assert_eq!(forget_u1_without_trace(&dir, &store), 0);
 }
+
+#[test]
+fn forgetting_a_user_erases_a_word_only_they_used_from_the_blocks_too() {
+    let (dir, store) = open();
+    // Enough memories for the word to get blocks, and a word other users share.
+    let theirs: Vec<Memory> = (0..1_200)
+        .map(|i| {
+            memory(
+                MemoryKind::Message,
+                i,
+                &format!("quetzalpine note {i}"),
+                None,
+                None,
+            )
+        })
+        .collect();
+    store
+        .insert_memories("c1", Some("u1"), None, &theirs)
+        .unwrap();
+    store
+        .insert_memories(
+            "c2",
+            Some("u2"),
+            None,
+            &[memory(MemoryKind::Message, 0, "a note", None, None)],
+        )
+        .unwrap();
+    store.index_pending_memories().unwrap();
+    let blocks = |term: &str| -> i64 {
+        store
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM memory_index_blocks WHERE term = ?1",
+                [term],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(blocks("quetzalpin") > 0, "the word has blocks");
+    assert_eq!(forget_u1_without_trace(&dir, &store), 1_200);
+    assert_eq!(
+        (blocks("quetzalpin"), blocks("note")),
+        (0, 1),
+        "u2's block of note stays"
+    );
+    assert_eq!(
+        store.search_memories("note", None, None, 10).unwrap().len(),
+        1,
+        "the other user's memory is still found"
+    );
+}
