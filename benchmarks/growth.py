@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -156,6 +157,17 @@ def seed_memories(data_dir: Path, existing: int) -> None:
 Figures = dict[str, float]
 
 
+def copy_data_dir(source: Path, copy: Path) -> None:
+    """A copy of a seeded data dir, its store's log folded into the file first: the copy
+    needs neither the -wal nor the -shm file, which a store object closing meanwhile (a
+    worker thread of the one seeding opened) may remove while the copy lists them."""
+    with closing(sqlite3.connect(next(source.glob("*.sqlite3")))) as db:
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise SystemExit(f"{source}: the store's log could not be folded into it")
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+
+
 async def workflow_rate(
     kind: str, server: DevServer, data_dir: Path, args: argparse.Namespace
 ) -> Figures:
@@ -244,7 +256,7 @@ async def main() -> None:
         for run in range(args.runs):
             for label in sizes:
                 data_dir = Path(tmp) / f"{label}-{run}"
-                shutil.copytree(Path(tmp, label), data_dir)
+                copy_data_dir(Path(tmp, label), data_dir)
                 figures[label].append(await kind.measure(server, data_dir, args))
                 shown = ", ".join(f"{v:,.2f} {k}" for k, v in figures[label][-1].items())
                 print(f"run {run + 1}: {label:5} {shown}", flush=True)
