@@ -12,6 +12,7 @@ use super::{COLUMNS, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT, MemoryHit, stored};
 use crate::store::fts::{every_word, words};
 use crate::store::{Store, StoreError};
 use crate::wire::memory::MemoryKind;
+
 impl Store {
     /// Indexed memories matching every word of `text`, best first: BM25 (a match in the
     /// subject or value counts twice a match in the text) times the memory's confidence, so
@@ -93,8 +94,10 @@ fn search(
         .collect()
 }
 
-/// The exact top-k from FTS5 alone, scoring every match: for the rare query whose words
-/// are not one token each to FTS5 (the index holds tokens, not phrases).
+/// The exact top-k from FTS5 alone, scoring every match: for a query with a rare word
+/// (fewer than `BLOCKS_FROM` memories hold it, see index/write.rs, so fewer match), and
+/// for the odd one whose words are not one token each to FTS5 (the index holds tokens,
+/// not phrases).
 fn ranked_by_fts5(
     tx: &Transaction<'_>,
     query: &str,
