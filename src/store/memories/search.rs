@@ -2,12 +2,9 @@
 //! weighed by each memory's confidence, from the search index (index/), with FTS5's
 //! snippets of the matches.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
-
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::index::{self, Filters, kind_code};
+use super::index::{self, Best, Filters};
 use super::{COLUMNS, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT, MemoryHit, stored};
 use crate::store::fts::{every_word, words};
 use crate::store::{Store, StoreError};
@@ -42,36 +39,32 @@ impl Store {
             return shared.search_memories(text, user_id, kind.map(MemoryKind::as_str), limit);
         }
         let words: Vec<&str> = words(text).collect();
-        if words.is_empty() {
+        let Some(query) = every_word(text) else {
             return Ok(Vec::new());
-        }
-        let filters = Filters {
-            user_id,
-            kind: kind.map(kind_code),
         };
+        let filters = Filters { user_id, kind };
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let mut guard = self.connection();
         // One read transaction for the steps below: one snapshot, and the file locks taken
         // once instead of for each statement.
         let tx = guard.transaction().map_err(|e| self.err(e))?;
-        let hits = search(&tx, &words, filters, limit).map_err(|e| self.err(e))?;
+        let hits = search(&tx, &words, &query, filters, limit).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(hits)
     }
 }
 
+/// The hits of `words`, whose FTS5 query (each word quoted) is `query`.
 fn search(
     tx: &Transaction<'_>,
     words: &[&str],
+    query: &str,
     filters: Filters<'_>,
     limit: usize,
 ) -> rusqlite::Result<Vec<MemoryHit>> {
-    let Some(query) = every_word(&words.join(" ")) else {
-        return Ok(Vec::new());
-    };
     let ranked = match index::top(tx, words, filters, limit)? {
         Some(ranked) => ranked,
-        None => ranked_by_fts5(tx, &query, filters, limit)?,
+        None => ranked_by_fts5(tx, query, filters, limit)?,
     };
     let mut row =
         tx.prepare_cached(&format!("SELECT {COLUMNS} FROM memories m WHERE m.id = ?1"))?;
@@ -104,41 +97,19 @@ fn ranked_by_fts5(
     filters: Filters<'_>,
     limit: usize,
 ) -> rusqlite::Result<Vec<(f64, i64)>> {
-    let kind = filters
-        .kind
-        .and_then(|k| MemoryKind::ALL.get(usize::from(k)))
-        .map(|k| k.as_str());
     let mut statement = tx.prepare_cached(
         "SELECT memories_fts.rowid, memory_bm25(memories_fts, d.sz), m.confidence FROM memories_fts
          CROSS JOIN memories_fts_docsize d ON d.id = memories_fts.rowid
          JOIN memories m ON m.id = memories_fts.rowid
          WHERE memories_fts MATCH ?1 AND (?2 IS NULL OR m.user_id = ?2) AND (?3 IS NULL OR m.kind = ?3)",
     )?;
-    let mut heap: BinaryHeap<Reverse<Candidate>> = BinaryHeap::new();
+    let mut best = Best::new(limit);
+    let kind = filters.kind.map(MemoryKind::as_str);
     let mut rows = statement.query(params![query, filters.user_id, kind])?;
     while let Some(row) = rows.next()? {
         let (id, bm25, confidence): (i64, f64, f64) = (row.get(0)?, row.get(1)?, row.get(2)?);
-        heap.push(Reverse(Candidate(bm25 * confidence.clamp(0.0, 1.0), id)));
+        // BM25 is negative, lower is better: its negation is the score Best keeps.
+        best.offer(-(bm25 * confidence.clamp(0.0, 1.0)), id);
     }
-    Ok((0..limit)
-        .map_while(|_| heap.pop().map(|Reverse(Candidate(rank, id))| (rank, id)))
-        .collect())
-}
-
-/// A ranked memory in a heap that yields the best (lowest) rank first, ties by id.
-#[derive(PartialEq)]
-struct Candidate(f64, i64);
-
-impl Eq for Candidate {}
-
-impl PartialOrd for Candidate {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Candidate {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
-    }
+    Ok(best.ranked())
 }

@@ -16,10 +16,8 @@ mod tokens;
 mod top;
 mod write;
 
-pub use top::{Filters, top};
+pub use top::{Best, Filters, top};
 pub use write::{add, remove};
 
 /// The columns `add` and `remove` read, from `memories m`.
 pub const ROW_COLUMNS: &str = "m.id, m.text, m.subject, m.value, m.user_id, m.kind, m.confidence";
-
-pub use postings::kind_code;

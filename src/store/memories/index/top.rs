@@ -8,11 +8,13 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::postings::{Posting, damaged, decode, decode_frontier};
+use super::postings::{Posting, damaged, decode, decode_frontier, kind_code};
 use super::tokens::{Purpose, Tokenizer};
+use super::write::Owners;
 use crate::store::memories::rank::{
     average_length, inverse_document_frequency, term_score, term_score_bound,
 };
+use crate::wire::memory::MemoryKind;
 
 /// How much a bound that adds parts in another order than the score may fall short of it
 /// in the last bits; a query of one term adds none and needs no margin.
@@ -22,7 +24,7 @@ const ROUNDING_MARGIN: f64 = 1e-9;
 #[derive(Clone, Copy)]
 pub struct Filters<'a> {
     pub user_id: Option<&'a str>,
-    pub kind: Option<u8>,
+    pub kind: Option<MemoryKind>,
 }
 
 /// The query's terms, each with its IDF, and what scoring needs once.
@@ -81,20 +83,13 @@ pub fn top(
     let Some(query) = query else {
         return Ok(Some(Vec::new()));
     };
-    let owner: Option<i64> = match filters.user_id {
+    // An unknown user has no owner id (-1) and so no blocks.
+    let owner = match filters.user_id {
+        Some(user_id) => Some(Owners::new(false).of(tx, Some(user_id))?),
         None => None,
-        Some(user_id) => {
-            let found = tx
-                .prepare_cached("SELECT id FROM memory_index_owners WHERE user_id = ?1")?
-                .query_row([user_id], |r| r.get(0))
-                .optional()?;
-            match found {
-                Some(owner) => Some(owner),
-                None => return Ok(Some(Vec::new())),
-            }
-        }
     };
-    let blocks = lead_blocks(tx, &query, owner, filters.kind)?;
+    let kind = filters.kind.map(kind_code);
+    let blocks = lead_blocks(tx, &query, owner, kind)?;
     let mut best = Best::new(limit);
     let mut lookups = Lookups::default();
     let mut f = vec![0u32; query.terms.len()];
@@ -110,7 +105,7 @@ pub fn top(
             |r| r.get(0),
         )?;
         for p in decode(block.first, &bytes).map_err(damaged)? {
-            if filters.kind.is_some_and(|k| k != p.kind) {
+            if kind.is_some_and(|k| k != p.kind) {
                 continue;
             }
             if query.terms.len() > 1 && !best.may_enter(query.bound(&p), p.id) {
@@ -237,13 +232,13 @@ fn lead_blocks(
 }
 
 /// The best `limit` (score × confidence, id) so far: higher first, ties by lower id.
-struct Best {
+pub struct Best {
     limit: usize,
     entries: Vec<(f64, i64)>,
 }
 
 impl Best {
-    fn new(limit: usize) -> Self {
+    pub fn new(limit: usize) -> Self {
         Self {
             limit,
             entries: Vec::with_capacity(limit + 1),
@@ -263,7 +258,7 @@ impl Best {
                 .is_none_or(|&worst| Self::beats((bound, id), worst))
     }
 
-    fn offer(&mut self, score: f64, id: i64) {
+    pub fn offer(&mut self, score: f64, id: i64) {
         let entry = (score, id);
         if self.entries.len() == self.limit
             && self.entries.last().is_some_and(|&w| !Self::beats(entry, w))
@@ -276,7 +271,7 @@ impl Best {
     }
 
     /// (rank, id), best first: the rank is FTS5's (negative) BM25 times confidence.
-    fn ranked(self) -> Vec<(f64, i64)> {
+    pub fn ranked(self) -> Vec<(f64, i64)> {
         self.entries.into_iter().map(|(g, id)| (-g, id)).collect()
     }
 }

@@ -225,20 +225,20 @@ fn group(tx: &Transaction<'_>, rows: &[Row], adding: bool) -> rusqlite::Result<(
 
 /// Owner ids of users' memories (0 for memories without a user), looked up once per user;
 /// made when `create`.
-struct Owners {
+pub struct Owners {
     known: HashMap<String, i64>,
     create: bool,
 }
 
 impl Owners {
-    fn new(create: bool) -> Self {
+    pub fn new(create: bool) -> Self {
         Self {
             known: HashMap::new(),
             create,
         }
     }
 
-    fn of(&mut self, tx: &Transaction<'_>, user_id: Option<&str>) -> rusqlite::Result<i64> {
+    pub fn of(&mut self, tx: &Transaction<'_>, user_id: Option<&str>) -> rusqlite::Result<i64> {
         let Some(user_id) = user_id else {
             return Ok(0);
         };
