@@ -4,6 +4,7 @@ store; then MemoryStore's search, filters and forget on what the workflow stored
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from app.temporal import (
     MemoryExpansionResult,
     MemoryExpansionWorkflow,
     MemoryStore,
+    StoreError,
     WorkflowProgress,
     _core,
 )
@@ -324,6 +326,18 @@ def test_bad_search_arguments(tmp_path: Path, kwargs: dict[str, Any], says: str)
 def test_long_queries_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidQueryError, match="at most 1000"):
         MemoryStore(tmp_path).search("a" * (MEMORY_LIMITS["max_query_chars"] + 1))
+
+
+def test_a_store_from_a_later_version_is_refused_untouched(tmp_path: Path) -> None:
+    MemoryStore(tmp_path)
+    (store_file,) = tmp_path.glob("*.sqlite3")
+    with sqlite3.connect(store_file) as db:
+        (current,) = db.execute("PRAGMA user_version").fetchone()
+        db.execute(f"PRAGMA user_version = {current + 1}")
+    with pytest.raises(StoreError, match=f"version {current + 1}, newer than this build's {current}"):
+        MemoryStore(tmp_path)
+    with sqlite3.connect(store_file) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (current + 1,)
 
 
 def test_kinds_and_limits_come_from_rust() -> None:

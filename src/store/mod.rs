@@ -100,7 +100,10 @@ impl Store {
         std::fs::create_dir_all(data_dir).map_err(|e| StoreError::io(data_dir, e))?;
         let path = data_dir.join(STORE_FILE);
         let connection = open_connection(&path)?;
-        let found = schema::migrate(&connection).map_err(|e| StoreError::sqlite(&path, e))?;
+        let found = schema::migrate(&connection).map_err(|e| match e {
+            schema::MigrateError::Sqlite(e) => StoreError::sqlite(&path, e),
+            newer => StoreError::Invalid(format!("store {}: {newer}", path.display())),
+        })?;
         memories::register_functions(&connection).map_err(|e| StoreError::sqlite(&path, e))?;
         let store = Store {
             data_dir: data_dir.to_owned(),

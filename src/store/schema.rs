@@ -161,10 +161,31 @@ const MIGRATIONS: &[&str] = &[
 /// its memories indexed again when opened.
 pub const MEMORY_INDEX_VERSION: i64 = 7;
 
+/// The schema version this build's migrations reach.
+pub fn latest() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// Why a file's schema could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// A later version of this package made the file: this build would write it without
+    /// what the later migrations added (the memory search index since version 7) and leave
+    /// it inconsistent, so it does not open it.
+    #[error(
+        "its schema is version {0}, newer than this build's {latest}: a later \
+         project-ai-temporal wrote it; open it with that version or a newer one",
+        latest = latest()
+    )]
+    Newer(i64),
+}
+
 /// Applies the migrations this file has not seen, each in its own transaction, so two
 /// workers opening a new store at once do not both apply one; returns the version the file
 /// had.
-pub fn migrate(connection: &Connection) -> rusqlite::Result<i64> {
+pub fn migrate(connection: &Connection) -> Result<i64, MigrateError> {
     let mut found = None;
     loop {
         let tx = rusqlite::Transaction::new_unchecked(
@@ -173,6 +194,9 @@ pub fn migrate(connection: &Connection) -> rusqlite::Result<i64> {
         )?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let found = *found.get_or_insert(version);
+        if version > latest() {
+            return Err(MigrateError::Newer(version));
+        }
         let Some(step) = usize::try_from(version)
             .ok()
             .and_then(|v| MIGRATIONS.get(v))
@@ -198,6 +222,26 @@ mod tests {
         let v: i64 = c
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, MIGRATIONS.len() as i64);
+        assert_eq!(v, latest());
+    }
+
+    #[test]
+    fn a_file_from_a_later_version_is_refused_untouched() {
+        let c = Connection::open_in_memory().unwrap();
+        migrate(&c).unwrap();
+        c.pragma_update(None, "user_version", latest() + 1).unwrap();
+        let message = migrate(&c).unwrap_err().to_string();
+        assert!(
+            message.contains(&format!(
+                "version {}, newer than this build's {}",
+                latest() + 1,
+                latest()
+            )),
+            "{message}"
+        );
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest() + 1);
     }
 }
