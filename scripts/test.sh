@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/dev_env.sh
 source scripts/windows_build.sh
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step shows when it started, in seconds since the command began (set-up included).
+step() { printf '\n== %s (at %ds)\n' "$*" "$SECONDS"; }
 step "cargo fmt --check";   cargo fmt --check
 step "cargo clippy";        cargo clippy --quiet --all-targets -- -D warnings
 step "cargo clippy (python bindings)"
@@ -20,3 +21,4 @@ step "stubtest _core";      (cd python && python -m mypy.stubtest app.temporal._
 step "Windows build (clippy)"; windows_check
 step "cargo test";          cargo test --quiet
 step "pytest";              python -m pytest -q -p no:cacheprovider "$@"
+step "done"
