@@ -334,7 +334,8 @@ def test_a_store_from_a_later_version_is_refused_untouched(tmp_path: Path) -> No
     with sqlite3.connect(store_file) as db:
         (current,) = db.execute("PRAGMA user_version").fetchone()
         db.execute(f"PRAGMA user_version = {current + 1}")
-    with pytest.raises(StoreError, match=f"version {current + 1}, newer than this build's {current}"):
+    says = f"version {current + 1}, newer than this build's {current}"
+    with pytest.raises(StoreError, match=says):
         MemoryStore(tmp_path)
     with sqlite3.connect(store_file) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (current + 1,)
