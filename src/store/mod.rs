@@ -102,7 +102,7 @@ impl Store {
         let connection = open_connection(&path)?;
         let found = schema::migrate(&connection).map_err(|e| match e {
             schema::MigrateError::Sqlite(e) => StoreError::sqlite(&path, e),
-            newer => StoreError::Invalid(format!("store {}: {newer}", path.display())),
+            refused => StoreError::Invalid(format!("store {}: {refused}", path.display())),
         })?;
         memories::register_functions(&connection).map_err(|e| StoreError::sqlite(&path, e))?;
         let store = Store {

@@ -180,6 +180,9 @@ pub enum MigrateError {
         latest = latest()
     )]
     Newer(i64),
+    /// No version of this package writes a negative one: the file is not one of its stores.
+    #[error("its schema version {0} is not one project-ai-temporal writes (0 to {latest})", latest = latest())]
+    Unknown(i64),
 }
 
 /// Applies the migrations this file has not seen, each in its own transaction, so two
@@ -196,6 +199,9 @@ pub fn migrate(connection: &Connection) -> Result<i64, MigrateError> {
         let found = *found.get_or_insert(version);
         if version > latest() {
             return Err(MigrateError::Newer(version));
+        }
+        if version < 0 {
+            return Err(MigrateError::Unknown(version));
         }
         let Some(step) = usize::try_from(version)
             .ok()
@@ -243,5 +249,16 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, latest() + 1);
+    }
+
+    #[test]
+    fn a_negative_version_is_refused() {
+        let c = Connection::open_in_memory().unwrap();
+        c.pragma_update(None, "user_version", -1).unwrap();
+        let message = migrate(&c).unwrap_err().to_string();
+        assert!(
+            message.contains("schema version -1 is not one"),
+            "{message}"
+        );
     }
 }

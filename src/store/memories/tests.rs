@@ -680,3 +680,17 @@ fn forgetting_a_user_erases_a_word_only_they_used_from_the_blocks_too() {
         "the other user's memory is still found"
     );
 }
+
+#[test]
+fn the_index_knows_the_columns_of_memories_fts_in_their_order() {
+    let (_dir, store) = open();
+    let columns: Vec<String> = store
+        .connection()
+        .prepare("SELECT name FROM pragma_table_info('memories_fts') ORDER BY cid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(columns, rank::COLUMN_NAMES);
+}

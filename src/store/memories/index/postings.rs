@@ -47,6 +47,11 @@ pub fn kind_code(kind: MemoryKind) -> u8 {
         .unwrap_or(u8::MAX)
 }
 
+/// The code of a kind as stored in a memory's row; an unknown one matches no kind filter.
+pub fn kind_code_of(kind: &str) -> u8 {
+    MemoryKind::parse(kind).map_or(u8::MAX, kind_code)
+}
+
 /// A block's postings (ids ascending) as stored.
 pub fn encode(postings: &[Posting]) -> Vec<u8> {
     let mut out = Vec::with_capacity(postings.len() * 12);

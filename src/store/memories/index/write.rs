@@ -8,11 +8,10 @@ use rusqlite::{OptionalExtension, ToSql, Transaction, params};
 
 use super::postings::{
     BLOCK_POSTINGS, Posting, SMALL_BLOCK, damaged, decode, encode, encode_frontier, frontier,
-    kind_code,
+    kind_code_of,
 };
 use super::tokens::{Purpose, Tokenizer};
 use crate::store::memories::rank::{COLUMN_NAMES, COLUMN_WEIGHTS, sum_of_varints};
-use crate::wire::memory::MemoryKind;
 
 /// A memory as the index needs it.
 struct Row {
@@ -90,7 +89,8 @@ fn make_blocks(tx: &Transaction<'_>, term: &str) -> rusqlite::Result<()> {
         let weight = COLUMN_NAMES
             .iter()
             .position(|c| *c == column)
-            .map_or(1, |c| COLUMN_WEIGHTS[c] as u32);
+            .map(|c| COLUMN_WEIGHTS[c] as u32)
+            .ok_or_else(|| damaged(super::postings::Malformed))?;
         let owner = owners.of(tx, row.get_ref(3)?.as_str_or_null()?)?;
         match postings.get_mut(&(owner, id)) {
             Some(p) => p.f += weight,
@@ -104,7 +104,7 @@ fn make_blocks(tx: &Transaction<'_>, term: &str) -> rusqlite::Result<()> {
                         id,
                         f: weight,
                         d: u32::try_from(length).unwrap_or(u32::MAX),
-                        kind: MemoryKind::parse(&kind).map_or(u8::MAX, kind_code),
+                        kind: kind_code_of(&kind),
                         confidence: row.get::<_, f64>(5)?.clamp(0.0, 1.0),
                     },
                 );
@@ -174,7 +174,7 @@ fn read_rows(
             id: r.get(0)?,
             columns: [Some(r.get(1)?), r.get(2)?, r.get(3)?],
             user_id: r.get(4)?,
-            kind: MemoryKind::parse(&kind).map_or(u8::MAX, kind_code),
+            kind: kind_code_of(&kind),
             confidence: r.get::<_, f64>(6)?.clamp(0.0, 1.0),
         })
     })?;
