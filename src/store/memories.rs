@@ -292,6 +292,8 @@ fn unindex(
 mod index;
 mod rank;
 mod search;
+mod snippet;
+mod tokens;
 
 pub use rank::register as register_functions;
 

@@ -13,11 +13,22 @@ use std::ptr;
 use rusqlite::Connection;
 use rusqlite::ffi;
 
+use crate::wire::memory::Memory;
+
 /// The weight of a match in each column of `memories_fts` (text, subject, value): a match
 /// in the subject or the value counts twice a match in the text.
 pub const COLUMN_WEIGHTS: [f64; 3] = [1.0, 2.0, 2.0];
 /// The columns of `memories_fts`, in order.
 pub const COLUMN_NAMES: [&str; 3] = ["text", "subject", "value"];
+
+/// A memory's text in the columns of `memories_fts`, in order (None: NULL, no text).
+pub fn column_texts(memory: &Memory) -> [Option<&str>; 3] {
+    [
+        Some(memory.text.as_str()),
+        memory.subject.as_deref(),
+        memory.value.as_deref(),
+    ]
+}
 
 /// The SQL name of the function.
 pub const FUNCTION: &str = "memory_bm25";

@@ -1,10 +1,13 @@
 //! Full-text search over indexed memories: the exact top-k of BM25 (FTS5's, see rank.rs)
 //! weighed by each memory's confidence, from the search index (index/), with FTS5's
-//! snippets of the matches.
+//! snippets of the matches (made from each hit's row, snippet.rs).
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 
 use super::index::{self, Best, Filters};
+use super::rank::column_texts;
+use super::snippet::{Phrases, snippet};
+use super::tokens::Tokenizer;
 use super::{COLUMNS, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT, MemoryHit, stored};
 use crate::store::fts::{every_word, words};
 use crate::store::{Store, StoreError};
@@ -66,21 +69,17 @@ fn search(
         Some(ranked) => ranked,
         None => ranked_by_fts5(tx, query, filters, limit)?,
     };
+    let tokenizer = Tokenizer::new(tx)?;
+    let phrases = Phrases::new(&tokenizer, words)?;
     let mut row =
         tx.prepare_cached(&format!("SELECT {COLUMNS} FROM memories m WHERE m.id = ?1"))?;
-    let mut snippet = tx.prepare_cached(
-        "SELECT snippet(memories_fts, -1, '[', ']', '…', 12) FROM memories_fts
-         WHERE memories_fts MATCH ?1 AND rowid = ?2",
-    )?;
     ranked
         .into_iter()
         .map(|(rank, id)| {
+            let memory = row.query_row([id], stored)?;
             Ok(MemoryHit {
-                memory: row.query_row([id], stored)?,
-                snippet: snippet
-                    .query_row(params![query, id], |r| r.get(0))
-                    .optional()?
-                    .unwrap_or_default(),
+                snippet: snippet(&tokenizer, &phrases, &column_texts(&memory.memory))?,
+                memory,
                 rank,
             })
         })

@@ -693,4 +693,123 @@ fn the_index_knows_the_columns_of_memories_fts_in_their_order() {
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     assert_eq!(columns, rank::COLUMN_NAMES);
+    // And a memory's texts in that order, as snippets read them.
+    let m = memory(
+        MemoryKind::Fact,
+        0,
+        "the text",
+        Some("a subject"),
+        Some("a value"),
+    );
+    store
+        .insert_memories("c", None, None, std::slice::from_ref(&m))
+        .unwrap();
+    let stored: Vec<Option<String>> = store
+        .connection()
+        .query_row(
+            &format!("SELECT {} FROM memories", rank::COLUMN_NAMES.join(", ")),
+            [],
+            |r| (0..3).map(|i| r.get(i)).collect(),
+        )
+        .unwrap();
+    let texts = rank::column_texts(&m).map(|t| t.map(str::to_owned));
+    assert_eq!(stored, texts);
+}
+
+/// The snippets made in Rust are FTS5's snippet() to the byte, over memories made to hit
+/// its corners: sentences after `.` or `:` and white space, several columns, repeated and
+/// stemmed words, matches that touch or run past the window, long and empty columns,
+/// characters the two tokenizers' word rules see differently, and NUL bytes.
+#[test]
+fn snippets_are_fts5_s_to_the_byte() {
+    use super::snippet::{CLOSE, ELLIPSIS, OPEN, Phrases, TOKENS, snippet};
+    use super::tokens::Tokenizer;
+    let (_dir, store) = open();
+    let mut rng = fastrand::Rng::with_seed(11);
+    let vocabulary = [
+        "tea",
+        "teas",
+        "Tea",
+        "running",
+        "runs",
+        "run",
+        "café",
+        "CAFE",
+        "river",
+        "zoë",
+        "a²b",
+        "Ⅻ",
+        "٣",
+        "ｆｕｌｌ",
+        "x",
+        "y",
+    ];
+    let separators = [
+        " ", " ", " ", ". ", ": ", ".", ",\n", " :\t", "  ", "-", "\0",
+    ];
+    let phrase = |rng: &mut fastrand::Rng, max: usize| -> String {
+        let mut text = String::new();
+        for _ in 0..rng.usize(0..=max) {
+            text.push_str(vocabulary[rng.usize(..vocabulary.len())]);
+            text.push_str(separators[rng.usize(..separators.len())]);
+        }
+        text
+    };
+    let memories: Vec<Memory> = (0..400)
+        .map(|i| {
+            let words = [3, 12, 40][rng.usize(..3)];
+            let text = phrase(&mut rng, words);
+            let subject = rng.bool().then(|| phrase(&mut rng, 4));
+            let value = rng.bool().then(|| phrase(&mut rng, 20));
+            memory(
+                MemoryKind::Fact,
+                i,
+                &text,
+                subject.as_deref(),
+                value.as_deref(),
+            )
+        })
+        .collect();
+    store.insert_memories("c", None, None, &memories).unwrap();
+    store.index_pending_memories().unwrap();
+    let connection = store.connection();
+    let tokenizer = Tokenizer::new(&connection).unwrap();
+    let mut fts5 = connection
+        .prepare(&format!(
+            "SELECT m.text, m.subject, m.value,
+                    snippet(memories_fts, -1, '{OPEN}', '{CLOSE}', '{ELLIPSIS}', {TOKENS})
+             FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid
+             WHERE memories_fts MATCH ?1"
+        ))
+        .unwrap();
+    let (mut compared, mut cut_at_both_ends, mut several) = (0, 0, 0);
+    for _ in 0..300 {
+        let text = (0..rng.usize(1..=3))
+            .map(|_| vocabulary[rng.usize(..vocabulary.len())])
+            .collect::<Vec<_>>()
+            .join(" ");
+        let query = every_word(&text).unwrap();
+        let words: Vec<&str> = crate::store::fts::words(&text).collect();
+        let phrases = Phrases::new(&tokenizer, &words).unwrap();
+        let rows = fts5
+            .query_map([&query], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        for row in rows {
+            let (text, subject, value, expected): (String, Option<String>, Option<String>, String) =
+                row.unwrap();
+            let columns = [Some(text.as_str()), subject.as_deref(), value.as_deref()];
+            let got = snippet(&tokenizer, &phrases, &columns).unwrap();
+            assert_eq!(got, expected, "{query} in {columns:?}");
+            compared += 1;
+            cut_at_both_ends += usize::from(got.starts_with(ELLIPSIS) && got.ends_with(ELLIPSIS));
+            several += usize::from(got.matches(OPEN).count() > 1);
+        }
+    }
+    assert!(compared > 5_000, "{compared} snippets compared");
+    assert!(
+        cut_at_both_ends > 100 && several > 100,
+        "{cut_at_both_ends} {several}"
+    );
 }

@@ -2,8 +2,8 @@
 //! transactions, each term's postings in blocks per owner (user), each block with the
 //! bound of its best score (postings.rs), so a search finds the exact top-k of BM25 ×
 //! confidence over all matches while reading only the blocks that can hold them (top.rs).
-//! FTS5's own tokenizer makes the terms (tokens.rs), and the index's counts are FTS5's, so
-//! scores are bm25()'s to the last bit; FTS5 still makes the snippets.
+//! FTS5's own tokenizer makes the terms (../tokens.rs), and the index's counts are FTS5's, so
+//! scores are bm25()'s to the last bit.
 //!
 //! Tables (schema.rs, migration 7): `memory_index_blocks` (term, owner, first id, last id,
 //! count, frontier) and `memory_index_postings` (the block's postings), `memory_index_terms`
@@ -12,7 +12,6 @@
 //! entries of a term (fts5vocab), from which a term that becomes common gets its blocks.
 
 mod postings;
-mod tokens;
 mod top;
 mod write;
 

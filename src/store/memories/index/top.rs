@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::postings::{Posting, damaged, decode, decode_frontier, kind_code};
-use super::tokens::{Purpose, Tokenizer};
 use super::write::Owners;
 use crate::store::memories::rank::{
     average_length, inverse_document_frequency, term_score, term_score_bound,
 };
+use crate::store::memories::tokens::{Purpose, Tokenizer};
 use crate::wire::memory::MemoryKind;
 
 /// How much a bound that adds parts in another order than the score may fall short of it

@@ -10,8 +10,8 @@ use super::postings::{
     BLOCK_POSTINGS, Posting, SMALL_BLOCK, damaged, decode, encode, encode_frontier, frontier,
     kind_code_of,
 };
-use super::tokens::{Purpose, Tokenizer};
 use crate::store::memories::rank::{COLUMN_NAMES, COLUMN_WEIGHTS, sum_of_varints};
+use crate::store::memories::tokens::{Purpose, Tokenizer};
 
 /// A memory as the index needs it.
 struct Row {

@@ -1,6 +1,7 @@
 //! FTS5's own tokenizer (`porter unicode61 remove_diacritics 2`, the one `memories_fts`
-//! uses), called from Rust: the side index must see the very tokens FTS5 indexes and
-//! queries, or its matches and lengths would differ from FTS5's.
+//! uses), called from Rust: the search index and the snippets must see the very tokens
+//! FTS5 indexes and queries, or their matches, lengths and highlights would differ from
+//! FTS5's.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::ptr;
@@ -8,17 +9,29 @@ use std::ptr;
 use rusqlite::Connection;
 use rusqlite::ffi;
 
-use super::super::rank::{check, fts5_api};
+use super::rank::{check, fts5_api};
 
 /// FTS5 truncates longer tokens to this many bytes (FTS5_MAX_TOKEN_SIZE).
 const MAX_TOKEN_BYTES: usize = 32_768;
 
-/// What a token is for: FTS5 tokenizes a document and a query with different flags.
+/// What a token is for: FTS5 tokenizes a document, a query and the text an auxiliary
+/// function (snippet) reads with different flags.
 #[derive(Clone, Copy)]
 pub enum Purpose {
     Document,
     Query,
+    Snippet,
 }
+
+/// A token and the bytes of the text it came from.
+pub struct Span {
+    pub token: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What the tokenizer's callback hands each token to: its bytes and where it lies.
+type OnToken<'a> = dyn FnMut(&[u8], usize, usize) + 'a;
 
 /// An FTS5 tokenizer instance, deleted on drop.
 pub struct Tokenizer {
@@ -62,7 +75,25 @@ impl Tokenizer {
 
     /// The tokens of `text`, in order, as FTS5 stores them.
     pub fn tokens(&self, text: &str, purpose: Purpose) -> rusqlite::Result<Vec<String>> {
-        let mut out: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        self.each(text, purpose, &mut |token, _, _| out.push(lossy(token)))?;
+        Ok(out)
+    }
+
+    /// The tokens of `text`, in order, each with the bytes it came from.
+    pub fn spans(&self, text: &str, purpose: Purpose) -> rusqlite::Result<Vec<Span>> {
+        let mut out = Vec::new();
+        self.each(text, purpose, &mut |token, start, end| {
+            out.push(Span {
+                token: lossy(token),
+                start,
+                end,
+            });
+        })?;
+        Ok(out)
+    }
+
+    fn each(&self, text: &str, purpose: Purpose, on: &mut OnToken<'_>) -> rusqlite::Result<()> {
         let Ok(len) = c_int::try_from(text.len()) else {
             return Err(rusqlite::Error::ToSqlConversionFailure(
                 "text too long to tokenize".into(),
@@ -71,24 +102,26 @@ impl Tokenizer {
         let flags = match purpose {
             Purpose::Document => ffi::FTS5_TOKENIZE_DOCUMENT,
             Purpose::Query => ffi::FTS5_TOKENIZE_QUERY,
+            Purpose::Snippet => ffi::FTS5_TOKENIZE_AUX,
         };
         let tokenize = self.methods.xTokenize.ok_or_else(|| missing("xTokenize"))?;
+        let mut on: &mut OnToken<'_> = on;
         // SAFETY: the instance is live; text outlives the call; the callback receives the
-        // &mut Vec passed here and nothing else.
+        // pointer to `on` passed here and nothing else, while `on` lives.
         let rc = unsafe {
             tokenize(
                 self.instance,
-                (&mut out as *mut Vec<String>).cast(),
+                (&mut on as *mut &mut OnToken<'_>).cast(),
                 flags,
                 text.as_ptr().cast(),
                 len,
-                Some(collect),
+                Some(forward),
             )
         };
         if rc != ffi::SQLITE_OK {
             return Err(rusqlite::Error::SqliteFailure(ffi::Error::new(rc), None));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -101,13 +134,13 @@ impl Drop for Tokenizer {
     }
 }
 
-unsafe extern "C" fn collect(
+unsafe extern "C" fn forward(
     context: *mut c_void,
     flags: c_int,
     token: *const c_char,
     len: c_int,
-    _start: c_int,
-    _end: c_int,
+    start: c_int,
+    end: c_int,
 ) -> c_int {
     // Synonyms at the same position are not counted (FTS5 counts positions); neither
     // tokenizer in use makes any.
@@ -116,18 +149,23 @@ unsafe extern "C" fn collect(
     }
     let len = usize::try_from(len).unwrap_or(0).min(MAX_TOKEN_BYTES);
     // SAFETY: FTS5 passes `len` readable bytes at `token`, and our own context pointer.
-    let (bytes, out) = unsafe {
+    let (bytes, on) = unsafe {
         (
             if token.is_null() {
                 &[][..]
             } else {
                 std::slice::from_raw_parts(token.cast::<u8>(), len)
             },
-            &mut *context.cast::<Vec<String>>(),
+            &mut *context.cast::<&mut OnToken<'_>>(),
         )
     };
-    out.push(String::from_utf8_lossy(bytes).into_owned());
+    let offset = |at: c_int| usize::try_from(at).unwrap_or(0);
+    on(bytes, offset(start), offset(end));
     ffi::SQLITE_OK
+}
+
+fn lossy(token: &[u8]) -> String {
+    String::from_utf8_lossy(token).into_owned()
 }
 
 fn missing(what: &str) -> rusqlite::Error {
