@@ -9,9 +9,12 @@
 //! the sentence before the instance (after a `.` or `:` and white space) gets 100 more,
 //! 120 for the column's first sentence. The best window of the best column wins (the
 //! first found on a tie), its matches are bracketed (overlapping or touching ones
-//! together), and `…` marks text left out at either end. The windows here are scored
-//! from each column's instances in order, so a memory with many matches costs linear
-//! time where FTS5 scans every instance for each window.
+//! together), and `…` marks text left out at either end. Here a window is scored from
+//! the instances inside it and a repeated query word is one phrase with a count, so a
+//! long memory with many matches costs time and memory in proportion to its length,
+//! where FTS5 scans every instance for each window.
+
+use std::collections::HashMap;
 
 use super::tokens::{Purpose, Span, Tokenizer};
 
@@ -22,15 +25,53 @@ pub const ELLIPSIS: &str = "…";
 pub const TOKENS: i64 = 12;
 
 /// A query's phrases as FTS5 parses `every_word`: each word's tokens, in query order.
-pub struct Phrases(Vec<Vec<String>>);
+/// A word the query repeats is one phrase to FTS5 each time; here its copies are one
+/// `Phrase` that counts them, so a memory costs the same however often a query repeats a
+/// word (FTS5 lists an instance per copy).
+pub struct Phrases {
+    phrases: Vec<Phrase>,
+    /// The phrases each first token starts, in the order of their last copy.
+    by_first: HashMap<String, Vec<usize>>,
+}
+
+struct Phrase {
+    tokens: Vec<String>,
+    /// How many times the query names it.
+    copies: i64,
+}
 
 impl Phrases {
     pub fn new(tokenizer: &Tokenizer, words: &[&str]) -> rusqlite::Result<Self> {
-        words
-            .iter()
-            .map(|word| tokenizer.tokens(word, Purpose::Query))
-            .collect::<rusqlite::Result<_>>()
-            .map(Self)
+        let mut phrases: Vec<Phrase> = Vec::new();
+        // Each phrase's index in the query, for its last copy: FTS5 lists instances at the
+        // same offset by phrase index, and the order decides which ends a window.
+        let mut last_copy: Vec<usize> = Vec::new();
+        for (at, word) in words.iter().enumerate() {
+            let tokens = tokenizer.tokens(word, Purpose::Query)?;
+            if tokens.is_empty() {
+                continue;
+            }
+            match phrases.iter().position(|p| p.tokens == tokens) {
+                Some(known) => {
+                    phrases[known].copies += 1;
+                    last_copy[known] = at;
+                }
+                None => {
+                    phrases.push(Phrase { tokens, copies: 1 });
+                    last_copy.push(at);
+                }
+            }
+        }
+        let mut order: Vec<usize> = (0..phrases.len()).collect();
+        order.sort_by_key(|&p| last_copy[p]);
+        let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+        for p in order {
+            by_first
+                .entry(phrases[p].tokens[0].clone())
+                .or_default()
+                .push(p);
+        }
+        Ok(Self { phrases, by_first })
     }
 }
 
@@ -40,6 +81,7 @@ struct Instance {
     offset: i64,
     phrase: usize,
     size: i64,
+    copies: i64,
 }
 
 /// A column's text, its tokens, and the query's instances in it in FTS5's order
@@ -54,16 +96,22 @@ impl<'a> Column<'a> {
     fn new(tokenizer: &Tokenizer, phrases: &Phrases, text: &'a str) -> rusqlite::Result<Self> {
         let spans = tokenizer.spans(text, Purpose::Snippet)?;
         let mut instances = Vec::new();
-        for at in 0..spans.len() {
-            for (phrase, tokens) in phrases.0.iter().enumerate() {
-                let fits = !tokens.is_empty()
-                    && spans.len() - at >= tokens.len()
-                    && tokens.iter().zip(&spans[at..]).all(|(t, s)| *t == s.token);
+        for (at, span) in spans.iter().enumerate() {
+            let Some(starting) = phrases.by_first.get(&span.token) else {
+                continue;
+            };
+            for &p in starting {
+                let phrase = &phrases.phrases[p];
+                let fits = spans.len() - at >= phrase.tokens.len()
+                    && (phrase.tokens.iter())
+                        .zip(&spans[at..])
+                        .all(|(t, s)| *t == s.token);
                 if fits {
                     instances.push(Instance {
                         offset: position(at),
-                        phrase,
-                        size: position(tokens.len()),
+                        phrase: p,
+                        size: position(phrase.tokens.len()),
+                        copies: phrase.copies,
                     });
                 }
             }
@@ -100,22 +148,26 @@ impl<'a> Column<'a> {
     }
 
     /// The score of the window of TOKENS tokens from `start` (fts5SnippetScore), and where
-    /// a window starting there would start once centred on its matches.
+    /// a window starting there would start once centred on its matches. `seen` is all
+    /// false, and left so.
     fn score(&self, start: i64, seen: &mut [bool]) -> (i64, i64) {
-        seen.fill(false);
         let from = self.instances.partition_point(|i| i.offset < start);
         let to = self
             .instances
             .partition_point(|i| i.offset < start + TOKENS);
+        let window = &self.instances[from..to];
         let mut score = 0;
-        let (mut first, mut last) = (None, 0);
-        for instance in &self.instances[from..to] {
-            score += if seen[instance.phrase] { 1 } else { 1000 };
+        for instance in window {
+            // Each copy of the phrase scores: 1000 the first time, 1 after.
+            let each = if seen[instance.phrase] { 1 } else { 1000 };
+            score += each * instance.copies;
             seen[instance.phrase] = true;
-            first.get_or_insert(instance.offset);
-            last = instance.offset + instance.size;
         }
-        let first = first.unwrap_or(-1);
+        for instance in window {
+            seen[instance.phrase] = false;
+        }
+        let first = window.first().map_or(-1, |i| i.offset);
+        let last = window.last().map_or(0, |i| i.offset + i.size);
         let mut centred = first - (TOKENS - (last - first)) / 2;
         if centred + TOKENS > self.size() {
             centred = self.size() - TOKENS;
@@ -135,7 +187,7 @@ pub fn snippet(
         .iter()
         .map(|text| Column::new(tokenizer, phrases, text.unwrap_or("")))
         .collect::<rusqlite::Result<_>>()?;
-    let mut seen = vec![false; phrases.0.len()];
+    let mut seen = vec![false; phrases.phrases.len()];
     let (mut best_score, mut best_column, mut best_start) = (0, 0, 0);
     for (c, column) in columns.iter().enumerate() {
         let firsts = column.sentences();
