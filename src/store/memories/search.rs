@@ -7,7 +7,7 @@ use rusqlite::{Transaction, params};
 use super::index::{self, Best, Filters};
 use super::rank::column_texts;
 use super::snippet::{Phrases, snippet};
-use super::tokens::Tokenizer;
+use super::tokens::{Purpose, Tokenizer};
 use super::{COLUMNS, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT, MemoryHit, stored};
 use crate::store::fts::{every_word, words};
 use crate::store::{Store, StoreError};
@@ -65,12 +65,16 @@ fn search(
     filters: Filters<'_>,
     limit: usize,
 ) -> rusqlite::Result<Vec<MemoryHit>> {
-    let ranked = match index::top(tx, words, filters, limit)? {
+    let tokenizer = Tokenizer::new(tx)?;
+    let tokenized = words
+        .iter()
+        .map(|word| tokenizer.tokens(word, Purpose::Query))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let ranked = match index::top(tx, &tokenized, filters, limit)? {
         Some(ranked) => ranked,
         None => ranked_by_fts5(tx, query, filters, limit)?,
     };
-    let tokenizer = Tokenizer::new(tx)?;
-    let phrases = Phrases::new(&tokenizer, words)?;
+    let phrases = Phrases::new(&tokenized);
     let mut row =
         tx.prepare_cached(&format!("SELECT {COLUMNS} FROM memories m WHERE m.id = ?1"))?;
     ranked

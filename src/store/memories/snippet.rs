@@ -41,23 +41,26 @@ struct Phrase {
 }
 
 impl Phrases {
-    pub fn new(tokenizer: &Tokenizer, words: &[&str]) -> rusqlite::Result<Self> {
+    /// `words`: each query word's tokens (FTS5's tokenizer, `Purpose::Query`).
+    pub fn new(words: &[Vec<String>]) -> Self {
         let mut phrases: Vec<Phrase> = Vec::new();
         // Each phrase's index in the query, for its last copy: FTS5 lists instances at the
         // same offset by phrase index, and the order decides which ends a window.
         let mut last_copy: Vec<usize> = Vec::new();
-        for (at, word) in words.iter().enumerate() {
-            let tokens = tokenizer.tokens(word, Purpose::Query)?;
+        for (at, tokens) in words.iter().enumerate() {
             if tokens.is_empty() {
                 continue;
             }
-            match phrases.iter().position(|p| p.tokens == tokens) {
+            match phrases.iter().position(|p| p.tokens == *tokens) {
                 Some(known) => {
                     phrases[known].copies += 1;
                     last_copy[known] = at;
                 }
                 None => {
-                    phrases.push(Phrase { tokens, copies: 1 });
+                    phrases.push(Phrase {
+                        tokens: tokens.clone(),
+                        copies: 1,
+                    });
                     last_copy.push(at);
                 }
             }
@@ -71,7 +74,7 @@ impl Phrases {
                 .or_default()
                 .push(p);
         }
-        Ok(Self { phrases, by_first })
+        Self { phrases, by_first }
     }
 }
 

@@ -723,7 +723,7 @@ fn the_index_knows_the_columns_of_memories_fts_in_their_order() {
 #[test]
 fn snippets_are_fts5_s_to_the_byte() {
     use super::snippet::{CLOSE, ELLIPSIS, OPEN, Phrases, TOKENS, snippet};
-    use super::tokens::Tokenizer;
+    use super::tokens::{Purpose, Tokenizer};
     let (_dir, store) = open();
     let mut rng = fastrand::Rng::with_seed(11);
     let vocabulary = [
@@ -795,8 +795,10 @@ fn snippets_are_fts5_s_to_the_byte() {
             .collect::<Vec<_>>()
             .join(" ");
         let query = every_word(&text).unwrap();
-        let words: Vec<&str> = crate::store::fts::words(&text).collect();
-        let phrases = Phrases::new(&tokenizer, &words).unwrap();
+        let words: Vec<Vec<String>> = crate::store::fts::words(&text)
+            .map(|word| tokenizer.tokens(word, Purpose::Query).unwrap())
+            .collect();
+        let phrases = Phrases::new(&words);
         let rows = fts5
             .query_map([&query], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))

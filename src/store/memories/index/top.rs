@@ -13,7 +13,6 @@ use super::write::Owners;
 use crate::store::memories::rank::{
     average_length, inverse_document_frequency, term_score, term_score_bound,
 };
-use crate::store::memories::tokens::{Purpose, Tokenizer};
 use crate::wire::memory::MemoryKind;
 
 /// How much a bound that adds parts in another order than the score may fall short of it
@@ -68,12 +67,13 @@ impl Query {
     }
 }
 
-/// (rank, id) of the best `limit` memories matching every word, best first; None when the
-/// index leaves the query to FTS5 (the caller ranks it with FTS5 itself, exactly): when a
-/// word is not one token to FTS5, or when some word is rare (it has no blocks).
+/// (rank, id) of the best `limit` memories matching every word (each word given as its
+/// query tokens), best first; None when the index leaves the query to FTS5 (the caller
+/// ranks it with FTS5 itself, exactly): when a word is not one token to FTS5, or when some
+/// word is rare (it has no blocks).
 pub fn top(
     tx: &Transaction<'_>,
-    words: &[&str],
+    words: &[Vec<String>],
     filters: Filters<'_>,
     limit: usize,
 ) -> rusqlite::Result<Option<Vec<(f64, i64)>>> {
@@ -135,17 +135,15 @@ pub fn top(
 
 /// The query's terms and statistics: None when the query is left to FTS5; Some(None) when
 /// no memory holds some term (nothing matches every word).
-fn prepare(tx: &Transaction<'_>, words: &[&str]) -> rusqlite::Result<Option<Option<Query>>> {
-    let tokenizer = Tokenizer::new(tx)?;
+fn prepare(tx: &Transaction<'_>, words: &[Vec<String>]) -> rusqlite::Result<Option<Option<Query>>> {
     let mut terms: Vec<String> = Vec::new();
     let mut phrases = Vec::with_capacity(words.len());
-    for word in words {
-        let mut tokens = tokenizer.tokens(word, Purpose::Query)?;
-        let (Some(token), None) = (tokens.pop(), tokens.first()) else {
+    for tokens in words {
+        let [token] = tokens.as_slice() else {
             return Ok(None);
         };
-        let at = terms.iter().position(|t| *t == token).unwrap_or_else(|| {
-            terms.push(token);
+        let at = terms.iter().position(|t| t == token).unwrap_or_else(|| {
+            terms.push(token.clone());
             terms.len() - 1
         });
         phrases.push(at);
