@@ -7,7 +7,8 @@
 //! (`release-debug` is the release build with symbols, for perf; `--release` strips them.)
 //!
 //! Phases: load (parse the file), write copy (the Arrow IPC `table.arrow`), read copy,
-//! analyse ("full": statistics, correlation, clustering, chart data), charts (PNGs).
+//! analyse ("full": statistics, correlation, clustering, chart data), charts (PNGs). The
+//! results go to `results.json` in the output folder.
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -79,6 +80,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let analysis = analyse(&table, AnalysisType::Full, &[], 3, &limits)?;
     drop(table);
     report("analyse", began)?;
+    // The answer, so two builds can be compared byte for byte.
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_vec(&analysis.results)?,
+    )?;
 
     // The charts step reads the chart data back from JSON, as the activity does.
     let began = Instant::now();
