@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::Serialize;
 
+use super::limits::MAX_CLUSTERS;
 use super::parallel;
 use super::sampling::{MAX_POINTS, sample};
 use super::stats::add_products;
@@ -205,6 +206,14 @@ fn kmeans_plus_plus<const D: usize>(
     centres
 }
 
+/// A row's cluster. `MAX_CLUSTERS` fits in a byte, so a run's labels take a byte a row.
+type Label = u8;
+
+/// The label of a row no pass has assigned yet.
+const UNASSIGNED: Label = Label::MAX;
+
+const _: () = assert!(MAX_CLUSTERS < UNASSIGNED as u64);
+
 /// What one assignment pass found: per centre the count of its points and, when any point
 /// changed its centre, the sum of its points; the total squared distance, and whether any
 /// point changed its centre.
@@ -220,7 +229,12 @@ struct Assignment {
 /// added up from the first change on, after catching up with the points before it: each
 /// sum still gets its points in row order.
 #[inline(always)]
-fn assign<const D: usize>(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u32]) -> Assignment {
+fn assign<const D: usize>(
+    x: &Scaled,
+    centres: &[f64],
+    k: usize,
+    labels: &mut [Label],
+) -> Assignment {
     let dims = dims_of::<D>(x);
     let mut found = Assignment {
         sums: vec![0.0; k * dims],
@@ -245,14 +259,14 @@ fn assign<const D: usize>(x: &Scaled, centres: &[f64], k: usize, labels: &mut [u
     let points = x.data.chunks_exact(dims);
     for (i, point) in points.clone().enumerate() {
         let (c, d) = nearest(point, centres, dims);
-        if labels[i] != c as u32 {
+        if labels[i] != c as Label {
             if !found.changed {
                 found.changed = true;
                 for (before, &l) in points.clone().zip(&labels[..i]) {
                     add(&mut found.sums, before, l as usize);
                 }
             }
-            labels[i] = c as u32;
+            labels[i] = c as Label;
         }
         found.counts[c] += 1;
         found.inertia += d;
@@ -269,7 +283,7 @@ struct Run {
     /// Row-major, `k` x `dims`.
     centres: Vec<f64>,
     /// Each row's centre.
-    labels: Vec<u32>,
+    labels: Vec<Label>,
     inertia: f64,
     iterations: usize,
 }
@@ -281,14 +295,14 @@ fn lloyd<const D: usize>(
     x: &Scaled,
     (k, options, threshold): (usize, &ClusterOptions, f64),
     seed: u64,
-    mut labels: Vec<u32>,
+    mut labels: Vec<Label>,
     closest: &mut Vec<f64>,
 ) -> Run {
     let dims = dims_of::<D>(x);
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut centres = kmeans_plus_plus::<D>(x, k, &mut rng, closest);
     labels.clear();
-    labels.resize(x.rows, u32::MAX);
+    labels.resize(x.rows, UNASSIGNED);
     let mut iterations = 0;
     for _ in 0..options.max_iterations {
         if interrupt::requested() {
@@ -423,7 +437,7 @@ fn distances_after(columns: &[f64], n: usize, i: usize, lanes: &mut [f64], out: 
 /// The mean silhouette over up to `sample` rows (all rows when fewer).
 fn silhouette(
     x: &Scaled,
-    labels: &[u32],
+    labels: &[Label],
     k: usize,
     sample: usize,
     rng: &mut fastrand::Rng,
@@ -597,8 +611,8 @@ pub fn cluster(
         return Err("clustering needs at least one numeric column, and the data has none".into());
     }
     let k = options.clusters;
-    if k < 1 {
-        return Err("n_clusters must be at least 1".into());
+    if k < 1 || k as u64 > MAX_CLUSTERS {
+        return Err(format!("n_clusters must be from 1 to {MAX_CLUSTERS}"));
     }
     let values: Vec<Cow<'_, [f64]>> = chosen.iter().map(|(_, v)| Cow::Borrowed(&**v)).collect();
     let x = standardize(&values);
@@ -678,7 +692,7 @@ pub fn cluster(
         .map(|i| {
             (
                 project(&pca, &x.data[i * x.dims..(i + 1) * x.dims]),
-                labels[i],
+                u32::from(labels[i]),
             )
         })
         .collect();
@@ -770,7 +784,7 @@ mod tests {
             scale: vec![1.0; 4],
         };
         let centres = [1.0, 1.0, 1.0, 1.0, 5.0, 5.0, 5.0, 5.0, 9.0, 9.0, 9.0, 9.0];
-        let mut labels = vec![u32::MAX; 100];
+        let mut labels = vec![UNASSIGNED; 100];
         let fresh = assign::<0>(&x, &centres, 3, &mut labels);
         assert!(fresh.changed);
         // The same labels but one from row 40 on: the sums are caught up from row 0.
@@ -815,6 +829,15 @@ mod tests {
             cluster(&blobs(), &["w".into()], &ClusterOptions::default())
                 .unwrap_err()
                 .contains("no column \"w\"")
+        );
+        let many = ClusterOptions {
+            clusters: MAX_CLUSTERS as usize + 1,
+            ..ClusterOptions::default()
+        };
+        assert!(
+            cluster(&blobs(), &[], &many)
+                .unwrap_err()
+                .contains("n_clusters must be from 1 to 100")
         );
         let tiny = Table {
             names: vec!["x".into()],
