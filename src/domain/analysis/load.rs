@@ -141,13 +141,14 @@ impl RowBudget {
 /// How often a parse looks whether it should stop (`interrupt`): about every 10 ms.
 const ROWS_BETWEEN_STOP_CHECKS: u64 = 1 << 16;
 
-/// Parses `body` (rows only, no header) into `budget.width` columns; `first_line` is the
-/// file's line number of the body's first line. More rows than the budget leaves stop it.
+/// Parses `body` (rows only, no header) into `budget.width` columns of about `expected`
+/// rows; `first_line` is the file's line number of the body's first line. More rows than
+/// the budget leaves stop it.
 fn parse_rows(
     path: &Path,
     body: impl Read,
     delimiter: u8,
-    budget: RowBudget,
+    (budget, expected): (RowBudget, usize),
     first_line: u64,
     limits: &Limits,
 ) -> Result<Chunk, LoadError> {
@@ -159,7 +160,13 @@ fn parse_rows(
         .flexible(true)
         .from_reader(body);
     let mut chunk = Chunk {
-        builders: (0..width).map(|_| ColumnBuilder::default()).collect(),
+        builders: (0..width)
+            .map(|_| {
+                ColumnBuilder::with_expected_rows(
+                    expected.min(usize::try_from(room).unwrap_or(usize::MAX)),
+                )
+            })
+            .collect(),
         rows: 0,
         bad: Vec::new(),
         bad_total: 0,
@@ -290,14 +297,16 @@ fn load_delimited_file(
     load_in_blocks(path, file, delimiter, BLOCK_BYTES, Some(size), limits)
 }
 
-/// Rows a file of `size` bytes holds, guessed from the lines of its first block, a little
-/// high: columns reserve this once and give back the rest when they are finished.
-fn expected_rows(size: Option<u64>, first_block: &[u8]) -> usize {
+/// The mean length of the lines in a file's first block.
+fn bytes_per_line(first_block: &[u8]) -> u64 {
     let lines = memchr::memchr_iter(b'\n', first_block).count().max(1);
-    let per_line = (first_block.len() / lines).max(1) as u64;
-    size.map_or(0, |size| {
-        (size / per_line + size / per_line / 10 + 16) as usize
-    })
+    (first_block.len() / lines).max(1) as u64
+}
+
+/// Rows `size` bytes hold at `per_line` bytes a line, a little high: columns reserve this
+/// once (instead of doubling their way up) and give back the rest when they are finished.
+fn expected_rows(size: u64, per_line: u64) -> usize {
+    (size / per_line + size / per_line / 10 + 16) as usize
 }
 
 fn load_in_blocks(
@@ -352,7 +361,10 @@ fn load_in_blocks(
         before,
     };
     // Never more than the budget allows, whatever the first lines suggest.
-    let expected = expected_rows(size, &pending).min(usize::try_from(max_rows).unwrap_or(0));
+    let per_line = bytes_per_line(&pending);
+    let expected = size
+        .map_or(0, |size| expected_rows(size, per_line))
+        .min(usize::try_from(max_rows).unwrap_or(0));
     let mut rows = Rows {
         builders: (0..width)
             .map(|_| ColumnBuilder::with_expected_rows(expected))
@@ -369,7 +381,12 @@ fn load_in_blocks(
             let rest = std::io::Cursor::new(std::mem::take(&mut pending)).chain(source);
             let before = budget(rows.count);
             rows.add(parse_rows(
-                path, rest, delimiter, before, next_line, limits,
+                path,
+                rest,
+                delimiter,
+                (before, 0),
+                next_line,
+                limits,
             )?);
             break;
         }
@@ -389,7 +406,8 @@ fn load_in_blocks(
             }
             let before = budget(rows.count);
             let parsed = parallel::map(&stretches, |(stretch, line)| {
-                parse_rows(path, *stretch, delimiter, before, *line, limits)
+                let expected = expected_rows(stretch.len() as u64, per_line);
+                parse_rows(path, *stretch, delimiter, (before, expected), *line, limits)
             });
             for chunk in parsed {
                 rows.add(chunk?);
@@ -871,7 +889,7 @@ mod tests {
                 Path::new("t.csv"),
                 rows.as_bytes(),
                 b',',
-                budget,
+                (budget, 0),
                 2,
                 &limits,
             )
