@@ -305,8 +305,12 @@ fn bytes_per_line(first_block: &[u8]) -> u64 {
 
 /// Rows `size` bytes hold at `per_line` bytes a line, a little high: columns reserve this
 /// once (instead of doubling their way up) and give back the rest when they are finished.
-fn expected_rows(size: u64, per_line: u64) -> usize {
-    (size / per_line + size / per_line / 10 + 16) as usize
+/// Never more than rows of `width` fields can fit in `size` bytes (a delimiter or line end
+/// each), whatever lines the first block had: what is reserved is what a parse could fill.
+fn expected_rows(size: u64, per_line: u64, width: usize) -> usize {
+    let guess = size / per_line + size / per_line / 10 + 16;
+    let most = size / width.max(1) as u64 + 1;
+    usize::try_from(guess.min(most)).unwrap_or(usize::MAX)
 }
 
 fn load_in_blocks(
@@ -363,7 +367,7 @@ fn load_in_blocks(
     // Never more than the budget allows, whatever the first lines suggest.
     let per_line = bytes_per_line(&pending);
     let expected = size
-        .map_or(0, |size| expected_rows(size, per_line))
+        .map_or(0, |size| expected_rows(size, per_line, width))
         .min(usize::try_from(max_rows).unwrap_or(0));
     let mut rows = Rows {
         builders: (0..width)
@@ -406,7 +410,7 @@ fn load_in_blocks(
             }
             let before = budget(rows.count);
             let parsed = parallel::map(&stretches, |(stretch, line)| {
-                let expected = expected_rows(stretch.len() as u64, per_line);
+                let expected = expected_rows(stretch.len() as u64, per_line, width);
                 parse_rows(path, *stretch, delimiter, (before, expected), *line, limits)
             });
             for chunk in parsed {
@@ -897,6 +901,15 @@ mod tests {
         assert_eq!(parse().map(|c| c.rows).ok(), Some(100_000));
         let done = crate::interrupt::watching(Some(stop), parse);
         assert_eq!(done.err().map(|e| e.0).as_deref(), stopped);
+    }
+
+    #[test]
+    fn reserves_no_more_rows_than_the_bytes_can_hold() {
+        // Plain lines: about the bytes over the line length, a tenth more.
+        assert_eq!(expected_rows(1_000_000, 100, 10), 11_016);
+        // A first block of empty lines says a byte a line; rows of 1,000 fields need 1,000.
+        let block = 16 << 20;
+        assert_eq!(expected_rows(block, 1, 1000), (block / 1000 + 1) as usize);
     }
 
     #[test]
