@@ -99,15 +99,28 @@ impl Histogram {
     pub fn of(column: &str, values: &[f64]) -> Self {
         let (low, high) = extent_of(values);
         let width = (high - low) / HISTOGRAM_BINS as f64;
-        let mut counts = vec![0u64; HISTOGRAM_BINS];
-        for v in values.iter().filter(|v| v.is_finite()) {
-            counts[(((v - low) / width) as usize).min(HISTOGRAM_BINS - 1)] += 1;
+        // Four sets of counters, the values taken in turn: consecutive values in the same
+        // bin (sorted or clustered data) then add to different counters instead of each
+        // waiting for the previous increment. The last counter of a set takes the
+        // non-finite values, which are left out.
+        let mut sets = [[0u64; HISTOGRAM_BINS + 1]; 4];
+        for quad in values.chunks(4) {
+            for (set, v) in sets.iter_mut().zip(quad) {
+                let bin = if v.is_finite() {
+                    (((v - low) / width) as usize).min(HISTOGRAM_BINS - 1)
+                } else {
+                    HISTOGRAM_BINS
+                };
+                set[bin] += 1;
+            }
         }
         Histogram {
             column: column.to_owned(),
             low,
             high,
-            counts,
+            counts: (0..HISTOGRAM_BINS)
+                .map(|bin| sets.iter().map(|set| set[bin]).sum())
+                .collect(),
         }
     }
 }
@@ -188,6 +201,35 @@ impl ChartData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_four_counter_sets_count_as_one_would() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let special = [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e300,
+            -1e300,
+            0.0,
+        ];
+        for len in [0, 1, 3, 4, 5, 97, 1000] {
+            let values: Vec<f64> = (0..len)
+                .map(|_| match rng.u8(..10) {
+                    0 => special[rng.usize(..special.len())],
+                    1..=4 => 7.25, // runs of one bin
+                    _ => rng.f64() * 100.0 - 50.0,
+                })
+                .collect();
+            let h = Histogram::of("v", &values);
+            let width = (h.high - h.low) / HISTOGRAM_BINS as f64;
+            let mut plain = vec![0u64; HISTOGRAM_BINS];
+            for v in values.iter().filter(|v| v.is_finite()) {
+                plain[(((v - h.low) / width) as usize).min(HISTOGRAM_BINS - 1)] += 1;
+            }
+            assert_eq!(h.counts, plain, "{len} values");
+        }
+    }
 
     #[test]
     fn histogram_bins_and_whiskers() {
