@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::limits::MAX_CLUSTERS;
 use super::parallel;
 use super::sampling::{MAX_POINTS, sample};
-use super::stats::add_products;
+use super::stats::{add_products, sum_of};
 use super::table::Table;
 use crate::interrupt;
 
@@ -90,13 +90,20 @@ fn standardize(columns: &[Cow<'_, [f64]>]) -> Scaled {
     let rows = complete.as_ref().map_or(all, Vec::len);
     let row = |i: usize| complete.as_ref().map_or(i, |c| c[i]);
     let per_column = parallel::map(columns, |column| {
-        let mean = (0..rows).map(|i| column[row(i)]).sum::<f64>() / rows.max(1) as f64;
-        let variance = (0..rows)
-            .map(|i| (column[row(i)] - mean).powi(2))
-            .sum::<f64>()
-            / rows.max(1) as f64;
-        // As StandardScaler: a constant column keeps scale 1.
-        (mean, if variance > 0.0 { variance.sqrt() } else { 1.0 })
+        parallel::vectorized(
+            #[inline(always)]
+            || {
+                let used: Cow<'_, [f64]> = match &complete {
+                    None => Cow::Borrowed(column),
+                    Some(index) => index.iter().map(|&r| column[r]).collect(),
+                };
+                let n = used.len().max(1) as f64;
+                let mean = sum_of(&used, |v| v) / n;
+                let variance = sum_of(&used, |v| (v - mean) * (v - mean)) / n;
+                // As StandardScaler: a constant column keeps scale 1.
+                (mean, if variance > 0.0 { variance.sqrt() } else { 1.0 })
+            },
+        )
     });
     let (mean, scale): (Vec<f64>, Vec<f64>) = per_column.into_iter().unzip();
     let mut data = vec![0.0; rows * dims];
@@ -105,13 +112,18 @@ fn standardize(columns: &[Cow<'_, [f64]>]) -> Scaled {
         .enumerate()
         .collect();
     parallel::for_each(parts, |(part, chunk)| {
-        let first = part * 64 * 1024;
-        for (i, point) in chunk.chunks_exact_mut(dims).enumerate() {
-            let r = row(first + i);
-            for (d, value) in point.iter_mut().enumerate() {
-                *value = (columns[d][r] - mean[d]) / scale[d];
-            }
-        }
+        parallel::vectorized(
+            #[inline(always)]
+            || {
+                let first = part * 64 * 1024;
+                for (i, point) in chunk.chunks_exact_mut(dims).enumerate() {
+                    let r = row(first + i);
+                    for (d, value) in point.iter_mut().enumerate() {
+                        *value = (columns[d][r] - mean[d]) / scale[d];
+                    }
+                }
+            },
+        )
     });
     Scaled {
         data,
