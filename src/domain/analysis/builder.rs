@@ -230,6 +230,15 @@ impl ColumnBuilder {
         self.column = Some(merged);
     }
 
+    /// `append` of a float column of `values`, without making that column when this one
+    /// holds floats already.
+    pub fn append_floats(&mut self, values: &[f64]) {
+        match &mut self.column {
+            Some(Column::Float(v)) => v.extend_from_slice(values),
+            _ => self.append(ColumnBuilder::from(Column::Float(values.to_vec()))),
+        }
+    }
+
     fn extend_with(&mut self, more: Column) {
         self.append(ColumnBuilder::from(more));
     }
@@ -292,6 +301,25 @@ mod tests {
             build(&["2024-01-01", "2024-02-01 10:00:00"]),
             Column::DateTime(_)
         ));
+    }
+
+    #[test]
+    fn appending_floats_is_appending_a_float_column() {
+        let floats = [1.5, f64::NAN, -2.0];
+        let starts: [&[&str]; 4] = [&[], &["", ""], &["1", "2"], &["0.5", "x"]];
+        for cells in starts {
+            let start = || {
+                let mut b = ColumnBuilder::with_expected_rows(4);
+                cells.iter().for_each(|c| b.push(c));
+                b
+            };
+            let (mut quick, mut plain) = (start(), start());
+            quick.append_floats(&floats);
+            plain.append(ColumnBuilder::from(Column::Float(floats.to_vec())));
+            let (quick, plain) = (quick.finish(), plain.finish());
+            assert_eq!(quick.kind(), plain.kind(), "{cells:?}");
+            assert_eq!(format!("{quick:?}"), format!("{plain:?}"), "{cells:?}");
+        }
     }
 
     #[test]

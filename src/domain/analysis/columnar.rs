@@ -401,10 +401,16 @@ fn collect_batches(
     for batch in batches {
         let batch = batch?;
         for (i, array) in batch.columns().iter().enumerate() {
-            columns[i].append(ColumnBuilder::from(table_column(
-                &names[i],
-                array.as_ref(),
-            )?));
+            match array.as_primitive_opt::<Float64Type>() {
+                // The usual column, straight from the batch (no column made for it first).
+                Some(floats) if floats.null_count() == 0 => {
+                    columns[i].append_floats(floats.values());
+                }
+                _ => columns[i].append(ColumnBuilder::from(table_column(
+                    &names[i],
+                    array.as_ref(),
+                )?)),
+            }
         }
     }
     let columns = columns.into_iter().map(ColumnBuilder::finish).collect();
