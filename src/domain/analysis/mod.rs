@@ -12,6 +12,7 @@ pub mod header;
 pub mod limits;
 pub mod load;
 pub mod parallel;
+pub mod plain_records;
 pub mod report;
 pub mod sampling;
 pub mod spreadsheet;
