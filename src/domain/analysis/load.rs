@@ -213,51 +213,41 @@ impl<'a> Parse<'a> {
     }
 }
 
-/// Parses `body` (rows only, no header, quoted fields allowed) into `budget.width` columns
-/// of about `expected` rows; `first_line` is the file's line number of the body's first
-/// line. More rows than the budget leaves stop it.
-fn parse_rows(
-    path: &Path,
-    body: impl Read,
-    delimiter: u8,
-    budget: (RowBudget, usize),
-    first_line: u64,
-    limits: &Limits,
-) -> Result<Chunk, LoadError> {
-    let mut parse = Parse::new(path, budget, limits);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let more = reader.read_byte_record(&mut record).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line()) + first_line - 1;
-            LoadError(format!("{}: line {line}: {e}", path.display()))
-        })?;
-        if !more {
-            return Ok(parse.chunk);
+impl Parse<'_> {
+    /// Parses `body` (rows only, no header, quoted fields allowed); `first_line` is the
+    /// file's line number of the body's first line.
+    fn quoted(
+        mut self,
+        body: impl Read,
+        delimiter: u8,
+        first_line: u64,
+    ) -> Result<Chunk, LoadError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(body);
+        let mut record = csv::ByteRecord::new();
+        loop {
+            let more = reader.read_byte_record(&mut record).map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line()) + first_line - 1;
+                LoadError(format!("{}: line {line}: {e}", self.path.display()))
+            })?;
+            if !more {
+                return Ok(self.chunk);
+            }
+            let line = record.position().map_or(0, |p| p.line()) + first_line - 1;
+            self.record(record.iter(), line)?;
         }
-        let line = record.position().map_or(0, |p| p.line()) + first_line - 1;
-        parse.record(record.iter(), line)?;
     }
-}
 
-/// `parse_rows` of a stretch without a quote, which reads the same records faster.
-fn parse_plain_rows(
-    path: &Path,
-    stretch: &[u8],
-    delimiter: u8,
-    budget: (RowBudget, usize),
-    first_line: u64,
-    limits: &Limits,
-) -> Result<Chunk, LoadError> {
-    let mut parse = Parse::new(path, budget, limits);
-    plain_records(stretch, delimiter, first_line, |fields, line| {
-        parse.record(fields.iter().copied(), line)
-    })?;
-    Ok(parse.chunk)
+    /// `quoted` of a stretch without a quote, which reads the same records faster.
+    fn plain(mut self, stretch: &[u8], delimiter: u8, first_line: u64) -> Result<Chunk, LoadError> {
+        plain_records(stretch, delimiter, first_line, |fields, line| {
+            self.record(fields.iter().copied(), line)
+        })?;
+        Ok(self.chunk)
+    }
 }
 
 /// Where to cut `body` (no quoted fields) into about `parts` stretches of whole lines.
@@ -433,14 +423,7 @@ fn load_in_blocks(
         if memchr::memchr(b'"', &pending).is_some() {
             let rest = std::io::Cursor::new(std::mem::take(&mut pending)).chain(source);
             let before = budget(rows.count);
-            rows.add(parse_rows(
-                path,
-                rest,
-                delimiter,
-                (before, 0),
-                next_line,
-                limits,
-            )?);
+            rows.add(Parse::new(path, (before, 0), limits).quoted(rest, delimiter, next_line)?);
             break;
         }
         // Whole lines only, unless the file ends here.
@@ -460,7 +443,7 @@ fn load_in_blocks(
             let before = budget(rows.count);
             let parsed = parallel::map(&stretches, |(stretch, line)| {
                 let expected = expected_rows(stretch.len() as u64, per_line, width);
-                parse_plain_rows(path, stretch, delimiter, (before, expected), *line, limits)
+                Parse::new(path, (before, expected), limits).plain(stretch, delimiter, *line)
             });
             for chunk in parsed {
                 rows.add(chunk?);
@@ -938,14 +921,7 @@ mod tests {
         let rows = "\"1\"\n".repeat(100_000);
         let limits = Limits::default();
         let parse = || {
-            parse_rows(
-                Path::new("t.csv"),
-                rows.as_bytes(),
-                b',',
-                (budget, 0),
-                2,
-                &limits,
-            )
+            Parse::new(Path::new("t.csv"), (budget, 0), &limits).quoted(rows.as_bytes(), b',', 2)
         };
         assert_eq!(parse().map(|c| c.rows).ok(), Some(100_000));
         let done = crate::interrupt::watching(Some(stop), parse);
