@@ -13,7 +13,7 @@ use super::error::LoadError;
 use super::header::column_names;
 use super::limits::{Limits, grouped};
 use super::parallel;
-use super::plain_records::plain_records;
+use super::plain_records::{fields, plain_records};
 use super::spreadsheet::load_xlsx;
 use super::table::Table;
 use crate::interrupt;
@@ -174,10 +174,11 @@ impl<'a> Parse<'a> {
         }
     }
 
-    /// Adds a record's fields, read at `line`; more rows than the budget leaves stop it.
+    /// Adds a record of `count` fields, read at `line`; more rows than the budget leaves
+    /// stop it.
     fn record<'f>(
         &mut self,
-        fields: impl ExactSizeIterator<Item = &'f [u8]>,
+        (count, fields): (usize, impl Iterator<Item = &'f [u8]>),
         line: u64,
     ) -> Result<(), LoadError> {
         let chunk = &mut self.chunk;
@@ -189,10 +190,10 @@ impl<'a> Parse<'a> {
             return Err(LoadError(interrupt::STOPPED.into()));
         }
         let width = self.budget.width;
-        if fields.len() != width {
+        if count != width {
             chunk.bad_total += 1;
             if chunk.bad.len() < LISTED {
-                let why = format!("{} fields, the header has {width}", fields.len());
+                let why = format!("{count} fields, the header has {width}");
                 chunk.bad.push((line, why));
             }
             return Ok(());
@@ -211,9 +212,7 @@ impl<'a> Parse<'a> {
         }
         Ok(())
     }
-}
 
-impl Parse<'_> {
     /// Parses `body` (rows only, no header, quoted fields allowed); `first_line` is the
     /// file's line number of the body's first line.
     fn quoted(
@@ -237,14 +236,14 @@ impl Parse<'_> {
                 return Ok(self.chunk);
             }
             let line = record.position().map_or(0, |p| p.line()) + first_line - 1;
-            self.record(record.iter(), line)?;
+            self.record((record.len(), record.iter()), line)?;
         }
     }
 
     /// `quoted` of a stretch without a quote, which reads the same records faster.
     fn plain(mut self, stretch: &[u8], delimiter: u8, first_line: u64) -> Result<Chunk, LoadError> {
-        plain_records(stretch, delimiter, first_line, |fields, line| {
-            self.record(fields.iter().copied(), line)
+        plain_records(stretch, first_line, |text, line| {
+            self.record(fields(text, delimiter), line)
         })?;
         Ok(self.chunk)
     }
