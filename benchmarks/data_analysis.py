@@ -128,7 +128,8 @@ async def ours(server: DevServer, csv: Path, data_dir: Path) -> dict[str, object
         raise SystemExit(
             f"expected 3 analysis child processes in the worker log:\n{log.read_text()}"
         )
-    # The spare starts when a step's child has ended: it is never resident with one.
+    # A spare starts before the first step and when a step's child has ended: it is never
+    # resident with a step's child.
     rss = worker_mb + max(max(children), spare_mb)
     assert result.results is not None
     stats = dict(result.results["statistics"])
@@ -254,8 +255,8 @@ async def main() -> None:
         f"\nStarting an analysis child process (`analysis_isolation`, the default) costs "
         f"{isolated_ms - here_ms:.1f} ms: a direct `load_data` of a 10-row CSV, which starts "
         f"its own child, takes {isolated_ms:.1f} ms isolated and {here_ms:.1f} ms in-process "
-        "(median of 30 each, alternating). A worker pays it for its first step only: it "
-        "starts the next child when a step's child has exited.\n"
+        "(median of 30 each, alternating). A worker's steps do not wait for it: the worker "
+        "starts a child as it starts polling, and the next when a step's child has exited.\n"
     )
     publish("Data analysis", table, args.report)
 

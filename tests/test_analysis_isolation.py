@@ -6,6 +6,7 @@ same child."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -84,6 +85,39 @@ async def test_a_step_over_the_child_limit_fails_and_the_worker_lives(
     success, error = await run(target, target.inputs / "small.csv")
     assert success, error
     assert target.process.poll() is None
+
+
+def analysis_children(pid: int) -> list[int]:
+    """The analysis processes ``pid`` started that are still running."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:  # it ended meanwhile
+                continue
+            if b"serve_analysis_step" in cmdline:
+                found.append(int(child))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+async def test_a_worker_starts_its_first_child_before_any_step(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """The first step of a newly started worker takes a child that is already waiting, as
+    the later steps do: it does not wait for an interpreter to start."""
+    queue = f"isolation-ready-{uuid.uuid4().hex[:8]}"
+    async with limited_worker(dev_server.address, tmp_path, queue, WORKER_ADDRESS_SPACE) as worker:
+        for _ in range(100):
+            if children := analysis_children(worker.process.pid):
+                break
+            await asyncio.sleep(0.1)
+        assert len(children) == 1, "no analysis process waits for the first step"
+        worker.inputs.mkdir(parents=True, exist_ok=True)
+        (worker.inputs / "small.csv").write_text(SMALL_CSV)
+        success, error = await run(worker, worker.inputs / "small.csv")
+        assert success, error
 
 
 def direct_config(tmp_path: Path, **settings: object) -> TemporalConfig:

@@ -13,7 +13,7 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
-use crate::activities::data::{self, DataActivities, Runner};
+use crate::activities::data::{self, DataActivities, Runner, Step};
 use crate::activities::faults::Faults;
 use crate::activities::image::ImageActivities;
 use crate::activities::learning::LearningActivities;
@@ -282,6 +282,9 @@ impl RunningWorker {
                         }
                     };
                     let _ = ready_tx.send(Ok(Box::new(worker.shutdown_handle())));
+                    if Step::ACTIVITIES.iter().any(|a| spec.activities.includes(a)) {
+                        spec.analysis_runner.prepare();
+                    }
                     let resync = store.is_shared().then(|| tokio::spawn(follow_shared_knowledge(store.clone())));
                     tracing::info!(task_queue = %spec.task_queue, identity = %spec.identity, "worker polling");
                     let outcome = worker.run().await.map_err(|e| e.to_string());

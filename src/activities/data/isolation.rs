@@ -101,6 +101,15 @@ impl Runner {
             StepError::Transient(format!("{activity} returned an unreadable result: {e}"))
         })
     }
+
+    /// Gets ready for the first step: a warm child runner starts its spare now, so that a
+    /// worker's first step does not wait for an interpreter to start either (nothing runs
+    /// yet whose memory it could add to). Needs a tokio runtime (it reaps the child).
+    pub fn prepare(&self) {
+        if let Runner::Child(child) = self {
+            child.refill();
+        }
+    }
 }
 
 /// The `analysis_memory_limit` setting as a limit in bytes: 0 means half of the machine's
@@ -230,9 +239,9 @@ impl ChildProcess {
         }
     }
 
-    /// When warm, starts the spare for the next step. Called once a step's child has ended,
-    /// so that a spare never adds to a running step's memory: it starts while the workflow
-    /// schedules its next step.
+    /// When warm, starts the spare for the next step. Called before the first step and once
+    /// a step's child has ended, so that a spare never adds to a running step's memory: it
+    /// starts while the workflow schedules its next step.
     fn refill(&self) {
         if !self.warm {
             return;

@@ -58,12 +58,17 @@ fn answer<T: Serialize>(done: T) -> Result<Value, StepError> {
 }
 
 impl Step {
+    /// The activities whose work is a step, as `activity` names them.
+    pub const ACTIVITIES: [&'static str; 3] =
+        ["load_data", "perform_analysis", "generate_visualizations"];
+
     /// The activity's name, for messages.
     pub fn activity(&self) -> &'static str {
+        let [load, analyse, chart] = Self::ACTIVITIES;
         match self {
-            Step::Load { .. } => "load_data",
-            Step::Analyse { .. } => "perform_analysis",
-            Step::Chart { .. } => "generate_visualizations",
+            Step::Load { .. } => load,
+            Step::Analyse { .. } => analyse,
+            Step::Chart { .. } => chart,
         }
     }
 
