@@ -154,14 +154,17 @@ fn distance2(a: &[f64], b: &[f64]) -> f64 {
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
 }
 
-/// The index of the nearest centre and its squared distance.
+/// The index of the nearest centre, its squared distance, and the squared distance to the
+/// next nearest centre (infinite when there is one centre).
 #[inline(always)]
-fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64) {
-    let mut best = (0, f64::INFINITY);
+fn nearest(point: &[f64], centres: &[f64], dims: usize) -> (usize, f64, f64) {
+    let mut best = (0, f64::INFINITY, f64::INFINITY);
     for (i, c) in centres.chunks_exact(dims).enumerate() {
         let d = distance2(point, c);
         if d < best.1 {
-            best = (i, d);
+            best = (i, d, best.1);
+        } else if d < best.2 {
+            best.2 = d;
         }
     }
     best
@@ -234,6 +237,43 @@ struct Assignment {
     counts: Vec<usize>,
     inertia: f64,
     changed: bool,
+    /// Per centre: its points' squared distances to it, summed.
+    within: Vec<f64>,
+    /// Per centre: the least, over its points, of how much nearer a point is to it than to
+    /// the next nearest centre (in distance, not squared, less a margin for rounding).
+    gaps: Vec<f64>,
+}
+
+/// The relative rounding margin on distances the label-keeping bound allows: far above what
+/// summing a few squares and a square root can be off by.
+const ROUNDING: f64 = 1e-9;
+
+impl Assignment {
+    /// Whether a pass against the centres moved by `shifts` (squared distance of each
+    /// centre's move) would keep every label this pass gave. A point's distance to its own
+    /// centre grows by at most that centre's shift and its distance to another one shrinks
+    /// by at most that one's (the triangle inequality): a centre whose least gap exceeds its
+    /// own shift plus the largest other shift keeps all its points.
+    fn labels_stand(&self, shifts: &[f64]) -> bool {
+        let moves: Vec<f64> = shifts.iter().map(|s| s.sqrt() * (1.0 + ROUNDING)).collect();
+        (0..moves.len()).all(|c| {
+            let others = moves
+                .iter()
+                .enumerate()
+                .filter(|&(o, _)| o != c)
+                .fold(0.0f64, |most, (_, &m)| most.max(m));
+            self.counts[c] > 0 && self.gaps[c] > moves[c] + others
+        })
+    }
+
+    /// The total squared distance to the moved centres when each is the mean of its points
+    /// (`shifts` as for `labels_stand`), without another pass: for the points of a centre,
+    /// the sum of |x - old|² is the sum of |x - new|² plus count x |new - old|².
+    fn inertia_after(&self, shifts: &[f64]) -> f64 {
+        (self.within.iter().zip(&self.counts).zip(shifts))
+            .map(|((w, &n), s)| w - n as f64 * s)
+            .sum()
+    }
 }
 
 /// One assignment pass over all points: each point's nearest centre into `labels`. The
@@ -253,6 +293,8 @@ fn assign<const D: usize>(
         counts: vec![0usize; k],
         inertia: 0.0,
         changed: false,
+        within: vec![0.0; k],
+        gaps: vec![f64::INFINITY; k],
     };
     // Four sums read, added and written back at once: the compiler then uses one vector
     // add, where one element at a time it must assume a write may change the next read.
@@ -270,7 +312,10 @@ fn assign<const D: usize>(
     };
     let points = x.data.chunks_exact(dims);
     for (i, point) in points.clone().enumerate() {
-        let (c, d) = nearest(point, centres, dims);
+        let (c, d, next) = nearest(point, centres, dims);
+        let gap = next.sqrt() * (1.0 - ROUNDING) - d.sqrt() * (1.0 + ROUNDING);
+        found.gaps[c] = found.gaps[c].min(gap);
+        found.within[c] += d;
         if labels[i] != c as Label {
             if !found.changed {
                 found.changed = true;
@@ -333,7 +378,7 @@ fn lloyd<const D: usize>(
                 iterations,
             };
         }
-        let mut moved = 0.0;
+        let mut shifts = vec![0.0; k];
         for c in 0..k {
             let new: Vec<f64> = if found.counts[c] > 0 {
                 found.sums[c * dims..(c + 1) * dims]
@@ -354,10 +399,22 @@ fn lloyd<const D: usize>(
                     .map_or(0, |(i, _)| i);
                 x.data[far * dims..(far + 1) * dims].to_vec()
             };
-            moved += distance2(&centres[c * dims..(c + 1) * dims], &new);
+            shifts[c] = distance2(&centres[c * dims..(c + 1) * dims], &new);
             centres[c * dims..(c + 1) * dims].copy_from_slice(&new);
         }
-        if moved <= threshold {
+        let converged = shifts.iter().sum::<f64>() <= threshold;
+        if found.labels_stand(&shifts) {
+            // The next pass (the next iteration's, else the final one) would keep every
+            // label, so it is not made: the same outcome, one pass over the data fewer.
+            let next = !converged && iterations < options.max_iterations;
+            return Run {
+                centres,
+                labels,
+                inertia: found.inertia_after(&shifts),
+                iterations: iterations + usize::from(next),
+            };
+        }
+        if converged {
             break;
         }
     }
@@ -372,8 +429,18 @@ fn lloyd<const D: usize>(
     }
 }
 
+impl Run {
+    /// Whether this run beats `kept`, an earlier one: by more than rounding, since runs that
+    /// end with the same labels may measure their inertia a few ulps apart (one by a pass,
+    /// one by `inertia_after` from other centres) and then the earlier run stays.
+    fn beats(&self, kept: &Run) -> bool {
+        self.inertia < kept.inertia - kept.inertia.abs() * ROUNDING
+    }
+}
+
 /// The restarts with these seeds one after the other: the run with the lowest inertia
-/// (ties to the earlier), keeping one other set of labels to reuse, not one per restart.
+/// (ties to the earlier, `Run::beats`), keeping one other set of labels to reuse, not one
+/// per restart.
 #[inline(always)]
 fn best_run<const D: usize>(
     x: &Scaled,
@@ -386,7 +453,7 @@ fn best_run<const D: usize>(
     for &seed in seeds {
         let run = lloyd::<D>(x, settings, seed, std::mem::take(&mut spare), &mut closest);
         best = Some(match best {
-            Some(kept) if run.inertia < kept.inertia => {
+            Some(kept) if run.beats(&kept) => {
                 spare = kept.labels;
                 run
             }
@@ -662,11 +729,7 @@ pub fn cluster(
         .chunks(seeds.len().div_ceil(parallel::threads()))
         .collect();
     let lower = |best: Run, run: Run| {
-        if run.inertia < best.inertia {
-            run
-        } else {
-            best
-        }
+        if run.beats(&best) { run } else { best }
     };
     let settings = (k, options, threshold);
     let runs = parallel::map(&groups, |group| {
@@ -808,6 +871,79 @@ mod tests {
         assert_eq!((found.counts, found.inertia), (fresh.counts, fresh.inertia));
         // Nothing changed: no sums needed.
         assert!(!assign::<0>(&x, &centres, 3, &mut labels).changed);
+    }
+
+    /// Random blobs, overlapping or apart, and random centres: whenever a pass says its
+    /// labels stand against the moved centres, a real pass against them keeps every label
+    /// and measures the inertia `inertia_after` computed.
+    #[test]
+    fn labels_that_stand_are_what_a_pass_finds() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let (mut stood, mut fell) = (0, 0);
+        for case in 0..400 {
+            let (dims, k, rows) = (1 + case % 5, 1 + case % 4, 50 + rng.usize(..200));
+            let spread = [0.05, 0.5, 3.0][case % 3];
+            let blobs: Vec<f64> = (0..k * dims).map(|_| rng.f64() * 10.0).collect();
+            let data: Vec<f64> = (0..rows * dims)
+                .map(|i| blobs[(i / dims % k) * dims + i % dims] + (rng.f64() - 0.5) * spread)
+                .collect();
+            let x = Scaled {
+                data,
+                rows,
+                dims,
+                mean: vec![0.0; dims],
+                scale: vec![1.0; dims],
+            };
+            let mut centres: Vec<f64> = (0..k * dims).map(|_| rng.f64() * 10.0).collect();
+            let mut labels = vec![UNASSIGNED; rows];
+            for _ in 0..6 {
+                let found = assign::<0>(&x, &centres, k, &mut labels);
+                if !found.changed || found.counts.contains(&0) {
+                    break;
+                }
+                let mut shifts = vec![0.0; k];
+                for c in 0..k {
+                    let old = &mut centres[c * dims..(c + 1) * dims];
+                    let sums = &found.sums[c * dims..(c + 1) * dims];
+                    let new: Vec<f64> = sums.iter().map(|s| s / found.counts[c] as f64).collect();
+                    shifts[c] = distance2(old, &new);
+                    old.copy_from_slice(&new);
+                }
+                let stands = found.labels_stand(&shifts);
+                let before = labels.clone();
+                let again = assign::<0>(&x, &centres, k, &mut labels);
+                if stands {
+                    stood += 1;
+                    assert!(!again.changed && labels == before, "case {case}");
+                    let off = (found.inertia_after(&shifts) - again.inertia).abs();
+                    assert!(off <= 1e-9 * again.inertia.max(1.0), "case {case}: {off}");
+                } else {
+                    fell += 1;
+                }
+            }
+        }
+        // Both outcomes were tried.
+        assert!(stood > 100 && fell > 100, "{stood} stood, {fell} fell");
+    }
+
+    /// A centre that moves towards another's points can take one of them: the bound counts
+    /// the other centres' moves, not only a centre's own.
+    #[test]
+    fn a_neighbour_moving_closer_can_take_a_point() {
+        let x = Scaled {
+            data: vec![-2.2, -2.2, 4.4, 7.5, 7.5, 30.0],
+            rows: 6,
+            dims: 1,
+            mean: vec![0.0],
+            scale: vec![1.0],
+        };
+        let mut labels = vec![UNASSIGNED; 6];
+        let found = assign::<0>(&x, &[0.0, 10.0, 30.0], 3, &mut labels);
+        assert_eq!(labels, [0, 0, 0, 1, 1, 2]);
+        // The means are 0, 7.5 and 30: the middle centre moved by 2.5, past 4.4's gap of 1.2.
+        assert!(!found.labels_stand(&[0.0, 2.5 * 2.5, 0.0]));
+        assert!(assign::<0>(&x, &[0.0, 7.5, 30.0], 3, &mut labels).changed);
+        assert_eq!(labels, [0, 0, 1, 1, 1, 2]);
     }
 
     #[test]
