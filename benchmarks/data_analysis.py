@@ -54,7 +54,7 @@ def make_csv(path: Path, rows: int) -> None:
 
 def child_pids(pid: int) -> list[int]:
     """The processes ``pid`` started that are still running (the worker keeps one analysis
-    child started ahead once a step has ended)."""
+    child started ahead for its next step)."""
     return [
         int(child)
         for task in Path(f"/proc/{pid}/task").iterdir()
@@ -241,7 +241,8 @@ async def main() -> None:
         "own); they run while the worker holds its memory, so the sum bounds what was resident "
         f"at once: here {spread(results['worker_mb'], 0)} + {spread(results['child_mb'], 0)} "
         "MB. The child a worker keeps started ahead for its next step "
-        f"({spread(results['spare_mb'], 0)} MB) starts when a step's child has ended. "
+        f"({spread(results['spare_mb'], 0)} MB) is never resident with a step's child: it "
+        "starts before the first step and when a step's child has ended. "
         "Peer: pandas read_csv, describe, corr, StandardScaler + "
         "KMeans(3, n_init=10, random_state=42) + PCA(2) and the same charts with matplotlib, wall "
         "time and peak RSS of its process.\n\n"
