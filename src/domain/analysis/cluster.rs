@@ -268,10 +268,11 @@ impl Assignment {
 
     /// The total squared distance to the moved centres when each is the mean of its points
     /// (`shifts` as for `labels_stand`), without another pass: for the points of a centre,
-    /// the sum of |x - old|² is the sum of |x - new|² plus count x |new - old|².
+    /// the sum of |x - old|² is the sum of |x - new|² plus count x |new - old|². Never
+    /// below 0, where rounding could take it when a centre's points all coincide.
     fn inertia_after(&self, shifts: &[f64]) -> f64 {
         (self.within.iter().zip(&self.counts).zip(shifts))
-            .map(|((w, &n), s)| w - n as f64 * s)
+            .map(|((w, &n), s)| (w - n as f64 * s).max(0.0))
             .sum()
     }
 }
@@ -944,6 +945,28 @@ mod tests {
         assert!(!found.labels_stand(&[0.0, 2.5 * 2.5, 0.0]));
         assert!(assign::<0>(&x, &[0.0, 7.5, 30.0], 3, &mut labels).changed);
         assert_eq!(labels, [0, 0, 1, 1, 1, 2]);
+    }
+
+    /// Points that coincide: the inertia after the move stays at 0 where rounding would take
+    /// it below (six points at 0.1 seen from 0.3 give -1.1e-16 unclamped).
+    #[test]
+    fn coinciding_points_have_no_negative_inertia() {
+        let x = Scaled {
+            data: [[0.1; 6].as_slice(), &[5.0; 4]].concat(),
+            rows: 10,
+            dims: 1,
+            mean: vec![0.0],
+            scale: vec![1.0],
+        };
+        let old = [0.3, 5.0];
+        let mut labels = vec![UNASSIGNED; 10];
+        let found = assign::<0>(&x, &old, 2, &mut labels);
+        let shifts: Vec<f64> = (0..2)
+            .map(|c| distance2(&[old[c]], &[found.sums[c] / found.counts[c] as f64]))
+            .collect();
+        assert!(found.labels_stand(&shifts));
+        let inertia = found.inertia_after(&shifts);
+        assert!((0.0..1e-20).contains(&inertia), "{inertia}");
     }
 
     #[test]
