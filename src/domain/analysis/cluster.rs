@@ -230,25 +230,28 @@ const UNASSIGNED: Label = Label::MAX;
 const _: () = assert!(MAX_CLUSTERS < UNASSIGNED as u64);
 
 /// What one assignment pass found: per centre the count of its points and, when any point
-/// changed its centre, the sum of its points; the total squared distance, and whether any
-/// point changed its centre.
+/// changed its centre, the sum of its points; whether any point changed its centre.
 struct Assignment {
     sums: Vec<f64>,
     counts: Vec<usize>,
-    inertia: f64,
     changed: bool,
-    /// Per centre: its points' squared distances to it, summed.
+    /// Per centre: its points' squared distances to it, summed (the inertia, by centre).
     within: Vec<f64>,
     /// Per centre: the least, over its points, of how much nearer a point is to it than to
     /// the next nearest centre (in distance, not squared, less a margin for rounding).
     gaps: Vec<f64>,
 }
 
-/// The relative rounding margin on distances the label-keeping bound allows: far above what
-/// summing a few squares and a square root can be off by.
+/// The relative margin for rounding, in the label-keeping bound and between inertias: far
+/// above what summing a few squares, a square root or the inertia's sums can be off by.
 const ROUNDING: f64 = 1e-9;
 
 impl Assignment {
+    /// The total squared distance of the points to their centres.
+    fn inertia(&self) -> f64 {
+        self.within.iter().sum()
+    }
+
     /// Whether a pass against the centres moved by `shifts` (squared distance of each
     /// centre's move) would keep every label this pass gave. A point's distance to its own
     /// centre grows by at most that centre's shift and its distance to another one shrinks
@@ -292,7 +295,6 @@ fn assign<const D: usize>(
     let mut found = Assignment {
         sums: vec![0.0; k * dims],
         counts: vec![0usize; k],
-        inertia: 0.0,
         changed: false,
         within: vec![0.0; k],
         gaps: vec![f64::INFINITY; k],
@@ -315,7 +317,11 @@ fn assign<const D: usize>(
     for (i, point) in points.clone().enumerate() {
         let (c, d, next) = nearest(point, centres, dims);
         let gap = next.sqrt() * (1.0 - ROUNDING) - d.sqrt() * (1.0 + ROUNDING);
-        found.gaps[c] = found.gaps[c].min(gap);
+        // Not `min`, which passes NaN over: a NaN gap (distances that overflowed) must fail
+        // the bound, never pass it.
+        if gap < found.gaps[c] || gap.is_nan() {
+            found.gaps[c] = gap;
+        }
         found.within[c] += d;
         if labels[i] != c as Label {
             if !found.changed {
@@ -327,7 +333,6 @@ fn assign<const D: usize>(
             labels[i] = c as Label;
         }
         found.counts[c] += 1;
-        found.inertia += d;
         if found.changed {
             add(&mut found.sums, point, c);
         }
@@ -375,7 +380,7 @@ fn lloyd<const D: usize>(
             return Run {
                 centres,
                 labels,
-                inertia: found.inertia,
+                inertia: found.inertia(),
                 iterations,
             };
         }
@@ -425,7 +430,7 @@ fn lloyd<const D: usize>(
     Run {
         centres,
         labels,
-        inertia: found.inertia,
+        inertia: found.inertia(),
         iterations,
     }
 }
@@ -869,7 +874,7 @@ mod tests {
         let found = assign::<4>(&x, &centres, 3, &mut later);
         assert!(found.changed && later == labels);
         assert_eq!(found.sums, fresh.sums);
-        assert_eq!((found.counts, found.inertia), (fresh.counts, fresh.inertia));
+        assert_eq!((found.counts, found.within), (fresh.counts, fresh.within));
         // Nothing changed: no sums needed.
         assert!(!assign::<0>(&x, &centres, 3, &mut labels).changed);
     }
@@ -916,8 +921,8 @@ mod tests {
                 if stands {
                     stood += 1;
                     assert!(!again.changed && labels == before, "case {case}");
-                    let off = (found.inertia_after(&shifts) - again.inertia).abs();
-                    assert!(off <= 1e-9 * again.inertia.max(1.0), "case {case}: {off}");
+                    let off = (found.inertia_after(&shifts) - again.inertia()).abs();
+                    assert!(off <= 1e-9 * again.inertia().max(1.0), "case {case}: {off}");
                 } else {
                     fell += 1;
                 }
@@ -967,6 +972,21 @@ mod tests {
         assert!(found.labels_stand(&shifts));
         let inertia = found.inertia_after(&shifts);
         assert!((0.0..1e-20).contains(&inertia), "{inertia}");
+    }
+
+    /// Distances that overflowed to infinity give NaN gaps: the bound then fails.
+    #[test]
+    fn overflowed_distances_never_let_labels_stand() {
+        let x = Scaled {
+            data: vec![1e300, -1e300, 2.0],
+            rows: 3,
+            dims: 1,
+            mean: vec![0.0],
+            scale: vec![1.0],
+        };
+        let mut labels = vec![UNASSIGNED; 3];
+        let found = assign::<0>(&x, &[-1e300, 1e300], 2, &mut labels);
+        assert!(!found.labels_stand(&[0.0, 0.0]));
     }
 
     #[test]
